@@ -1,0 +1,176 @@
+"""Shared benchmark plumbing: a private server, generated data, the mariadb CLI, Eddy over HTTP.
+
+Benchmarks print tables of medians and ratios against the `mariadb` command-line client run on
+the same data in the same run; they never assert timings.
+"""
+
+import http.cookiejar
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from core.db import Connection, ConnectionParams
+from core.services.sandbox import MariaDBServer
+
+BENCH_DB = "eddy_bench"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def private_server():
+    base = Path(tempfile.mkdtemp(prefix="eddy-bench-"))
+    server = MariaDBServer(base)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def generate_orders(params: ConnectionParams, rows: int) -> None:
+    """The baseline `orders` table, generated server-side from a sequence (fast, repeatable)."""
+    conn = Connection(params)
+    conn.execute(f"CREATE DATABASE IF NOT EXISTS {BENCH_DB} CHARACTER SET utf8mb4")
+    conn.execute(f"DROP TABLE IF EXISTS {BENCH_DB}.orders")
+    conn.execute(
+        f"""CREATE TABLE {BENCH_DB}.orders (
+            id INT PRIMARY KEY,
+            customer VARCHAR(100) NOT NULL,
+            email VARCHAR(120) NOT NULL,
+            amount DECIMAL(12,2) NOT NULL,
+            status ENUM('new','paid','shipped','cancelled') NOT NULL,
+            created_at DATETIME NOT NULL,
+            note TEXT NULL,
+            KEY idx_created (created_at)
+        ) ENGINE=InnoDB"""
+    )
+    conn.execute(
+        f"""INSERT INTO {BENCH_DB}.orders
+        SELECT seq,
+               CONCAT(ELT(1 + seq % 5, 'Ada', '张伟', 'O''Brien', 'Zoë', 'Bob'), ' #', seq),
+               CONCAT('user', seq, '@example.com'),
+               ROUND((seq * 7919 % 100000) / 100, 2),
+               ELT(1 + seq % 4, 'new', 'paid', 'shipped', 'cancelled'),
+               TIMESTAMP('2020-01-01') + INTERVAL (seq * 37) MINUTE,
+               CASE seq % 6
+                 WHEN 0 THEN NULL
+                 WHEN 1 THEN 'plain note'
+                 WHEN 2 THEN 'comma, \"quote\" and ''single'''
+                 WHEN 3 THEN CONCAT('line1', CHAR(13), CHAR(10), 'line2')
+                 WHEN 4 THEN '表情 🐍 emoji'
+                 ELSE 'NULL'
+               END
+        FROM {BENCH_DB}.seq_1_to_{int(rows)}"""
+    )
+    conn.execute(f"ANALYZE TABLE {BENCH_DB}.orders")
+    conn.close()
+
+
+def cli_command(params: ConnectionParams, sql: str, database: str = BENCH_DB) -> list[str]:
+    return [
+        "mariadb",
+        "--no-defaults",
+        f"--host={params.host}",
+        f"--port={params.port}",
+        f"--user={params.user}",
+        f"--password={params.password}",
+        "--default-character-set=utf8mb4",
+        "--batch",
+        "--quick",
+        database,
+        "-e",
+        sql,
+    ]
+
+
+def run_cli(params: ConnectionParams, sql: str, database: str = BENCH_DB) -> float:
+    """Seconds for the mariadb CLI to run sql and write all its output (to /dev/null)."""
+    started = time.perf_counter()
+    subprocess.run(cli_command(params, sql, database), stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - started
+
+
+def median_seconds(fn, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+class EddyHttp:
+    """Eddy as its window uses it: launch cookie, login form, pages (blocking urllib)."""
+
+    def __init__(self, base_url: str, token: str):
+        self.base_url = base_url
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.get(f"/auth?token={token}")
+
+    def get(self, path: str) -> bytes:
+        with self.opener.open(self.base_url + path, timeout=120) as response:
+            return response.read()
+
+    def xsrf(self) -> str:
+        return next(c.value for c in self.jar if c.name == "_xsrf")
+
+    def login(self, params: ConnectionParams) -> None:
+        body = urllib.parse.urlencode(
+            {
+                "host": params.host,
+                "port": params.port,
+                "user": params.user,
+                "password": params.password,
+                "database": "",
+                "_xsrf": self.xsrf(),
+            }
+        ).encode()
+        with self.opener.open(self.base_url + "/login", data=body, timeout=30) as response:
+            response.read()
+
+
+@contextmanager
+def eddy_in_process(data_dir: Path | None = None):
+    """An EddyApplication served from a thread, as the launcher does."""
+    from core.app import EddyApplication
+    from core.config import new_launch_token
+    from core.server import ServerThread
+
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="eddy-bench-data-"))
+    token = new_launch_token()
+    server = ServerThread(EddyApplication(launch_token=token, data_dir=data_dir))
+    base = server.start()
+    try:
+        yield EddyHttp(base, token)
+    finally:
+        server.stop()
+
+
+def print_table(title: str, header: list[str], rows: list[list]) -> None:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    print(f"\n## {title}")
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        print("| " + " | ".join(str(x).ljust(w) for x, w in zip(row, widths)) + " |")
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b else "–"
+
+
+def bench_rows() -> int:
+    return int(os.environ.get("BENCH_ROWS", "1000000"))

@@ -1,0 +1,301 @@
+"""A small torndb-style connection over PyMySQL.
+
+One `Connection` is used by one thread at a time (PyMySQL connections are not thread-safe);
+`core.services.sessions` pools them. Every PyMySQL error leaves here as a `DatabaseError`.
+"""
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pymysql
+import pymysql.cursors
+from pymysql.constants import FIELD_TYPE
+
+from core.db.errors import ConnectionLost, DatabaseError, translate, translate_connect
+
+_TYPE_NAMES = {getattr(FIELD_TYPE, n): n.lower() for n in dir(FIELD_TYPE) if n.isupper()}
+BINARY_CHARSET = 63
+
+
+@dataclass(frozen=True)
+class ConnectionParams:
+    host: str = "127.0.0.1"
+    port: int = 3306
+    user: str = "root"
+    password: str = field(default="", repr=False)
+    database: str | None = None
+    unix_socket: str | None = None
+    connect_timeout: float = 10.0
+    read_timeout: float | None = None
+    ssl: dict | None = None
+
+    def without_password(self) -> dict:
+        values = asdict(self)
+        values.pop("password")
+        return values
+
+    def label(self) -> str:
+        where = self.unix_socket or f"{self.host}:{self.port}"
+        return f"{self.user}@{where}"
+
+
+class Row(dict):
+    """A dict whose keys are also attributes (torndb's Row)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+
+@dataclass
+class Column:
+    name: str
+    type: str
+    is_binary: bool = False
+
+
+@dataclass
+class ResultSet:
+    """Rows as tuples plus column metadata: what grids and exports want."""
+
+    columns: list[Column]
+    rows: list[tuple]
+    rowcount: int = 0
+    last_insert_id: int | None = None
+    elapsed: float = 0.0
+
+
+def describe_columns(cursor) -> list[Column]:
+    """Column names/types of the cursor's current result (empty for statements without rows)."""
+    if not cursor.description:
+        return []
+    fields = getattr(getattr(cursor, "_result", None), "fields", None) or []
+    columns = []
+    for i, d in enumerate(cursor.description):
+        charset = fields[i].charsetnr if i < len(fields) else None
+        columns.append(Column(name=d[0], type=_TYPE_NAMES.get(d[1], str(d[1])), is_binary=charset == BINARY_CHARSET))
+    return columns
+
+
+class Connection:
+    """query/get/execute/executemany/iter over one PyMySQL connection, with reconnect."""
+
+    def __init__(self, params: ConnectionParams, max_idle_time: float = 30.0, autocommit: bool = True):
+        self.params = params
+        self.max_idle_time = max_idle_time
+        self.autocommit = autocommit
+        self._conn: pymysql.connections.Connection | None = None
+        self._last_use = 0.0
+        self._in_transaction = False
+        self.connect()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def connect(self) -> None:
+        self.close()
+        p = self.params
+        try:
+            self._conn = pymysql.connect(
+                host=p.host,
+                port=p.port,
+                user=p.user,
+                # PyMySQL would encode a str password as latin-1; servers hash the UTF-8 bytes.
+                password=p.password.encode("utf-8"),
+                database=p.database or None,
+                unix_socket=p.unix_socket or None,
+                connect_timeout=p.connect_timeout,
+                read_timeout=p.read_timeout,
+                ssl=p.ssl,
+                charset="utf8mb4",
+                autocommit=self.autocommit,
+                cursorclass=pymysql.cursors.Cursor,
+            )
+        except Exception as exc:  # PyMySQL raises OSError subclasses and MySQLError alike
+            raise translate_connect(exc, p.host, p.port) from exc
+        self._in_transaction = False
+        self._last_use = time.monotonic()
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # closing a dead socket may fail; it is closed either way
+                pass
+
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None and self._conn.open
+
+    @property
+    def thread_id(self) -> int:
+        self._ensure_connected()
+        return self._conn.thread_id()
+
+    def server_version(self) -> str:
+        self._ensure_connected()
+        return self._conn.get_server_info()
+
+    def use(self, database: str) -> None:
+        self._run(lambda c: self._conn.select_db(database), retry_safe=True)
+
+    # -- transactions ----------------------------------------------------------------------
+    def begin(self) -> None:
+        self._run(lambda c: self._conn.begin(), retry_safe=True)
+        self._in_transaction = True
+
+    def commit(self) -> None:
+        try:
+            self._run(lambda c: self._conn.commit(), retry_safe=False)
+        finally:
+            self._in_transaction = False
+
+    def rollback(self) -> None:
+        try:
+            if self._conn is not None:
+                self._run(lambda c: self._conn.rollback(), retry_safe=False)
+        finally:
+            self._in_transaction = False
+
+    # -- statements ------------------------------------------------------------------------
+    def query(self, sql: str, *params: Any) -> list[Row]:
+        """All rows of a SELECT as Rows."""
+
+        def run(cursor):
+            cursor.execute(sql, params or None)
+            names = [d[0] for d in cursor.description or ()]
+            return [Row(zip(names, r)) for r in cursor.fetchall()]
+
+        return self._run(run, retry_safe=True)
+
+    def get(self, sql: str, *params: Any) -> Row | None:
+        """The single row of a query, None for none; more than one is an error."""
+        rows = self.query(sql, *params)
+        if len(rows) > 1:
+            raise DatabaseError("Multiple rows returned for get()")
+        return rows[0] if rows else None
+
+    def execute(self, sql: str, *params: Any) -> int:
+        """Run a statement; return the last insert id."""
+
+        def run(cursor):
+            cursor.execute(sql, params or None)
+            return cursor.lastrowid
+
+        return self._run(run, retry_safe=False)
+
+    def execute_rowcount(self, sql: str, *params: Any) -> int:
+        def run(cursor):
+            return cursor.execute(sql, params or None)
+
+        return self._run(run, retry_safe=False)
+
+    def executemany(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int:
+        """Batched write; PyMySQL turns `INSERT ... VALUES (...)` into multi-row INSERTs."""
+
+        def run(cursor):
+            return cursor.executemany(sql, seq_of_params)
+
+        return self._run(run, retry_safe=False)
+
+    def select(self, sql: str, params: Sequence[Any] | None = None) -> ResultSet:
+        """One statement's result as tuples with column metadata."""
+
+        def run(cursor):
+            started = time.perf_counter()
+            cursor.execute(sql, params or None)
+            columns = describe_columns(cursor)
+            rows = list(cursor.fetchall()) if columns else []
+            return ResultSet(
+                columns=columns,
+                rows=rows,
+                rowcount=cursor.rowcount,
+                last_insert_id=cursor.lastrowid or None,
+                elapsed=time.perf_counter() - started,
+            )
+
+        return self._run(run, retry_safe=False)
+
+    def iter(self, sql: str, *params: Any) -> Iterator[Row]:
+        """Stream a query's rows through an unbuffered cursor (memory stays flat)."""
+        names, rows = self.stream(sql, params)
+        for row in rows:
+            yield Row(zip(names, row))
+
+    def stream(self, sql: str, params: Sequence[Any] | None = None) -> tuple[list[str], Iterator[tuple]]:
+        """Column names and a tuple iterator over an unbuffered (SSCursor) result.
+
+        The connection is busy until the iterator is exhausted or closed.
+        """
+        self._ensure_connected()
+        cursor = pymysql.cursors.SSCursor(self._conn)
+        try:
+            cursor.execute(sql, params or None)
+        except Exception as exc:
+            cursor.close()
+            raise self._handle_error(exc) from exc
+        names = [d[0] for d in cursor.description or ()]
+
+        def rows() -> Iterator[tuple]:
+            try:
+                while True:
+                    batch = cursor.fetchmany(1000)
+                    if not batch:
+                        return
+                    yield from batch
+            except Exception as exc:
+                raise self._handle_error(exc) from exc
+            finally:
+                try:
+                    cursor.close()  # drains the rest of an abandoned result
+                except Exception:
+                    self.close()
+                self._last_use = time.monotonic()
+
+        return names, rows()
+
+    # -- internals -------------------------------------------------------------------------
+    def _ensure_connected(self) -> None:
+        if self._conn is None or not self._conn.open:
+            self.connect()
+            return
+        if not self._in_transaction and time.monotonic() - self._last_use > self.max_idle_time:
+            try:
+                self._conn.ping(reconnect=False)
+            except Exception:
+                self.connect()
+
+    def _handle_error(self, exc: BaseException) -> DatabaseError:
+        err = translate(exc)
+        if isinstance(err, ConnectionLost):
+            self.close()
+            self._in_transaction = False
+            try:
+                self.connect()
+                note = "The connection was re-established; the statement may not have run."
+            except DatabaseError as again:
+                note = f"Reconnecting failed: {again.message}"
+            return ConnectionLost(f"Lost connection to the server ({err.message}). {note}", err.code)
+        return err
+
+    def _run(self, fn, retry_safe: bool):
+        was_in_transaction = self._in_transaction
+        self._ensure_connected()
+        try:
+            with self._conn.cursor() as cursor:
+                result = fn(cursor)
+            self._last_use = time.monotonic()
+            return result
+        except Exception as exc:
+            err = self._handle_error(exc)
+            # A read outside a transaction is safe to repeat once on the fresh connection.
+            if isinstance(err, ConnectionLost) and retry_safe and not was_in_transaction and self.is_open:
+                with self._conn.cursor() as cursor:
+                    try:
+                        return fn(cursor)
+                    except Exception as again:
+                        raise translate(again) from again
+            raise err from exc

@@ -1,0 +1,1 @@
+"""The product's verbs in plain Python: no tornado request objects here."""

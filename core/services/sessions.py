@@ -1,0 +1,87 @@
+"""Open database sessions: one per login, each with a small pool of connections.
+
+A pool lets one slow statement (a 10 s SELECT) hold one connection while other requests of the
+same session use another. Passwords live only in memory, inside ConnectionParams.
+"""
+
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from core.db import Connection, ConnectionParams
+
+
+@dataclass
+class DatabaseSession:
+    id: str
+    params: ConnectionParams
+    server_version: str
+    created: float = field(default_factory=time.time)
+    _idle: list[Connection] = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    max_idle: int = 4
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """Borrow a connection for one unit of work (call from a worker thread)."""
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = Connection(self.params)
+        try:
+            yield conn
+        except BaseException:
+            # After an error mid-transaction the connection's state is unknown: do not reuse it.
+            conn.close()
+            raise
+        else:
+            with self._lock:
+                if len(self._idle) < self.max_idle:
+                    self._idle.append(conn)
+                    conn = None
+            if conn is not None:
+                conn.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+
+class SessionRegistry:
+    """All open sessions of this process, keyed by an unguessable id."""
+
+    def __init__(self):
+        self._sessions: dict[str, DatabaseSession] = {}
+        self._lock = threading.Lock()
+
+    def open(self, params: ConnectionParams) -> DatabaseSession:
+        """Connect (raising ConnectFailed with a readable message) and register a session."""
+        conn = Connection(params)
+        session = DatabaseSession(id=secrets.token_urlsafe(24), params=params, server_version=conn.server_version())
+        session._idle.append(conn)
+        with self._lock:
+            self._sessions[session.id] = session
+        return session
+
+    def get(self, session_id: str | None) -> DatabaseSession | None:
+        if not session_id:
+            return None
+        with self._lock:
+            return self._sessions.get(session_id)
+
+    def close(self, session_id: str) -> None:
+        with self._lock:
+            session = self._sessions.pop(session_id, None)
+        if session is not None:
+            session.close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            session.close()

@@ -1,0 +1,71 @@
+"""The embedded per-user SQLite store: settings, recent connections (never passwords)."""
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS recent_connections (
+    label     TEXT PRIMARY KEY,
+    params    TEXT NOT NULL,
+    last_used REAL NOT NULL
+);
+"""
+
+_PASSWORD_KEYS = {"password", "passwd", "ssh_password", "passphrase"}
+
+
+class Store:
+    """Small, synchronous key/value and recents store; safe to share between threads."""
+
+    def __init__(self, path: Path | str):
+        self.path = str(path)
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def get_setting(self, key: str, default=None):
+        with self._lock:
+            row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return json.loads(row["value"]) if row else default
+
+    def set_setting(self, key: str, value) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
+            )
+
+    def remember_connection(self, label: str, params: dict) -> None:
+        """Record a connection the user made; any password field is dropped before writing."""
+        clean = {k: v for k, v in params.items() if k not in _PASSWORD_KEYS}
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO recent_connections(label, params, last_used) VALUES (?, ?, ?) "
+                "ON CONFLICT(label) DO UPDATE SET params = excluded.params, last_used = excluded.last_used",
+                (label, json.dumps(clean), time.time()),
+            )
+
+    def recent_connections(self, limit: int = 10) -> list[dict]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT params FROM recent_connections ORDER BY last_used DESC LIMIT ?", (limit,)
+            ).fetchall()
+        return [json.loads(r["params"]) for r in rows]
+
+    def last_connection(self) -> dict | None:
+        recent = self.recent_connections(1)
+        return recent[0] if recent else None

@@ -1,0 +1,1 @@
+"""Tornado glue: thin handlers, one module per area."""

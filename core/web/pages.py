@@ -1,0 +1,122 @@
+"""HTML pages: launch-secret exchange, connect, home, database, table, log out."""
+
+from urllib.parse import quote
+
+import tornado.web
+
+from core.db import ConnectionParams
+from core.db.errors import ConnectFailed
+from core.services import browse
+from core.web.base import LAUNCH_COOKIE, SESSION_COOKIE, BaseHandler, UserError
+
+COOKIE_OPTIONS = {"httponly": True, "samesite": "Strict", "expires_days": None}
+
+
+class AuthHandler(BaseHandler):
+    """Exchange the one-time launch token for the launch cookie."""
+
+    requires_launch_cookie = False
+
+    def get(self):
+        token = self.get_query_argument("token", "")
+        if not self.application.consume_launch_token(token):
+            if self.has_launch_cookie():
+                return self.redirect("/")
+            raise UserError(403, "This launch link is invalid or was already used. Restart Eddy to get a new one.")
+        self.set_signed_cookie(LAUNCH_COOKIE, self.application.launch_id, **COOKIE_OPTIONS)
+        self.redirect("/")
+
+
+def _login_form_values(remembered: dict | None) -> dict:
+    values = {"host": "127.0.0.1", "port": 3306, "user": "root", "database": "", "password": ""}
+    for key in ("host", "port", "user", "database"):
+        if remembered and remembered.get(key) is not None:
+            values[key] = remembered[key]
+    return values
+
+
+def local_target(path: str) -> str | None:
+    """`path` if it is a path on this app (never another host), else None."""
+    if path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return None
+
+
+def params_from_form(form: dict) -> ConnectionParams:
+    host = form["host"].strip() or "127.0.0.1"
+    try:
+        port = int(form["port"] or 3306)
+    except ValueError:
+        raise ConnectFailed(f"Port must be a number, not '{form['port']}'.") from None
+    if not 0 < port < 65536:
+        raise ConnectFailed(f"Port must be between 1 and 65535, not {port}.")
+    user = form["user"].strip()
+    if not user:
+        raise ConnectFailed("User name is required.")
+    return ConnectionParams(
+        host=host, port=port, user=user, password=form["password"], database=form["database"].strip() or None
+    )
+
+
+class LoginHandler(BaseHandler):
+    async def get(self):
+        remembered = await self.run_blocking(self.application.store.last_connection)
+        values = _login_form_values(remembered)
+        values["next"] = self.get_query_argument("next", "")
+        self.render("login.html", values=values, error=None)
+
+    async def post(self):
+        form = {
+            "host": self.get_body_argument("host", ""),
+            "port": self.get_body_argument("port", "3306"),
+            "user": self.get_body_argument("user", ""),
+            "password": self.get_body_argument("password", "", strip=False),
+            "database": self.get_body_argument("database", ""),
+            "next": self.get_body_argument("next", ""),
+        }
+        try:
+            params = params_from_form(form)
+            session = await self.run_blocking(self.application.sessions.open, params)
+        except (ConnectFailed, UserError) as exc:
+            self.set_status(400)
+            # Keep everything the user typed so they can fix one field and retry.
+            return self.render("login.html", values=form, error=getattr(exc, "message", str(exc)))
+        await self.run_blocking(self.application.store.remember_connection, params.label(), params.without_password())
+        self.set_signed_cookie(SESSION_COOKIE, session.id, **COOKIE_OPTIONS)
+        target = local_target(form["next"]) or "/"
+        if target == "/" and params.database:
+            target = f"/db/{quote(params.database, safe='')}"
+        self.redirect(target)
+
+
+class LogoutHandler(BaseHandler):
+    def post(self):
+        raw = self.get_signed_cookie(SESSION_COOKIE)
+        if raw:
+            self.application.sessions.close(raw.decode())
+        self.clear_cookie(SESSION_COOKIE)
+        self.redirect("/login")
+
+
+class HomeHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self):
+        databases = await self.with_connection(browse.databases)
+        self.render("home.html", session=self.current_user, databases=databases)
+
+
+class DatabaseHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self, db):
+        tables = await self.with_connection(browse.tables, db)
+        self.render("database.html", session=self.current_user, database=db, tables=tables)
+
+
+class TableHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self, db, table):
+        def load(conn):
+            return browse.tables(conn, db), browse.table_page(conn, db, table)
+
+        tables, page = await self.with_connection(load)
+        self.render("table.html", session=self.current_user, database=db, tables=tables, page=page)

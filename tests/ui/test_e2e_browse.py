@@ -1,0 +1,64 @@
+"""End to end in headless Chromium: launch link, connect, open a database and a table, see rows."""
+
+import re
+import urllib.parse
+
+from playwright.sync_api import expect
+
+
+def connect(page, running_app, mariadb, database=""):
+    page.goto(running_app.launch_url)
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.fill("input[name=host]", mariadb.user.host)
+    page.fill("input[name=port]", str(mariadb.user.port))
+    page.fill("input[name=user]", mariadb.user.user)
+    page.fill("input[name=password]", mariadb.user.password)
+    page.fill("input[name=database]", database)
+    page.click("button[type=submit]")
+
+
+def test_connect_open_table_and_see_a_row(page, running_app, mariadb, sample_db):
+    connect(page, running_app, mariadb)
+    expect(page.locator("#databases")).to_contain_text(sample_db)
+    page.click(f"#databases a:text-is('{sample_db}')")
+    expect(page.locator("#tables")).to_contain_text("people_names")
+    page.click("#tables a:text-is('people')")
+    grid = page.locator("#grid")
+    expect(grid).to_contain_text("Ada Lovelace")
+    expect(grid).to_contain_text("张伟 🐍")
+    # SQL NULL is a badge; the string "NULL" is plain text in a normal cell.
+    expect(grid.locator("td.null .null-badge").first).to_be_visible()
+    expect(grid.locator("td:not(.null)", has_text=re.compile(r"^NULL$"))).to_have_count(1)
+    # HTML in data is shown as text, never run.
+    expect(grid).to_contain_text("<script>alert(1)</script>")
+    # Long text is cut, and the whole value opens on demand.
+    long_cell = grid.locator("td.long").first
+    expect(long_cell.locator("pre")).not_to_be_visible()
+    long_cell.locator("summary").click()
+    expect(long_cell.locator("pre")).to_contain_text(" END")
+
+
+def test_wrong_password_keeps_form_and_says_why(page, running_app, mariadb, sample_db):
+    page.goto(running_app.launch_url)
+    page.fill("input[name=host]", mariadb.user.host)
+    page.fill("input[name=port]", str(mariadb.user.port))
+    page.fill("input[name=user]", mariadb.user.user)
+    page.fill("input[name=password]", "definitely wrong")
+    page.fill("input[name=database]", sample_db)
+    page.click("button[type=submit]")
+    expect(page.locator("#connect-error")).to_contain_text("wrong user name or password")
+    expect(page.locator("input[name=database]")).to_have_value(sample_db)
+    expect(page.locator("input[name=port]")).to_have_value(str(mariadb.user.port))
+
+
+def test_awkward_table_name_and_logout(page, running_app, mariadb, sample_db):
+    connect(page, running_app, mariadb, database=sample_db)
+    expect(page).to_have_url(re.compile(rf"/db/{sample_db}$"))
+    page.click("#tables a:text-is('order items 表')")
+    expect(page).to_have_url(re.compile(re.escape(urllib.parse.quote("order items 表", safe=""))))
+    expect(page.locator("#grid thead")).to_contain_text("back`tick")
+    expect(page.locator("#grid")).to_contain_text("值 🙂")
+    page.click("button:text('Log out')")
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.goto(running_app.base_url + "/")
+    expect(page).to_have_url(re.compile(r"/login"))
