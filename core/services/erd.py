@@ -1,0 +1,141 @@
+"""An entity–relationship diagram of a database: tables, columns, foreign keys and a layout.
+
+The layout is layered and deterministic: a table sits one layer right of every table it
+references (cycles broken in name order), tables within a layer are ordered by the average
+position of their neighbours (a few barycenter sweeps), and boxes are stacked top to bottom.
+"""
+
+from core.db import Connection
+from core.services.structure import read_foreign_keys
+
+CHAR_WIDTH = 7.3  # px per character of the 12px monospace font the diagram uses
+ROW_HEIGHT = 18
+HEADER_HEIGHT = 26
+PADDING = 10
+LAYER_GAP = 90
+BOX_GAP = 28
+MAX_COLUMN_ROWS = 30  # longer tables show "… n more"
+
+
+def graph(conn: Connection, database: str) -> dict:
+    """Tables (with columns and key marks) and foreign-key edges of one database."""
+    tables = conn.query(
+        "SELECT TABLE_NAME AS name, IF(TABLE_TYPE = 'VIEW', 'view', 'table') AS kind"
+        " FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s ORDER BY TABLE_NAME",
+        database,
+    )
+    columns: dict[str, list] = {t.name: [] for t in tables}
+    for c in conn.query(
+        "SELECT TABLE_NAME AS tbl, COLUMN_NAME AS name, COLUMN_TYPE AS type, COLUMN_KEY AS `key`"
+        " FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s ORDER BY TABLE_NAME, ORDINAL_POSITION",
+        database,
+    ):
+        if c.tbl in columns:
+            columns[c.tbl].append({"name": c.name, "type": c.type, "pk": c.key == "PRI", "fk": False})
+    edges = []
+    for fk in read_foreign_keys(conn, database):
+        for col in columns.get(fk["table"], []):
+            if col["name"] in fk["columns"]:
+                col["fk"] = True
+        edges.append(
+            {
+                "name": fk["name"],
+                "from": fk["table"],
+                "from_columns": fk["columns"],
+                "to": fk["ref_table"] if fk["ref_database"] == database else f"{fk['ref_database']}.{fk['ref_table']}",
+                "to_columns": fk["ref_columns"],
+                "external": fk["ref_database"] != database,
+            }
+        )
+    nodes = [{"name": t.name, "kind": t.kind, "columns": columns[t.name]} for t in tables]
+    return layout({"database": database, "tables": nodes, "edges": edges})
+
+
+def _box_size(node: dict) -> tuple[float, float]:
+    cols = node["columns"]
+    shown = cols[:MAX_COLUMN_ROWS]
+    longest = max([len(node["name"]) + 2] + [len(c["name"]) + len(c["type"]) + 5 for c in shown])
+    rows = len(shown) + (1 if len(cols) > MAX_COLUMN_ROWS else 0)
+    return round(longest * CHAR_WIDTH + 2 * PADDING), HEADER_HEIGHT + rows * ROW_HEIGHT + 8
+
+
+def layout(diagram: dict) -> dict:
+    """Add x, y, width, height to every table and the diagram's total width/height."""
+    nodes = {n["name"]: n for n in diagram["tables"]}
+    names = sorted(nodes)
+    refs = {n: sorted({e["to"] for e in diagram["edges"] if e["from"] == n and e["to"] in nodes} - {n}) for n in names}
+
+    # Layer = longest chain of references below a table; a cycle is cut where it is found.
+    layer: dict[str, int] = {}
+    visiting: set[str] = set()
+
+    def depth(n: str) -> int:
+        if n in layer:
+            return layer[n]
+        if n in visiting:
+            return -1  # back edge: ignore
+        visiting.add(n)
+        d = 1 + max([depth(r) for r in refs[n]] or [-1])
+        visiting.discard(n)
+        layer[n] = max(d, 0)
+        return layer[n]
+
+    for n in names:
+        depth(n)
+
+    # Unconnected tables would make one tall column: spread them over a grid at the end.
+    connected = {e["from"] for e in diagram["edges"]} | {e["to"] for e in diagram["edges"]}
+    lonely = [n for n in names if n not in connected]
+    layers: dict[int, list[str]] = {}
+    for n in names:
+        if n in connected:
+            layers.setdefault(layer[n], []).append(n)
+    neighbours = {n: set(refs[n]) for n in names}
+    for e in diagram["edges"]:
+        if e["to"] in nodes and e["from"] in nodes:
+            neighbours[e["to"]].add(e["from"])
+
+    order = {n: i for i, n in enumerate(names)}
+    for _ in range(4):  # barycenter sweeps
+        for k in sorted(layers):
+
+            def bary(n, k=k):
+                near = [order[m] for m in neighbours[n] if m in order and layer.get(m) != k]
+                return (sum(near) / len(near) if near else order[n], n)
+
+            layers[k].sort(key=bary)
+            for i, n in enumerate(layers[k]):
+                order[n] = i
+
+    for n in names:
+        nodes[n]["width"], nodes[n]["height"] = _box_size(nodes[n])
+
+    x = 20.0
+    total_h = 0.0
+    for k in sorted(layers):
+        col = layers[k]
+        w = max(nodes[n]["width"] for n in col)
+        y = 20.0
+        for n in col:
+            nodes[n]["x"], nodes[n]["y"] = x, y
+            y += nodes[n]["height"] + BOX_GAP
+        total_h = max(total_h, y)
+        x += w + LAYER_GAP
+    if lonely:
+        # A grid of roughly square shape to the right of the connected part.
+        per_col = max(1, round(len(lonely) ** 0.5))
+        for start in range(0, len(lonely), per_col):
+            col = lonely[start : start + per_col]
+            w = max(nodes[n]["width"] for n in col)
+            y = 20.0
+            for n in col:
+                nodes[n]["x"], nodes[n]["y"] = x, y
+                y += nodes[n]["height"] + BOX_GAP
+            total_h = max(total_h, y)
+            x += w + BOX_GAP * 2
+    diagram["width"] = round(x + 20)
+    diagram["height"] = round(max(total_h, 100) + 20)
+    diagram["row_height"] = ROW_HEIGHT
+    diagram["header_height"] = HEADER_HEIGHT
+    diagram["max_rows"] = MAX_COLUMN_ROWS
+    return diagram
