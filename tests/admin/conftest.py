@@ -58,3 +58,9 @@ def shop_db(mariadb):
     for row in conn.query("SELECT User AS user, Host AS host FROM mysql.user WHERE User LIKE 'eddy\\_test\\_admin%%'"):
         conn.execute("DROP USER %s@%s", row.user, row.host)
     conn.close()
+
+
+@pytest.fixture(scope="class")
+def env(request, mariadb, tmp_path_factory):
+    request.cls.mariadb = mariadb
+    request.cls.data_root = tmp_path_factory.mktemp("admin-web")
