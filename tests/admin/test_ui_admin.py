@@ -1,0 +1,119 @@
+"""Structure and admin pages in headless Chromium: the ER diagram, the alter form, confirmations."""
+
+import re
+import subprocess
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from tests.admin.conftest import ADMIN_DB
+from tests.ui.test_e2e_browse import connect
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def unique_colours(png: Path) -> int:
+    out = subprocess.run(["identify", "-format", "%k", str(png)], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip())
+
+
+def test_er_diagram_draws_one_box_per_table_with_fk_arrows(page, running_app, mariadb, shop_db):
+    connect(page, running_app, mariadb)
+    page.goto(f"{running_app.base_url}/db/{ADMIN_DB}/diagram")
+    boxes = page.locator("#erd g.erd-table")
+    expect(boxes).to_have_count(5)
+    names = sorted(boxes.evaluate_all("gs => gs.map(g => g.dataset.name)"))
+    assert names == ["big_orders", "customers", "events_log", "order lines", "orders"]
+    expect(page.locator("#erd path.erd-edge")).to_have_count(2)
+    expect(page.locator("#diagram-info")).to_have_text("5 tables · 2 foreign keys")
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "er-diagram.png"
+    page.locator("#diagram").screenshot(path=str(shot))
+    assert unique_colours(shot) > 20  # boxes, text and arrows, not a blank panel
+
+    # Zoom changes the view box; Fit brings it back.
+    before = page.locator("#erd").get_attribute("viewBox")
+    page.click("#zoom-in")
+    assert page.locator("#erd").get_attribute("viewBox") != before
+    page.click("#zoom-fit")
+    assert page.locator("#erd").get_attribute("viewBox") == before
+    # SVG export is a standalone document of the whole diagram.
+    with page.expect_download() as download:
+        page.click("#export-svg")
+    text = Path(download.value.path()).read_text()
+    assert text.startswith("<?xml") and text.count('class="erd-table"') == 5
+
+
+def test_add_column_previews_ddl_then_applies_and_shows_it(page, running_app, mariadb, shop_db):
+    connect(page, running_app, mariadb)
+    page.goto(f"{running_app.base_url}/db/{ADMIN_DB}/table/customers/structure")
+    expect(page.locator("#structure-columns")).to_contain_text("email")
+    expect(page.locator("#structure-ddl")).to_contain_text("CREATE TABLE `customers`")
+    page.click("#edit-structure summary")
+    page.click("#add-column")
+    row = page.locator("#edit-columns tr.col-row").last
+    row.locator("input[name=name]").fill("phone")
+    row.locator("input[name=type]").fill("VARCHAR(20)")
+    page.click("#preview-sql")
+    dialog = page.locator("#plan-dialog")
+    expect(dialog.locator(".plan-sql")).to_have_text(
+        f"ALTER TABLE `{ADMIN_DB}`.`customers`\n  ADD COLUMN `phone` VARCHAR(20) NULL AFTER `created`;"
+    )
+    expect(page.locator("#structure-columns")).not_to_contain_text("phone")  # not before it runs
+    dialog.locator(".plan-run").click()
+    expect(dialog).to_have_count(0)
+    expect(page.locator("#structure-columns")).to_contain_text("phone")
+    expect(page.locator("#structure-ddl")).to_contain_text("`phone` varchar(20)")
+
+
+def test_failed_alter_shows_the_server_error_and_keeps_the_old_structure(page, running_app, mariadb, shop_db):
+    connect(page, running_app, mariadb)
+    page.goto(f"{running_app.base_url}/db/{ADMIN_DB}/table/orders/structure")
+    page.click("#edit-structure summary")
+    # customer_id is in a foreign key: making it a different type is refused by the server.
+    row = page.locator("#edit-columns tr.col-row").nth(1)
+    expect(row.locator("input[name=name]")).to_have_value("customer_id")
+    row.locator("input[name=type]").fill("VARCHAR(5)")
+    page.click("#preview-sql")
+    dialog = page.locator("#plan-dialog")
+    expect(dialog.locator(".plan-sql")).to_contain_text("CHANGE COLUMN `customer_id` `customer_id` VARCHAR(5)")
+    dialog.locator(".plan-run").click()
+    expect(dialog.locator(".plan-error")).to_contain_text(re.compile(r"foreign key|errno", re.I))
+    dialog.locator(".plan-cancel").click()
+    expect(page.locator("#structure-columns")).to_contain_text("int(11)")
+    expect(page.locator("#structure-columns")).not_to_contain_text("varchar(5)")
+
+
+def test_drop_table_needs_its_name_typed(page, running_app, mariadb, shop_db):
+    connect(page, running_app, mariadb)
+    page.goto(f"{running_app.base_url}/db/{ADMIN_DB}/objects")
+    page.locator("#table-ops tr[data-name='order lines'] button[data-action=drop]").click()
+    dialog = page.locator("#plan-dialog")
+    expect(dialog.locator(".plan-sql")).to_have_text(f"DROP TABLE `{ADMIN_DB}`.`order lines`;")
+    run = dialog.locator(".plan-run")
+    expect(run).to_be_disabled()
+    dialog.locator(".plan-confirm").fill("order")
+    expect(run).to_be_disabled()
+    dialog.locator(".plan-confirm").fill("order lines")
+    run.click()
+    expect(page.locator("#table-ops tr[data-name='order lines']")).to_have_count(0)
+    expect(page.locator("#table-ops tr[data-name=orders]")).to_have_count(1)
+    # Object definitions open read-only, with a link into the SQL editor.
+    page.locator("#objects-views tr[data-name=big_orders] .show-definition").click()
+    expect(page.locator("#objects-views pre.sql")).to_contain_text("big_orders")
+    href = page.locator("#objects-views a.button", has_text="Edit in SQL editor").get_attribute("href")
+    assert href.startswith("/sql?text=CREATE")
+
+
+def test_dashboard_charts_and_process_list_refresh(page, running_app, mariadb, shop_db):
+    connect(page, running_app, mariadb)
+    page.goto(f"{running_app.base_url}/server")
+    expect(page.locator("#stat-version .value")).to_contain_text("MariaDB")
+    expect(page.locator("#dashboard")).to_have_attribute("data-polls", re.compile(r"^[2-9]|\d\d"), timeout=10000)
+    expect(page.locator("#stat-qps .value")).to_have_text(re.compile(r"^\d+\.\d$"))
+    expect(page.locator("#stat-connections svg.spark polyline")).to_have_count(1)
+    page.click("a:text('Processes')")
+    expect(page.locator("#processes tbody tr.own")).to_have_count(1)
+    page.click("a:text('Variables & status')")
+    page.fill("#var-search", "max_connections")
+    expect(page.locator("#variables tbody tr[data-name=max_connections]")).to_have_count(1)
