@@ -6,6 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from core.db import Connection
 from tests.admin.conftest import ADMIN_DB
 from tests.ui.test_e2e_browse import connect
 
@@ -117,3 +118,26 @@ def test_dashboard_charts_and_process_list_refresh(page, running_app, mariadb, s
     page.click("a:text('Variables & status')")
     page.fill("#var-search", "max_connections")
     expect(page.locator("#variables tbody tr[data-name=max_connections]")).to_have_count(1)
+
+
+def test_grant_matrix_shows_the_grant_sql_before_it_runs(page, running_app, mariadb, shop_db):
+    conn = Connection(mariadb.admin)
+    conn.execute("CREATE USER 'eddy_test_admin_ui'@'localhost'")
+    conn.close()
+    connect(page, running_app, mariadb)
+    page.goto(f"{running_app.base_url}/server/users")
+    row = page.locator("#users tr[data-account='eddy_test_admin_ui@localhost']")
+    row.locator("button.privileges").click()
+    expect(page.locator("#grants-text")).to_contain_text("GRANT USAGE ON *.* TO `eddy_test_admin_ui`@`localhost`")
+    page.select_option("#grants-form select[name=level]", "database")
+    page.fill("#grants-form input[name=database]", ADMIN_DB)
+    page.click("#grants-load")
+    page.check("#grants-matrix input[value=SELECT]")
+    page.check("#grants-matrix input[value='SHOW VIEW']")
+    page.click("#grants-preview")
+    dialog = page.locator("#plan-dialog")
+    expect(dialog.locator(".plan-sql")).to_have_text(
+        f"GRANT SELECT, SHOW VIEW ON `{ADMIN_DB}`.* TO 'eddy_test_admin_ui'@'localhost';"
+    )
+    dialog.locator(".plan-run").click()
+    expect(page.locator("#grants-text")).to_contain_text(f"GRANT SELECT, SHOW VIEW ON `{ADMIN_DB}`.*")
