@@ -65,23 +65,24 @@ def layout(diagram: dict) -> dict:
     names = sorted(nodes)
     refs = {n: sorted({e["to"] for e in diagram["edges"] if e["from"] == n and e["to"] in nodes} - {n}) for n in names}
 
-    # Layer = longest chain of references below a table; a cycle is cut where it is found.
+    # Layer = longest chain of references below a table; an edge closing a cycle is ignored.
+    # Iterative depth-first search, so a long chain of tables cannot exhaust the stack.
     layer: dict[str, int] = {}
-    visiting: set[str] = set()
-
-    def depth(n: str) -> int:
-        if n in layer:
-            return layer[n]
-        if n in visiting:
-            return -1  # back edge: ignore
-        visiting.add(n)
-        d = 1 + max([depth(r) for r in refs[n]] or [-1])
-        visiting.discard(n)
-        layer[n] = max(d, 0)
-        return layer[n]
-
-    for n in names:
-        depth(n)
+    for start in names:
+        if start in layer:
+            continue
+        on_path = {start}
+        stack = [(start, iter(refs[start]))]
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                on_path.discard(node)
+                layer[node] = 1 + max([layer[r] for r in refs[node] if r in layer] or [-1])
+            elif child not in layer and child not in on_path:
+                on_path.add(child)
+                stack.append((child, iter(refs[child])))
 
     # Unconnected tables would make one tall column: spread them over a grid at the end.
     connected = {e["from"] for e in diagram["edges"]} | {e["to"] for e in diagram["edges"]}

@@ -139,3 +139,19 @@ def test_alter_changes_indexes_and_options():
 def test_alter_refuses_duplicate_column_names():
     with pytest.raises(ChangeRefused, match="Two columns"):
         ddl.alter_table("d", "t", CURRENT, {**CURRENT, "columns": [column(name="a", original="a"), column(name="A")]})
+
+
+def test_diagram_layout_handles_cycles_self_references_and_long_chains():
+    from core.services.erd import layout
+
+    def table(name):
+        return {"name": name, "kind": "table", "columns": [{"name": "id", "type": "int", "pk": True, "fk": False}]}
+
+    edges = [{"from": "a", "to": "b"}, {"from": "b", "to": "a"}, {"from": "c", "to": "c"}]
+    chain = [f"t{i:04d}" for i in range(3000)]
+    edges += [{"from": chain[i], "to": chain[i - 1]} for i in range(1, len(chain))]
+    d = layout({"tables": [table(n) for n in ["a", "b", "c", *chain]], "edges": edges})
+    boxes = {t["name"]: t for t in d["tables"]}
+    assert boxes["a"]["x"] != boxes["b"]["x"]  # a cycle still gets two layers
+    assert [boxes[n]["x"] for n in chain] == sorted(boxes[n]["x"] for n in chain)  # referenced first
+    assert d["width"] > boxes[chain[-1]]["x"]
