@@ -101,6 +101,8 @@ def column_definition(col: dict, quote: Quote = quote_literal) -> str:
             parts.append("ON UPDATE " + _expression(col["on_update"]))
         if col.get("auto_increment"):
             parts.append("AUTO_INCREMENT")
+    if col.get("invisible"):
+        parts.append("INVISIBLE")
     if col.get("comment"):
         parts.append("COMMENT " + quote(col["comment"]))
     return " ".join(parts)

@@ -77,6 +77,7 @@ def read_columns(conn: Connection, database: str, table: str) -> list[dict]:
                 "comment": r.comment or "",
                 "generated": generated,
                 "stored": "stored" in low or "persistent" in low,
+                "invisible": "invisible" in low,
                 "key": r.key or "",
                 "extra": extra,
             }

@@ -211,3 +211,19 @@ class TestStructureApi(AdminCase):
                 assert apart, (a["name"], b["name"])
         # Deterministic: the same database gives the same picture.
         assert self.get_json(f"/api/db/{ADMIN_DB}/diagram")[1] == d
+
+    def test_unchanged_form_is_refused_and_invisible_columns_stay_invisible(self):
+        self.db.execute(f"CREATE TABLE `{ADMIN_DB}`.hidden (id INT PRIMARY KEY, secret INT INVISIBLE, v INT)")
+        _, s = self.get_json(f"/api/db/{ADMIN_DB}/table/hidden/structure")
+        code, error = self.post(f"/api/db/{ADMIN_DB}/table/hidden/alter", {"form": s, "dry_run": True})
+        assert code == 400 and "Nothing to change" in error["error"]
+        cols = s["columns"]
+        form = {**s, "columns": [cols[0], cols[2], {**cols[1], "comment": "moved"}]}
+        (sql,) = self.preview_then_run(f"/api/db/{ADMIN_DB}/table/hidden/alter", {"form": form}, "hidden")
+        assert "INVISIBLE COMMENT 'moved' AFTER `v`" in sql
+        extra = self.db.get(
+            "SELECT EXTRA AS e FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = 'hidden'"
+            " AND COLUMN_NAME = 'secret'",
+            ADMIN_DB,
+        ).e
+        assert "INVISIBLE" in extra.upper() and self.columns("hidden") == ["id", "v", "secret"]

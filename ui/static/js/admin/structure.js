@@ -229,6 +229,10 @@ function columnRow(c, i) {
         title: "Remove column",
         onclick: () => {
           form.columns.splice(i, 1);
+          // Its indexes and keys lose it too, as the server would do.
+          for (const idx of form.indexes) idx.columns = idx.columns.filter((x) => x.name !== c.name);
+          form.indexes = form.indexes.filter((idx) => idx.columns.length);
+          form.foreign_keys = form.foreign_keys.filter((fk) => !fk.columns.includes(c.name));
           renderForm();
         },
       }, "✕"),

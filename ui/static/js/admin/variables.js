@@ -23,7 +23,11 @@ function setForm(v) {
     v.scope !== "SESSION" ? el("option", { value: "global" }, "GLOBAL") : null,
     v.scope !== "GLOBAL" ? el("option", { value: "session" }, "SESSION") : null,
   );
-  const form = el("form", { class: "inline-form set-form" }, value, scope, el("button", { type: "submit" }, "Preview SET…"));
+  const hint = el("span", { class: "hint" });
+  const explain = () => (hint.textContent = scope.value === "session" ? "SESSION applies to one of Eddy's pooled connections only." : "");
+  scope.addEventListener("change", explain);
+  explain();
+  const form = el("form", { class: "inline-form set-form" }, value, scope, el("button", { type: "submit" }, "Preview SET…"), hint);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (await previewAndRun(`/api/server/variables/${v.name}`, { value: value.value, scope: scope.value })) {
