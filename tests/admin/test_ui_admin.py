@@ -43,6 +43,10 @@ def test_er_diagram_draws_one_box_per_table_with_fk_arrows(page, running_app, ma
         page.click("#export-svg")
     text = Path(download.value.path()).read_text()
     assert text.startswith("<?xml") and text.count('class="erd-table"') == 5
+    with page.expect_download() as download:
+        page.click("#export-png")
+    png = Path(download.value.path())
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and unique_colours(png) > 20
 
 
 def test_add_column_previews_ddl_then_applies_and_shows_it(page, running_app, mariadb, shop_db):
@@ -141,3 +145,27 @@ def test_grant_matrix_shows_the_grant_sql_before_it_runs(page, running_app, mari
     )
     dialog.locator(".plan-run").click()
     expect(page.locator("#grants-text")).to_contain_text(f"GRANT SELECT, SHOW VIEW ON `{ADMIN_DB}`.*")
+
+
+def test_new_table_form_creates_the_table_and_opens_its_structure(page, running_app, mariadb, shop_db):
+    connect(page, running_app, mariadb)
+    page.goto(f"{running_app.base_url}/db/{ADMIN_DB}")
+    page.click(".admin-tabs a:text('New table')")
+    page.fill("input[name=table_name]", "notes 表")
+    page.click("#add-column")
+    row = page.locator("#edit-columns tr.col-row").last
+    row.locator("input[name=name]").fill("body")
+    row.locator("select[name=default_kind]").select_option("literal")
+    row.locator("input[name=default]").fill("it's")
+    page.click("#preview-sql")
+    sql = page.locator("#plan-dialog .plan-sql")
+    expect(sql).to_contain_text(f"CREATE TABLE `{ADMIN_DB}`.`notes 表` (")
+    expect(sql).to_contain_text("`body` VARCHAR(255) NULL DEFAULT 'it\\'s'")
+    page.click("#plan-dialog .plan-run")
+    expect(page).to_have_url(re.compile(r"/structure$"))
+    expect(page.locator("#structure-columns")).to_contain_text("body")
+    # A view's structure page shows its columns and definition, without the table form.
+    page.goto(f"{running_app.base_url}/db/{ADMIN_DB}/table/big_orders/structure")
+    expect(page.locator("#structure-columns")).to_contain_text("total")
+    expect(page.locator("#structure-ddl")).to_contain_text("VIEW")
+    expect(page.locator("#edit-structure")).to_have_count(0)
