@@ -75,6 +75,16 @@ def _name_token(value, what: str) -> str:
     return text
 
 
+def _comment(value, quote: Quote) -> str:
+    text = str(value)
+    if any(ord(ch) > 0xFFFF for ch in text):
+        raise ChangeRefused(
+            "Comments cannot hold emoji or other 4-byte characters: the server stores them as utf8mb3 "
+            "and would turn them into '?'"
+        )
+    return quote(text)
+
+
 def column_definition(col: dict, quote: Quote = quote_literal) -> str:
     """`name` TYPE [COLLATE c] [NOT] NULL [DEFAULT ...] [ON UPDATE ...] [AUTO_INCREMENT] [COMMENT '...']."""
     parts = [quote_identifier(_text(col.get("name"), "Column name")), column_type(col.get("type"))]
@@ -104,7 +114,7 @@ def column_definition(col: dict, quote: Quote = quote_literal) -> str:
     if col.get("invisible"):
         parts.append("INVISIBLE")
     if col.get("comment"):
-        parts.append("COMMENT " + quote(col["comment"]))
+        parts.append("COMMENT " + _comment(col["comment"], quote))
     return " ".join(parts)
 
 
@@ -167,7 +177,7 @@ def table_options(options: dict, quote: Quote = quote_literal) -> list[str]:
         collation = _name_token(options["collation"], "Collation")
         out.append(f"DEFAULT CHARACTER SET {collation.split('_')[0]} COLLATE {collation}")
     if options.get("comment") is not None and (options.get("comment") or "") != "":
-        out.append("COMMENT=" + quote(options["comment"]))
+        out.append("COMMENT=" + _comment(options["comment"], quote))
     return out
 
 

@@ -106,6 +106,9 @@ function showPlanDialog({ url, body, preview, error }) {
         typed = el("input", { class: "plan-confirm", autocomplete: "off", spellcheck: "false" });
         runButton.disabled = true;
         typed.addEventListener("input", () => (runButton.disabled = typed.value !== preview.confirm));
+        typed.addEventListener("keydown", (event) => {
+          if (event.key === "Enter" && !runButton.disabled) runButton.click();
+        });
         parts.push(el("label", {}, `This cannot be undone. Type “${preview.confirm}” to confirm:`, typed));
       }
       runButton.addEventListener("click", async () => {
