@@ -2,6 +2,8 @@
 users and privileges; every change previews its SQL and needs the object's name to run."""
 
 import json
+import threading
+import time
 import urllib.parse
 from dataclasses import replace
 
@@ -45,6 +47,37 @@ class TestServerApi(AdminCase):
             code, error = self.post("/api/server/processes/999999/kill", {"what": "query", "dry_run": True})
             assert code == 404 and "not running" in error["error"]
         finally:
+            other.close()
+
+    def test_kill_query_stops_a_running_statement_and_keeps_the_connection(self):
+        other = Connection(self.mariadb.admin)
+        pid = other.thread_id  # read before another thread uses the connection
+        outcome = {}
+
+        def slow():
+            try:
+                outcome["rows"] = other.query("SELECT SLEEP(60) AS s")
+            except DatabaseError as exc:
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=slow)
+        worker.start()
+        try:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:  # wait until the server runs it
+                _, data = self.get_json("/api/server/processes")
+                if any(p["id"] == pid and (p["info"] or "").startswith("SELECT SLEEP") for p in data["processes"]):
+                    break
+                time.sleep(0.05)
+            (sql,) = self.preview_then_run(f"/api/server/processes/{pid}/kill", {"what": "query"}, str(pid))
+            assert sql == f"KILL QUERY {pid}"
+            worker.join(10)
+            assert not worker.is_alive()
+            # SLEEP() interrupted returns 1 (MariaDB) or the statement fails with 1317; either way it ended.
+            assert outcome.get("rows") == [{"s": 1}] or getattr(outcome.get("error"), "code", None) == 1317
+            assert other.get("SELECT 1 AS one").one == 1  # the connection itself is alive
+        finally:
+            worker.join(60)
             other.close()
 
     def test_variables_mark_changed_ones_and_set_global_needs_confirmation(self):
