@@ -270,11 +270,19 @@ def account(user: str, host: str, quote) -> str:
 
 
 def users(conn: Connection) -> list[dict]:
-    rows = conn.query(
-        "SELECT User AS user, Host AS host, plugin, password_expired AS expired,"
-        " IF(authentication_string = '' AND Password = '', 'no', 'yes') AS has_password"
-        " FROM mysql.user ORDER BY User, Host"
-    )
+    try:
+        rows = conn.query(
+            "SELECT User AS user, Host AS host, plugin, password_expired AS expired,"
+            " IF(authentication_string = '' AND Password = '', 'no', 'yes') AS has_password"
+            " FROM mysql.user ORDER BY User, Host"
+        )
+    except DatabaseError as exc:
+        if exc.code != 1054:  # MySQL 5.7+/8 has no Password column
+            raise
+        rows = conn.query(
+            "SELECT User AS user, Host AS host, plugin, password_expired AS expired,"
+            " IF(authentication_string = '', 'no', 'yes') AS has_password FROM mysql.user ORDER BY User, Host"
+        )
     for r in rows:
         r["account"] = f"{r.user}@{r.host}"
     return rows
@@ -287,6 +295,24 @@ def _grantee(user: str, host: str) -> str:
 def _require_user(conn: Connection, user: str, host: str) -> None:
     if not conn.get("SELECT 1 AS ok FROM mysql.user WHERE User = %s AND Host = %s", user, host):
         raise NotFound(f"User '{user}'@'{host}' does not exist")
+
+
+def privilege_names(conn: Connection) -> dict[str, list[str]]:
+    """Privileges per level: global ones as this server names them (SHOW PRIVILEGES; MariaDB
+    10.5+ has BINLOG MONITOR etc.), database/table ones from the lists above."""
+    try:
+        server = [r.Privilege.upper() for r in conn.query("SHOW PRIVILEGES")]
+    except DatabaseError:
+        return PRIVILEGES
+    glob = [p for p in server if p not in ("USAGE", "GRANT OPTION", "PROXY")]
+    if not glob:
+        return PRIVILEGES
+    extra = ["DELETE HISTORY"] if "DELETE HISTORY" in glob else []
+    return {
+        "global": glob,
+        "database": [p for p in PRIVILEGES["database"] if p in glob] + extra,
+        "table": [p for p in PRIVILEGES["table"] if p in glob] + extra,
+    }
 
 
 def user_grants(conn: Connection, user: str, host: str) -> dict:
@@ -317,7 +343,7 @@ def user_grants(conn: Connection, user: str, host: str) -> dict:
         "global": sorted(glob),
         "databases": {k: sorted(v) for k, v in dbs.items()},
         "tables": {k: sorted(v) for k, v in tables.items()},
-        "privileges": PRIVILEGES,
+        "privileges": privilege_names(conn),
     }
 
 
@@ -377,7 +403,7 @@ def plan_grants(
 ) -> Plan:
     """GRANT what is newly ticked and REVOKE what was unticked, at one level."""
     held_all = user_grants(conn, user, host)
-    allowed = PRIVILEGES.get(level)
+    allowed = held_all["privileges"].get(level)
     if allowed is None:
         raise ChangeRefused("Level must be global, database or table")
     wanted = [p.upper() for p in wanted or []]

@@ -163,6 +163,14 @@ class TestServerApi(AdminCase):
         code, data = self.get_json("/api/server/users")
         assert f"{USER}@%" not in {u["account"] for u in data["users"]}
 
+    def test_an_all_privileges_account_shows_every_global_box_ticked(self):
+        code, held = self.get_json(f"/api/server/users/grants?user={self.mariadb.user.user}&host=%25")
+        assert "BINLOG MONITOR" in held["privileges"]["global"]  # this server's own names (MariaDB 10.5+)
+        assert set(held["privileges"]["global"]) <= set(held["global"])
+        body = {"user": self.mariadb.user.user, "host": "%", "level": "global", "dry_run": True}
+        code, error = self.post("/api/server/users/grants", {**body, "privileges": held["privileges"]["global"]})
+        assert code == 400 and "Nothing to change" in error["error"]
+
     def test_admin_api_needs_a_session(self):
         self.cookies.pop("eddy_session", None)
         response = self.request("/api/server/dashboard")
