@@ -111,29 +111,36 @@ def layout(diagram: dict) -> dict:
     for n in names:
         nodes[n]["width"], nodes[n]["height"] = _box_size(nodes[n])
 
+    # Columns taller than this wrap into several, so a hub referenced by hundreds of tables
+    # gives a wide picture rather than one endless column.
+    area = sum((nodes[n]["width"] + BOX_GAP) * (nodes[n]["height"] + BOX_GAP) for n in names)
+    max_height = max([600.0, area**0.5 * 0.8] + [nodes[n]["height"] + 40.0 for n in names])
+
     x = 20.0
     total_h = 0.0
-    for k in sorted(layers):
-        col = layers[k]
-        w = max(nodes[n]["width"] for n in col)
-        y = 20.0
-        for n in col:
-            nodes[n]["x"], nodes[n]["y"] = x, y
-            y += nodes[n]["height"] + BOX_GAP
-        total_h = max(total_h, y)
-        x += w + LAYER_GAP
-    if lonely:
-        # A grid of roughly square shape to the right of the connected part.
-        per_col = max(1, round(len(lonely) ** 0.5))
-        for start in range(0, len(lonely), per_col):
-            col = lonely[start : start + per_col]
-            w = max(nodes[n]["width"] for n in col)
+
+    def place(column: list[str], gap_after: float) -> None:
+        nonlocal x, total_h
+        start = 0
+        while start < len(column):
+            y, end = 20.0, start
+            while end < len(column) and (end == start or y + nodes[column[end]]["height"] <= max_height):
+                y += nodes[column[end]]["height"] + BOX_GAP
+                end += 1
+            chunk = column[start:end]
             y = 20.0
-            for n in col:
+            for n in chunk:
                 nodes[n]["x"], nodes[n]["y"] = x, y
                 y += nodes[n]["height"] + BOX_GAP
             total_h = max(total_h, y)
-            x += w + BOX_GAP * 2
+            x += max(nodes[n]["width"] for n in chunk) + (gap_after if end == len(column) else BOX_GAP * 2)
+            start = end
+
+    for k in sorted(layers):
+        place(layers[k], LAYER_GAP)
+    if lonely:
+        # Tables without keys: a block to the right of the connected part.
+        place(lonely, BOX_GAP * 2)
     diagram["width"] = round(x + 20)
     diagram["height"] = round(max(total_h, 100) + 20)
     diagram["row_height"] = ROW_HEIGHT

@@ -155,3 +155,21 @@ def test_diagram_layout_handles_cycles_self_references_and_long_chains():
     assert boxes["a"]["x"] != boxes["b"]["x"]  # a cycle still gets two layers
     assert [boxes[n]["x"] for n in chain] == sorted(boxes[n]["x"] for n in chain)  # referenced first
     assert d["width"] > boxes[chain[-1]]["x"]
+
+
+def test_diagram_of_a_hub_with_many_referencing_tables_is_wide_not_one_endless_column():
+    from core.services.erd import layout
+
+    def table(name):
+        return {"name": name, "kind": "table", "columns": [{"name": "id", "type": "int", "pk": True, "fk": False}] * 5}
+
+    spokes = [f"s{i:03d}" for i in range(200)]
+    d = layout({"tables": [table("hub"), *map(table, spokes)], "edges": [{"from": s, "to": "hub"} for s in spokes]})
+    assert d["width"] > d["height"] / 3
+    boxes = d["tables"]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert (
+                a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]
+            )  # fmt: skip
