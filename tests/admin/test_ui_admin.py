@@ -169,3 +169,17 @@ def test_new_table_form_creates_the_table_and_opens_its_structure(page, running_
     expect(page.locator("#structure-columns")).to_contain_text("total")
     expect(page.locator("#structure-ddl")).to_contain_text("VIEW")
     expect(page.locator("#edit-structure")).to_have_count(0)
+
+
+def test_rename_from_the_structure_page_opens_the_renamed_table(page, running_app, mariadb, shop_db):
+    connect(page, running_app, mariadb)
+    page.goto(f"{running_app.base_url}/db/{ADMIN_DB}/table/customers/structure")
+    page.click(".table-actions button[data-action=rename]")
+    page.fill(".ask-input", "clients")
+    page.click(".ask-dialog button[type=submit]")
+    expect(page.locator("#plan-dialog .plan-sql")).to_have_text(
+        f"RENAME TABLE `{ADMIN_DB}`.`customers` TO `{ADMIN_DB}`.`clients`;"
+    )
+    page.click("#plan-dialog .plan-run")
+    expect(page).to_have_url(re.compile(r"/table/clients/structure$"))
+    expect(page.locator("#structure-columns")).to_contain_text("email")

@@ -1,6 +1,6 @@
 // Table structure tab: read-only view of columns/indexes/keys/triggers/partitions/options/DDL,
 // and the create/alter form whose exact DDL is previewed before it runs.
-import { copyButton, el, flash, getJson, previewAndRun, seg } from "./common.js";
+import { askText, copyButton, el, flash, getJson, previewAndRun, seg } from "./common.js";
 
 const root = document.getElementById("structure");
 const db = root.dataset.db;
@@ -76,9 +76,31 @@ function defaultText(c) {
   return c.default;
 }
 
+async function tableAction(action) {
+  const body = {};
+  if (action === "rename" || action === "copy") {
+    const value = await askText(`${action === "rename" ? "Rename" : "Copy"} ${table}`, action === "rename" ? "New name" : "Name of the copy", action === "copy" ? `${table}_copy` : table);
+    if (!value) return;
+    body.new_name = value;
+  }
+  const result = await previewAndRun(`/api/db/${seg(db)}/table/${seg(table)}/${action}`, body);
+  if (!result) return;
+  if (action === "rename" || action === "copy") window.location.href = `/db/${seg(db)}/table/${seg(body.new_name)}/structure`;
+  else if (action === "drop") window.location.href = `/db/${seg(db)}`;
+  else flash(`Truncated ${table}.`);
+}
+
 function renderView() {
   const s = structure;
-  const parts = [el("h2", {}, "Columns")];
+  const ops = ["rename", "copy", "truncate", "drop"].filter((a) => s.kind === "table" || a === "rename" || a === "drop");
+  const parts = [
+    el(
+      "div",
+      { class: "actions table-actions" },
+      ops.map((a) => el("button", { type: "button", "data-action": a, class: a === "drop" || a === "truncate" ? "danger" : "", onclick: () => tableAction(a) }, `${a[0].toUpperCase()}${a.slice(1)}…`)),
+    ),
+    el("h2", {}, "Columns"),
+  ];
   parts.push(
     listTable(
       "structure-columns",
@@ -136,7 +158,7 @@ function renderView() {
       [[cellText(o.engine), cellText(o.row_format), cellText(o.collation), cellText(o.auto_increment), cellText(o.create_options), cellText(o.rows_estimate), cellText(o.created), cellText(o.comment)]],
     ),
   );
-  parts.push(el("h2", {}, "DDL ", copyButton(() => s.ddl)));
+  parts.push(el("h2", {}, "DDL ", copyButton(() => s.ddl), el("a", { class: "button", href: "/sql?text=" + encodeURIComponent(s.ddl) }, "Open in SQL editor")));
   parts.push(el("pre", { class: "sql", id: "structure-ddl" }, s.ddl));
   return el("div", { id: "structure-view" }, parts);
 }
