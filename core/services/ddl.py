@@ -195,6 +195,8 @@ def create_table(database: str, form: dict, quote: Quote = quote_literal) -> str
     if not columns:
         raise ChangeRefused("A table needs at least one column")
     _check_unique([_text(c.get("name"), "Column name") for c in columns], "columns")
+    if any((c.get("generated") or "").strip() for c in columns):
+        raise ChangeRefused("Generated columns are created in the SQL editor, not in this form")
     lines = [column_definition(c, quote) for c in columns]
     lines += [index_definition(i) for i in form.get("indexes") or []]
     lines += [foreign_key_definition(f, database) for f in form.get("foreign_keys") or []]
@@ -226,6 +228,11 @@ def alter_table(database: str, table: str, current: dict, desired: dict, quote: 
         if o not in by_name:
             raise ChangeRefused(f"Column '{o}' no longer exists; reload the structure")
     _check_unique(originals, "edited columns from the same original")
+    for c in want:
+        # A generated column's expression is kept as read; it is not edited through this form.
+        expression = (c.get("generated") or "").strip()
+        if expression and (not c.get("original") or expression != (by_name[c["original"]].get("generated") or "")):
+            raise ChangeRefused("Generated column expressions are changed in the SQL editor, not in this form")
     rename: dict[str, str | None] = {n: None for n in cur_names}
     for c in want:
         if c.get("original"):

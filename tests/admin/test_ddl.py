@@ -173,3 +173,17 @@ def test_diagram_of_a_hub_with_many_referencing_tables_is_wide_not_one_endless_c
                 a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
                 or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]
             )  # fmt: skip
+
+
+def test_generated_expressions_cannot_be_smuggled_through_the_form():
+    current = {**CURRENT, "columns": [*CURRENT["columns"], column(name="g", original="g", generated="`a` + 1")]}
+    assert ddl.alter_table("d", "t", current, current) == []  # kept as read: fine
+    evil = "1) VIRTUAL, DROP COLUMN a, ADD COLUMN x INT AS (1"
+    for changed in (
+        {**current, "columns": [*CURRENT["columns"], column(name="g", original="g", generated=evil)]},
+        {**current, "columns": [*current["columns"], column(name="new", generated="`a` + 1")]},
+    ):
+        with pytest.raises(ChangeRefused, match="SQL editor"):
+            ddl.alter_table("d", "t", current, changed)
+    with pytest.raises(ChangeRefused, match="SQL editor"):
+        ddl.create_table("d", {"name": "t", "columns": [column(name="g", generated="1")]})
