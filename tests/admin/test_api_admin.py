@@ -175,3 +175,12 @@ class TestServerApi(AdminCase):
         self.cookies.pop("eddy_session", None)
         response = self.request("/api/server/dashboard")
         assert response.code == 401 and "error" in json.loads(response.body)
+        for page in ("/server", "/server/users", "/db/eddy_test_admin_shop/diagram"):
+            response = self.request(page)
+            assert response.code == 302 and response.headers["Location"].startswith("/login"), page
+        response = self.request(
+            "/api/db/eddy_test_admin_shop/drop", "POST", json.dumps({"confirm": "eddy_test_admin_shop"}),
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        assert response.code == 403  # no xsrf token, no session: refused before anything runs
+        assert self.db.get("SELECT 1 AS ok FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'eddy_test_admin_shop'")
