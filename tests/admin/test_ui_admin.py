@@ -183,3 +183,46 @@ def test_rename_from_the_structure_page_opens_the_renamed_table(page, running_ap
     page.click("#plan-dialog .plan-run")
     expect(page).to_have_url(re.compile(r"/table/clients/structure$"))
     expect(page.locator("#structure-columns")).to_contain_text("email")
+
+
+def test_set_variable_create_and_drop_user_and_create_a_view_in_the_browser(page, running_app, mariadb, shop_db):
+    conn = Connection(mariadb.admin)
+    original = conn.get("SELECT @@GLOBAL.max_connections AS v").v
+    try:
+        connect(page, running_app, mariadb)
+        page.goto(f"{running_app.base_url}/server/variables")
+        page.fill("#var-search", "max_connections")
+        row = page.locator("#variables tbody tr[data-name=max_connections]")
+        row.locator("button.set-variable").click()
+        row.locator("input[name=value]").fill(str(original + 3))
+        row.locator("button[type=submit]").click()
+        expect(page.locator("#plan-dialog .plan-sql")).to_have_text(f"SET GLOBAL `max_connections` = {original + 3};")
+        page.click("#plan-dialog .plan-run")
+        expect(row.locator("td.value").first).to_have_text(str(original + 3))
+        expect(row).to_have_class("changed")
+
+        page.goto(f"{running_app.base_url}/server/users")
+        page.fill("#create-user input[name=user]", "eddy_test_admin_web")
+        page.fill("#create-user input[name=password]", "pw")
+        page.click("#create-user button[type=submit]")
+        expect(page.locator("#plan-dialog .plan-sql")).to_have_text(
+            "CREATE USER 'eddy_test_admin_web'@'%' IDENTIFIED BY '********';"
+        )
+        page.click("#plan-dialog .plan-run")
+        user_row = page.locator("#users tr[data-account='eddy_test_admin_web@%']")
+        user_row.locator("button.drop-user").click()
+        page.fill("#plan-dialog .plan-confirm", "eddy_test_admin_web")
+        page.click("#plan-dialog .plan-run")
+        expect(user_row).to_have_count(0)
+
+        page.goto(f"{running_app.base_url}/db/{ADMIN_DB}/objects")
+        panel = page.locator("#objects-views details.create-object")
+        panel.locator("summary").click()
+        expect(panel.locator("textarea")).to_have_value(re.compile(r"^CREATE VIEW"))
+        panel.locator("textarea").fill("CREATE VIEW cheap_orders AS SELECT id FROM orders WHERE total < 50")
+        panel.locator("button.primary").click()
+        page.click("#plan-dialog .plan-run")
+        expect(page.locator("#objects-views tr[data-name=cheap_orders]")).to_have_count(1)
+    finally:
+        conn.execute(f"SET GLOBAL max_connections = {int(original)}")
+        conn.close()
