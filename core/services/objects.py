@@ -17,8 +17,10 @@ KINDS = {
 }
 
 # CREATE [OR REPLACE] [ALGORITHM=..] [DEFINER=..] [SQL SECURITY ..] <KIND> [IF NOT EXISTS] name
+_ACCOUNT_PART = r"(?:`(?:[^`]|``)*`|'(?:[^']|'')*'|[\w.%-]+)"
 _CREATE_RE = re.compile(
-    r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:ALGORITHM\s*=\s*\w+\s+)?(?:DEFINER\s*=\s*\S+\s+)?"
+    r"^\s*CREATE\s+(OR\s+REPLACE\s+)?(?:ALGORITHM\s*=\s*\w+\s+)?"
+    rf"(?:DEFINER\s*=\s*(?:CURRENT_USER(?:\(\))?|{_ACCOUNT_PART}(?:\s*@\s*{_ACCOUNT_PART})?)\s+)?"
     r"(?:SQL\s+SECURITY\s+\w+\s+)?(?:AGGREGATE\s+)?(VIEW|PROCEDURE|FUNCTION|TRIGGER|EVENT)\s+"
     r"(?:IF\s+NOT\s+EXISTS\s+)?((?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`|[\w$]+))?)",
     re.I | re.S,
@@ -107,11 +109,22 @@ def plan_create(database: str, kind: str, sql: str) -> Plan:
     if not isinstance(sql, str) or not sql.strip():
         raise ChangeRefused("The CREATE statement is required")
     match = _CREATE_RE.match(sql)
-    if not match or match.group(1).upper() != keyword:
+    if not match or match.group(2).upper() != keyword:
         raise ChangeRefused(f"The statement must be a CREATE {keyword} statement")
-    name = _unquote(re.split(r"\s*\.\s*(?=[`\w$])", match.group(2))[-1])
+    name = _unquote(re.split(r"\s*\.\s*(?=[`\w$])", match.group(3))[-1])
     text = sql.strip().rstrip(";").strip()
+    if match.group(1):  # OR REPLACE: the old definition is gone once it runs
+        return Plan(
+            [text], target=name, summary=f"Replace {kind} {name} in {database}", database=database, destructive=True
+        )
     return Plan([text], target=name, summary=f"Create {kind} {name} in {database}", database=database)
+
+
+def or_replace(definition: str) -> str:
+    """The definition as a CREATE OR REPLACE statement (MariaDB has it for every object kind)."""
+    if re.match(r"^\s*CREATE\s+OR\s+REPLACE\b", definition, re.I):
+        return definition
+    return re.sub(r"^\s*CREATE\b", "CREATE OR REPLACE", definition, count=1, flags=re.I)
 
 
 def template(kind: str, database: str) -> str:

@@ -83,7 +83,16 @@ def editor_url(text: str) -> str:
 class ObjectDefinitionHandler(ApiHandler):
     async def get(self, db, kind, name):
         text = await self.with_connection(objects.definition, db, kind, name)
-        write_json(self, {"kind": kind, "name": name, "definition": text, "editor_url": editor_url(text)})
+        write_json(
+            self,
+            {
+                "kind": kind,
+                "name": name,
+                "definition": text,
+                "editor_url": editor_url(text),
+                "replace_sql": objects.or_replace(text),
+            },
+        )
 
 
 class DropObjectHandler(PlanHandler):

@@ -174,6 +174,17 @@ class TestStructureApi(AdminCase):
         code, d = self.get_json(f"/api/db/{ADMIN_DB}/objects/procedure/{Q('count orders')}")
         assert "customer_id = c" in d["definition"]
 
+        # Editing in place: the definition as CREATE OR REPLACE, a replacement needing the name typed.
+        code, d = self.get_json(f"/api/db/{ADMIN_DB}/objects/view/big_orders")
+        assert d["replace_sql"].startswith("CREATE OR REPLACE ")
+        changed = d["replace_sql"].replace("> 100", "> 150")
+        code, preview = self.post(f"/api/db/{ADMIN_DB}/objects/view", {"sql": changed, "dry_run": True})
+        assert preview["destructive"] and preview["confirm"] == "big_orders"
+        self.preview_then_run(f"/api/db/{ADMIN_DB}/objects/view", {"sql": changed}, "big_orders")
+        assert "150" in self.get_json(f"/api/db/{ADMIN_DB}/objects/view/big_orders")[1]["definition"]
+        code, d = self.get_json(f"/api/db/{ADMIN_DB}/objects/trigger/orders_total_check")
+        self.preview_then_run(f"/api/db/{ADMIN_DB}/objects/trigger", {"sql": d["replace_sql"]}, "orders_total_check")
+
         # The kind named in the URL must match the statement.
         code, error = self.post(f"/api/db/{ADMIN_DB}/objects/view", {"sql": func, "dry_run": True})
         assert code == 400 and "CREATE VIEW" in error["error"]

@@ -31,8 +31,10 @@ function objectRow(kind, o) {
     }
     try {
       const d = await getJson(`/api/db/${seg(db)}/objects/${kind}/${seg(o.name)}`);
+      const editHere = el("button", { type: "button", class: "edit-here" }, "Edit here");
+      editHere.addEventListener("click", () => openCreatePanel(kind, d.replace_sql));
       holder.firstChild.replaceChildren(
-        el("div", { class: "actions" }, copyButton(() => d.definition), el("a", { class: "button", href: d.editor_url }, "Edit in SQL editor")),
+        el("div", { class: "actions" }, copyButton(() => d.definition), el("a", { class: "button", href: d.editor_url }, "Edit in SQL editor"), editHere),
         el("pre", { class: "sql" }, d.definition),
       );
     } catch (error) {
@@ -50,6 +52,17 @@ function objectRow(kind, o) {
   return [el("tr", { "data-name": o.name }, el("td", {}, o.name), el("td", { class: "muted" }, describe(kind, o)), el("td", { class: "actions" }, show, drop)), holder];
 }
 
+const panels = {};
+
+function openCreatePanel(kind, text) {
+  const { details, area, update } = panels[kind];
+  area.value = text;
+  update();
+  details.open = true;
+  area.focus();
+  details.scrollIntoView({ block: "nearest" });
+}
+
 function createPanel(kind) {
   const area = el("textarea", { class: "sql-input", rows: 6, spellcheck: "false", name: `create-${kind}` });
   const editorLink = el("a", { class: "button", href: "#" }, "Open in SQL editor");
@@ -64,14 +77,15 @@ function createPanel(kind) {
   area.addEventListener("input", update);
   editorLink.addEventListener("mouseenter", update);
   editorLink.addEventListener("focus", update);
-  const run = el("button", { type: "button", class: "primary" }, `Preview CREATE ${kind.toUpperCase()}…`);
+  const run = el("button", { type: "button", class: "primary" }, `Preview ${kind}…`);
   run.addEventListener("click", async () => {
     if (await previewAndRun(`/api/db/${seg(db)}/objects/${kind}`, { sql: area.value })) {
-      flash(`Created ${kind}.`);
+      flash(`Saved ${kind}.`);
       refresh();
     }
   });
   details.append(area, el("div", { class: "actions" }, editorLink, run));
+  panels[kind] = { details, area, update };
   return details;
 }
 
