@@ -108,6 +108,8 @@ def test_drop_table_needs_its_name_typed(page, running_app, mariadb, shop_db):
     expect(page.locator("#objects-views pre.sql")).to_contain_text("big_orders")
     href = page.locator("#objects-views a.button", has_text="Edit in SQL editor").get_attribute("href")
     assert href.startswith("/sql?text=CREATE")
+    page.locator("#objects-views button.edit-here").click()
+    expect(page.locator("#objects-views textarea")).to_have_value(re.compile(r"^CREATE OR REPLACE .*big_orders", re.S))
 
 
 def test_dashboard_charts_and_process_list_refresh(page, running_app, mariadb, shop_db):
