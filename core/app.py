@@ -10,7 +10,7 @@ import tornado.web
 from core import config
 from core.services.sessions import SessionRegistry
 from core.store import Store
-from core.web import api_sql, pages, uimethods, uimodules
+from core.web import api_admin, api_sql, api_structure, pages, pages_admin, uimethods, uimodules
 from core.web.base import SecureStaticFileHandler
 
 DB = r"(?P<db>[^/]+)"
@@ -39,6 +39,9 @@ class EddyApplication(tornado.web.Application):
             (rf"/db/{DB}", pages.DatabaseHandler),
             (rf"/db/{DB}/table/{TABLE}", pages.TableHandler),
             *api_sql.ROUTES,
+            *pages_admin.ROUTES,
+            *api_structure.ROUTES,
+            *api_admin.ROUTES,
         ]
         settings = dict(
             template_path=str(config.resource_path("ui", "templates")),

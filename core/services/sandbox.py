@@ -130,6 +130,8 @@ class MariaDBServer:
                 "--collation-server=utf8mb4_unicode_ci",
                 "--innodb-buffer-pool-size=64M",
                 "--local-infile=1",
+                # Its own temp folder: on-disk temp tables in a shared /tmp can collide or be swept.
+                f"--tmpdir={self.base}",
                 *_user_flag(),
             ]
             self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

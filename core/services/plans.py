@@ -1,0 +1,51 @@
+"""Preview-then-run: every change is a Plan (the exact SQL) before it is a change.
+
+A handler answers a dry run with the plan's SQL; it runs the plan only when the request
+confirms by naming the plan's target (`confirm == plan.target`).
+"""
+
+from dataclasses import dataclass, field
+
+from core.db import Connection
+from core.db.errors import DatabaseError
+
+
+class ChangeRefused(DatabaseError):
+    """The change is not allowed or not well formed (said before any SQL runs)."""
+
+
+@dataclass
+class Plan:
+    statements: list[str]
+    target: str  # the object's name, which a confirmation must repeat
+    summary: str
+    destructive: bool = False
+    # What the user sees; differs from `statements` only where a secret (password) is masked.
+    display: list[str] = field(default_factory=list)
+    database: str | None = None
+
+    def shown(self) -> list[str]:
+        return self.display or self.statements
+
+    def preview(self) -> dict:
+        return {
+            "sql": self.shown(),
+            "confirm": self.target,
+            "summary": self.summary,
+            "destructive": self.destructive,
+        }
+
+
+def run_plan(conn: Connection, plan: Plan) -> dict:
+    """Run the statements in order; an error names the statement that failed."""
+    if plan.database:
+        conn.use(plan.database)
+    done = 0
+    for i, statement in enumerate(plan.statements):
+        try:
+            conn.execute(statement)
+        except DatabaseError as exc:
+            note = f" (statement {i + 1} of {len(plan.statements)}; {done} ran before it)" if done else ""
+            raise DatabaseError(f"{exc.message}{note}", exc.code) from exc
+        done += 1
+    return {"ok": True, "sql": plan.shown(), "summary": plan.summary, "target": plan.target}

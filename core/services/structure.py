@@ -1,0 +1,372 @@
+"""A table's structure (columns, indexes, keys, triggers, partitions, options, DDL) and the
+plans that change tables and databases: create/alter/truncate/drop/rename/copy."""
+
+import functools
+
+from core.db import Connection
+from core.db.sql import qualified, quote_identifier, quote_literal
+from core.services import ddl
+from core.services.browse import NotFound
+from core.services.plans import ChangeRefused, Plan
+
+
+def literal_quoter(conn: Connection):
+    """quote_literal bound to the session's sql_mode (NO_BACKSLASH_ESCAPES changes escaping)."""
+    mode = conn.get("SELECT @@SESSION.sql_mode AS m").m or ""
+    return functools.partial(quote_literal, no_backslash_escapes="NO_BACKSLASH_ESCAPES" in mode.upper())
+
+
+def is_mariadb(conn: Connection) -> bool:
+    return "mariadb" in conn.server_version().lower()
+
+
+def _default_of(raw, extra: str, mariadb: bool) -> tuple[str, str]:
+    """(default_kind, default) from information_schema.COLUMNS.COLUMN_DEFAULT."""
+    if raw is None:
+        return "none", ""
+    if mariadb:
+        # MariaDB (10.2.7+) stores the default as SQL: 'text', NULL, 0, current_timestamp().
+        if raw == "NULL":
+            return "null", ""
+        if len(raw) >= 2 and raw[0] == "'" and raw[-1] == "'":
+            body = raw[1:-1].replace("''", "'")
+            body = body.replace("\\\\", "\x00").replace("\\n", "\n").replace("\\t", "\t").replace("\\r", "\r")
+            return "literal", body.replace("\\", "").replace("\x00", "\\")
+        return "expression", raw
+    if "DEFAULT_GENERATED" in (extra or "").upper():
+        return "expression", raw
+    return "literal", raw
+
+
+def read_columns(conn: Connection, database: str, table: str) -> list[dict]:
+    mariadb = is_mariadb(conn)
+    rows = conn.query(
+        """
+        SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE = 'YES' AS nullable,
+               COLUMN_DEFAULT AS `default`, COLUMN_KEY AS `key`, EXTRA AS extra,
+               CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation, COLUMN_COMMENT AS comment,
+               GENERATION_EXPRESSION AS generated
+        FROM information_schema.COLUMNS
+        WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
+        ORDER BY ORDINAL_POSITION
+        """,
+        database,
+        table,
+    )
+    out = []
+    for r in rows:
+        extra = r.extra or ""
+        kind, default = _default_of(r["default"], extra, mariadb)
+        low = extra.lower()
+        on_update = ""
+        if "on update" in low:
+            on_update = extra[low.index("on update") + len("on update") :].strip().split(" ")[0]
+        generated = (r.generated or "") if ("generated" in low or "virtual" in low or "stored" in low) else ""
+        out.append(
+            {
+                "name": r.name,
+                "original": r.name,
+                "type": r.type,
+                "nullable": bool(r.nullable),
+                "default_kind": kind,
+                "default": default,
+                "auto_increment": "auto_increment" in low,
+                "on_update": on_update,
+                "collation": r.collation or "",
+                "charset": r.charset or "",
+                "comment": r.comment or "",
+                "generated": generated,
+                "stored": "stored" in low or "persistent" in low,
+                "invisible": "invisible" in low,
+                "key": r.key or "",
+                "extra": extra,
+            }
+        )
+    return out
+
+
+def read_indexes(conn: Connection, database: str, table: str) -> list[dict]:
+    rows = conn.query(
+        """
+        SELECT INDEX_NAME AS name, NON_UNIQUE AS non_unique, COLUMN_NAME AS col, SUB_PART AS sub_part,
+               INDEX_TYPE AS index_type, INDEX_COMMENT AS comment, CARDINALITY AS cardinality
+        FROM information_schema.STATISTICS
+        WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
+        ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX
+        """,
+        database,
+        table,
+    )
+    indexes: dict[str, dict] = {}
+    for r in rows:
+        if r.name not in indexes:
+            if r.name == "PRIMARY":
+                kind = "PRIMARY"
+            elif r.index_type in ("FULLTEXT", "SPATIAL"):
+                kind = r.index_type
+            else:
+                kind = "INDEX" if int(r.non_unique) else "UNIQUE"
+            indexes[r.name] = {
+                "name": r.name,
+                "kind": kind,
+                "type": r.index_type,
+                "columns": [],
+                "comment": r.comment or "",
+                "cardinality": r.cardinality,
+            }
+        indexes[r.name]["columns"].append({"name": r.col, "length": r.sub_part})
+    return list(indexes.values())
+
+
+def read_foreign_keys(conn: Connection, database: str, table: str | None = None) -> list[dict]:
+    """Foreign keys of one table (or of every table of the database when table is None)."""
+    sql = """
+        SELECT k.CONSTRAINT_NAME AS name, k.TABLE_NAME AS tbl, k.COLUMN_NAME AS col,
+               k.REFERENCED_TABLE_SCHEMA AS ref_database, k.REFERENCED_TABLE_NAME AS ref_table,
+               k.REFERENCED_COLUMN_NAME AS ref_col, r.UPDATE_RULE AS on_update, r.DELETE_RULE AS on_delete
+        FROM information_schema.KEY_COLUMN_USAGE k
+        JOIN information_schema.REFERENTIAL_CONSTRAINTS r
+          ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
+         AND r.TABLE_NAME = k.TABLE_NAME
+        WHERE k.TABLE_SCHEMA = %s AND k.REFERENCED_TABLE_NAME IS NOT NULL
+    """
+    params = [database]
+    if table is not None:
+        sql += " AND k.TABLE_NAME = %s"
+        params.append(table)
+    rows = conn.query(sql + " ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION", *params)
+    fks: dict[tuple, dict] = {}
+    for r in rows:
+        fk = fks.setdefault(
+            (r.tbl, r.name),
+            {
+                "name": r.name,
+                "table": r.tbl,
+                "columns": [],
+                "ref_database": r.ref_database,
+                "ref_table": r.ref_table,
+                "ref_columns": [],
+                "on_update": r.on_update,
+                "on_delete": r.on_delete,
+            },
+        )
+        fk["columns"].append(r.col)
+        fk["ref_columns"].append(r.ref_col)
+    return list(fks.values())
+
+
+def read_options(conn: Connection, database: str, table: str) -> dict:
+    row = conn.get(
+        """
+        SELECT TABLE_TYPE AS kind, ENGINE AS engine, ROW_FORMAT AS row_format, TABLE_COLLATION AS collation,
+               AUTO_INCREMENT AS auto_increment, CREATE_OPTIONS AS create_options, TABLE_COMMENT AS comment,
+               TABLE_ROWS AS rows_estimate, DATA_LENGTH AS data_length, INDEX_LENGTH AS index_length,
+               CREATE_TIME AS created, UPDATE_TIME AS updated
+        FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
+        """,
+        database,
+        table,
+    )
+    if row is None:
+        raise NotFound(f"Table '{database}.{table}' does not exist")
+    return {k: (str(v) if k in ("created", "updated") and v is not None else v) for k, v in row.items()}
+
+
+def read_triggers(conn: Connection, database: str, table: str) -> list[dict]:
+    return conn.query(
+        """
+        SELECT TRIGGER_NAME AS name, ACTION_TIMING AS timing, EVENT_MANIPULATION AS event,
+               ACTION_STATEMENT AS body, DEFINER AS definer
+        FROM information_schema.TRIGGERS
+        WHERE EVENT_OBJECT_SCHEMA = %s AND EVENT_OBJECT_TABLE = %s ORDER BY ACTION_ORDER, TRIGGER_NAME
+        """,
+        database,
+        table,
+    )
+
+
+def read_partitions(conn: Connection, database: str, table: str) -> list[dict]:
+    return conn.query(
+        """
+        SELECT PARTITION_NAME AS name, PARTITION_METHOD AS method, PARTITION_EXPRESSION AS expression,
+               PARTITION_DESCRIPTION AS description, TABLE_ROWS AS rows_estimate
+        FROM information_schema.PARTITIONS
+        WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s AND PARTITION_NAME IS NOT NULL
+        ORDER BY PARTITION_ORDINAL_POSITION
+        """,
+        database,
+        table,
+    )
+
+
+def show_create_table(conn: Connection, database: str, table: str) -> str:
+    row = conn.query(f"SHOW CREATE TABLE {qualified(database, table)}")[0]
+    return list(row.values())[1]
+
+
+def table_structure(conn: Connection, database: str, table: str) -> dict:
+    """Everything the structure tab shows, in the shape the editing form uses."""
+    options = read_options(conn, database, table)
+    is_view = options["kind"] == "VIEW"
+    return {
+        "database": database,
+        "name": table,
+        "kind": "view" if is_view else "table",
+        "columns": read_columns(conn, database, table),
+        "indexes": [] if is_view else read_indexes(conn, database, table),
+        "foreign_keys": [] if is_view else read_foreign_keys(conn, database, table),
+        "triggers": [] if is_view else read_triggers(conn, database, table),
+        "partitions": [] if is_view else read_partitions(conn, database, table),
+        "options": {**options, "comment": options.get("comment") or ""},
+        "ddl": show_create_table(conn, database, table),
+    }
+
+
+def engines_and_collations(conn: Connection) -> dict:
+    engines = [r.Engine for r in conn.query("SHOW ENGINES") if r.Support in ("YES", "DEFAULT")]
+    collations = [
+        r.name
+        for r in conn.query(
+            "SELECT COLLATION_NAME AS name FROM information_schema.COLLATIONS"
+            " WHERE CHARACTER_SET_NAME IN ('utf8mb4','utf8mb3','utf8','latin1','ascii','binary') ORDER BY 1"
+        )
+    ]
+    return {"engines": sorted(engines), "collations": collations}
+
+
+# -- plans -----------------------------------------------------------------------------------
+def plan_create_table(conn: Connection, database: str, form: dict) -> Plan:
+    sql = ddl.create_table(database, form, literal_quoter(conn))
+    name = form["name"].strip()
+    return Plan([sql], target=name, summary=f"Create table {name} in {database}")
+
+
+def plan_alter_table(conn: Connection, database: str, table: str, form: dict) -> Plan:
+    current = table_structure(conn, database, table)
+    if current["kind"] == "view":
+        raise ChangeRefused(f"'{table}' is a view: edit its definition instead")
+    statements = ddl.alter_table(database, table, current, form, literal_quoter(conn))
+    if not statements:
+        raise ChangeRefused("Nothing to change: the form matches the table")
+    return Plan(statements, target=table, summary=f"Alter table {database}.{table}")
+
+
+def _require_table(conn: Connection, database: str, table: str) -> dict:
+    options = read_options(conn, database, table)
+    return options
+
+
+def plan_truncate_table(conn: Connection, database: str, table: str) -> Plan:
+    _require_table(conn, database, table)
+    return Plan(
+        [f"TRUNCATE TABLE {qualified(database, table)}"],
+        target=table,
+        summary=f"Delete every row of {database}.{table}",
+        destructive=True,
+    )
+
+
+def plan_drop_table(conn: Connection, database: str, table: str) -> Plan:
+    kind = _require_table(conn, database, table)["kind"]
+    what = "VIEW" if kind == "VIEW" else "TABLE"
+    return Plan(
+        [f"DROP {what} {qualified(database, table)}"],
+        target=table,
+        summary=f"Drop {what.lower()} {database}.{table} and everything in it",
+        destructive=True,
+    )
+
+
+def plan_rename_table(conn: Connection, database: str, table: str, new_name: str) -> Plan:
+    _require_table(conn, database, table)
+    new_name = (new_name or "").strip()
+    if not new_name:
+        raise ChangeRefused("The new name is required")
+    return Plan(
+        [f"RENAME TABLE {qualified(database, table)} TO {qualified(database, new_name)}"],
+        target=table,
+        summary=f"Rename {database}.{table} to {new_name}",
+    )
+
+
+def plan_copy_table(conn: Connection, database: str, table: str, new_name: str, with_data: bool = True) -> Plan:
+    if _require_table(conn, database, table)["kind"] == "VIEW":
+        raise ChangeRefused("A view cannot be copied as a table")
+    new_name = (new_name or "").strip()
+    if not new_name:
+        raise ChangeRefused("The copy's name is required")
+    statements = [f"CREATE TABLE {qualified(database, new_name)} LIKE {qualified(database, table)}"]
+    if with_data:
+        statements.append(f"INSERT INTO {qualified(database, new_name)} SELECT * FROM {qualified(database, table)}")
+    return Plan(statements, target=table, summary=f"Copy {database}.{table} to {new_name}")
+
+
+def plan_create_database(conn: Connection, name: str, collation: str = "") -> Plan:
+    name = (name or "").strip()
+    if not name:
+        raise ChangeRefused("The database name is required")
+    sql = f"CREATE DATABASE {quote_identifier(name)}"
+    if collation:
+        collation = ddl._name_token(collation, "Collation")
+        sql += f" CHARACTER SET {collation.split('_')[0]} COLLATE {collation}"
+    return Plan([sql], target=name, summary=f"Create database {name}")
+
+
+def _database_exists(conn: Connection, database: str) -> None:
+    if not conn.get("SELECT 1 AS ok FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", database):
+        raise NotFound(f"Database '{database}' does not exist")
+
+
+def plan_drop_database(conn: Connection, database: str) -> Plan:
+    _database_exists(conn, database)
+    return Plan(
+        [f"DROP DATABASE {quote_identifier(database)}"],
+        target=database,
+        summary=f"Drop database {database} with all its tables, views and routines",
+        destructive=True,
+    )
+
+
+def plan_rename_database(conn: Connection, database: str, new_name: str) -> Plan:
+    """There is no RENAME DATABASE: create the new one, move every table, drop the old one.
+
+    Views, routines, triggers and events cannot move that way; with any of them present the
+    rename is refused (saying which), rather than half done."""
+    _database_exists(conn, database)
+    new_name = (new_name or "").strip()
+    if not new_name:
+        raise ChangeRefused("The new name is required")
+    blockers = conn.get(
+        """
+        SELECT (SELECT COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = %s) AS views,
+               (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s) AS routines,
+               (SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s) AS triggers,
+               (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = %s) AS events
+        """,
+        database,
+        database,
+        database,
+        database,
+    )
+    present = [f"{n} {k}" for k, n in blockers.items() if n]
+    if present:
+        raise ChangeRefused(
+            f"Cannot rename '{database}': it has {', '.join(present)}, which cannot be moved by RENAME TABLE. "
+            "Move or drop them first."
+        )
+    charset = conn.get(
+        "SELECT DEFAULT_COLLATION_NAME AS c FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", database
+    ).c
+    tables = [
+        r.name
+        for r in conn.query(
+            "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s ORDER BY 1", database
+        )
+    ]
+    statements = [plan_create_database(conn, new_name, charset).statements[0]]
+    if tables:
+        statements.append(
+            "RENAME TABLE " + ", ".join(f"{qualified(database, t)} TO {qualified(new_name, t)}" for t in tables)
+        )
+    statements.append(f"DROP DATABASE {quote_identifier(database)}")
+    return Plan(statements, target=database, summary=f"Rename database {database} to {new_name}", destructive=True)
