@@ -10,8 +10,8 @@ import tornado.web
 from core import config
 from core.services.sessions import SessionRegistry
 from core.store import Store
-from core.web import api_sql, pages, uimethods, uimodules
-from core.web.base import SecureStaticFileHandler
+from core.web import api_sql, pages, pages_connections, uimethods, uimodules
+from core.web.base import SecureStaticFileHandler, log_request
 
 DB = r"(?P<db>[^/]+)"
 TABLE = r"(?P<table>[^/]+)"
@@ -30,6 +30,8 @@ class EddyApplication(tornado.web.Application):
         self._token_lock = threading.Lock()
         # Set by the launcher when a native window exists (File > Quit, /api/app/quit).
         self.on_quit = None
+        # SSH host keys met for the first time, waiting for the user's "trust" (token -> key).
+        self.pending_host_keys: dict = {}
 
         handlers = [
             (r"/auth", pages.AuthHandler),
@@ -39,6 +41,7 @@ class EddyApplication(tornado.web.Application):
             (rf"/db/{DB}", pages.DatabaseHandler),
             (rf"/db/{DB}/table/{TABLE}", pages.TableHandler),
             *api_sql.ROUTES,
+            *pages_connections.ROUTES,
         ]
         settings = dict(
             template_path=str(config.resource_path("ui", "templates")),
@@ -53,6 +56,7 @@ class EddyApplication(tornado.web.Application):
             autoescape="xhtml_escape",
             compiled_template_cache=not debug,
             debug=debug,
+            log_function=log_request,
         )
         super().__init__(handlers, **settings)
 

@@ -7,7 +7,8 @@ import tornado.web
 from core.db import ConnectionParams
 from core.db.errors import ConnectFailed
 from core.services import browse
-from core.web.base import LAUNCH_COOKIE, SESSION_COOKIE, BaseHandler, UserError
+from core.services.profiles import Profile
+from core.web.base import LAUNCH_COOKIE, BaseHandler, UserError
 
 COOKIE_OPTIONS = {"httponly": True, "samesite": "Strict", "expires_days": None}
 
@@ -63,7 +64,10 @@ class LoginHandler(BaseHandler):
         remembered = await self.run_blocking(self.application.store.last_connection)
         values = _login_form_values(remembered)
         values["next"] = self.get_query_argument("next", "")
-        self.render("login.html", values=values, error=None)
+        self.render("login.html", values=values, error=None, saved_profiles=await self.saved_profiles())
+
+    async def saved_profiles(self) -> list:
+        return [Profile.from_dict(p) for p in await self.run_blocking(self.application.store.list_profiles)]
 
     async def post(self):
         form = {
@@ -80,9 +84,11 @@ class LoginHandler(BaseHandler):
         except (ConnectFailed, UserError) as exc:
             self.set_status(400)
             # Keep everything the user typed so they can fix one field and retry.
-            return self.render("login.html", values=form, error=getattr(exc, "message", str(exc)))
+            message = getattr(exc, "message", str(exc))
+            form["password"] = ""  # never sent back to the page
+            return self.render("login.html", values=form, error=message, saved_profiles=await self.saved_profiles())
         await self.run_blocking(self.application.store.remember_connection, params.label(), params.without_password())
-        self.set_signed_cookie(SESSION_COOKIE, session.id, **COOKIE_OPTIONS)
+        self.add_session(session.id)
         target = local_target(form["next"]) or "/"
         if target == "/" and params.database:
             target = f"/db/{quote(params.database, safe='')}"
@@ -90,12 +96,15 @@ class LoginHandler(BaseHandler):
 
 
 class LogoutHandler(BaseHandler):
+    """Close the active connection; with others still open, switch to the next one."""
+
     def post(self):
-        raw = self.get_signed_cookie(SESSION_COOKIE)
-        if raw:
-            self.application.sessions.close(raw.decode())
-        self.clear_cookie(SESSION_COOKIE)
-        self.redirect("/login")
+        active, ids = self.session_ids()
+        if active:
+            self.application.sessions.close(active)
+        remaining = [i for i in ids if i != active]
+        self.set_session_ids(None, remaining)
+        self.redirect("/" if remaining else "/login")
 
 
 class HomeHandler(BaseHandler):
