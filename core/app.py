@@ -11,7 +11,7 @@ from core import config
 from core.services.sessions import SessionRegistry
 from core.store import Store
 from core.web import api_sql, pages, pages_connections, uimethods, uimodules
-from core.web.base import SecureStaticFileHandler, log_request
+from core.web.base import NotFoundHandler, SecureStaticFileHandler, log_request
 
 DB = r"(?P<db>[^/]+)"
 TABLE = r"(?P<table>[^/]+)"
@@ -57,6 +57,7 @@ class EddyApplication(tornado.web.Application):
             compiled_template_cache=not debug,
             debug=debug,
             log_function=log_request,
+            default_handler_class=NotFoundHandler,
         )
         super().__init__(handlers, **settings)
 

@@ -253,6 +253,14 @@ class ApiHandler(BaseHandler):
             raise UserError(401, "Not connected to a database server")
 
 
+class NotFoundHandler(BaseHandler):
+    """Unknown paths: the same checks and headers as every page, then a 404 (never Tornado's bare one)."""
+
+    def prepare(self):
+        super().prepare()
+        raise UserError(404, "There is no such page.")
+
+
 class SecureStaticFileHandler(tornado.web.StaticFileHandler):
     """Static assets carry the same security headers (they need no launch cookie)."""
 
