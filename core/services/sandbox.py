@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pymysql
@@ -74,6 +74,7 @@ class MariaDBServer:
     base: Path
     port: int | None = None
     process: subprocess.Popen | None = None
+    extra_args: list[str] = field(default_factory=list)  # e.g. --ssl-ca/--ssl-cert/--ssl-key
 
     @property
     def datadir(self) -> Path:
@@ -131,6 +132,7 @@ class MariaDBServer:
                 "--innodb-buffer-pool-size=64M",
                 "--local-infile=1",
                 *_user_flag(),
+                *self.extra_args,
             ]
             self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             if self._wait_ready(timeout):
