@@ -49,7 +49,7 @@ class EddyApplication(tornado.web.Application):
             static_handler_class=SecureStaticFileHandler,
             cookie_secret=config.cookie_secret(data_dir),
             xsrf_cookies=True,
-            xsrf_cookie_kwargs={"samesite": "Strict"},
+            xsrf_cookie_kwargs={"samesite": "Strict", "httponly": True},  # JS reads the meta tag, never the cookie
             login_url="/login",
             ui_methods=uimethods,
             ui_modules=uimodules,

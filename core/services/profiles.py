@@ -185,6 +185,20 @@ class Passwords:
         return "Passwords(***)"
 
 
+def ready_to_connect(profile: Profile) -> bool:
+    """True when every password the profile needs is saved (Connect needs no questions)."""
+    if profile.id is None or secrets.load(profile.id, "db") is None:
+        return False
+    needs_ssh = profile.ssh_enabled and profile.ssh_auth == "password"
+    return not needs_ssh or secrets.load(profile.id, "ssh") is not None
+
+
+def load_profiles(store) -> tuple[list[Profile], set[int]]:
+    """All saved profiles and the ids of those whose passwords are all saved."""
+    items = [Profile.from_dict(p) for p in store.list_profiles()]
+    return items, {p.id for p in items if ready_to_connect(p)}
+
+
 def resolve_passwords(profile: Profile, typed: Passwords) -> Passwords:
     if profile.id is None:
         return typed

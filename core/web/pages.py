@@ -7,7 +7,7 @@ import tornado.web
 from core.db import ConnectionParams
 from core.db.errors import ConnectFailed
 from core.services import browse
-from core.services.profiles import Profile
+from core.services.profiles import load_profiles
 from core.web.base import LAUNCH_COOKIE, BaseHandler, UserError
 
 COOKIE_OPTIONS = {"httponly": True, "samesite": "Strict", "expires_days": None}
@@ -64,10 +64,8 @@ class LoginHandler(BaseHandler):
         remembered = await self.run_blocking(self.application.store.last_connection)
         values = _login_form_values(remembered)
         values["next"] = self.get_query_argument("next", "")
-        self.render("login.html", values=values, error=None, saved_profiles=await self.saved_profiles())
-
-    async def saved_profiles(self) -> list:
-        return [Profile.from_dict(p) for p in await self.run_blocking(self.application.store.list_profiles)]
+        saved, ready = await self.run_blocking(load_profiles, self.application.store)
+        self.render("login.html", values=values, error=None, saved_profiles=saved, ready_ids=ready)
 
     async def post(self):
         form = {
@@ -86,7 +84,8 @@ class LoginHandler(BaseHandler):
             # Keep everything the user typed so they can fix one field and retry.
             message = getattr(exc, "message", str(exc))
             form["password"] = ""  # never sent back to the page
-            return self.render("login.html", values=form, error=message, saved_profiles=await self.saved_profiles())
+            saved, ready = await self.run_blocking(load_profiles, self.application.store)
+            return self.render("login.html", values=form, error=message, saved_profiles=saved, ready_ids=ready)
         await self.run_blocking(self.application.store.remember_connection, params.label(), params.without_password())
         self.add_session(session.id)
         target = local_target(form["next"]) or "/"

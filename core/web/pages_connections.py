@@ -51,10 +51,11 @@ class ConnectionsBase(BaseHandler):
 
 class ConnectionsHandler(ConnectionsBase):
     async def get(self):
-        items = await self.run_blocking(self.application.store.list_profiles)
+        items, ready = await self.run_blocking(profiles.load_profiles, self.application.store)
         self.render(
             "connections.html",
-            profiles=[Profile.from_dict(p) for p in items],
+            profiles=items,
+            ready_ids=ready,
             keyring_note=self.keyring_note(),
             notice=self.get_query_argument("notice", ""),
             error=None,
@@ -216,11 +217,12 @@ class ImportHandler(ConnectionsBase):
         try:
             found = profiles.import_my_cnf(text)
         except ProfileError as exc:
-            items = await self.run_blocking(store.list_profiles)
+            items, ready = await self.run_blocking(profiles.load_profiles, store)
             self.set_status(400)
             return self.render(
                 "connections.html",
-                profiles=[Profile.from_dict(p) for p in items],
+                profiles=items,
+                ready_ids=ready,
                 keyring_note=self.keyring_note(),
                 notice="",
                 error=exc.message,

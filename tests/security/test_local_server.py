@@ -91,7 +91,7 @@ def test_cookies_are_httponly_and_samesite_strict(running_app, mariadb):
     session = [c for c in response.set_cookies if c.startswith("eddy_session=")]
     assert session and "HttpOnly" in session[0] and "SameSite=Strict" in session[0]
     xsrf = [c for c in client.get("/login", cookies=False).set_cookies if c.startswith("_xsrf=")]
-    assert xsrf and "SameSite=Strict" in xsrf[0]
+    assert xsrf and "SameSite=Strict" in xsrf[0] and "HttpOnly" in xsrf[0]
 
 
 def test_each_start_has_a_new_secret_and_port_and_listens_on_loopback_only(running_app, data_dir):
