@@ -1,6 +1,7 @@
 """The embedded per-user SQLite store: settings, recent connections (never passwords)."""
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -34,6 +35,10 @@ class Store:
     def __init__(self, path: Path | str):
         self.path = str(path)
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        try:  # profiles name hosts and users: readable by this user only (WAL files inherit it)
+            os.chmod(self.path, 0o600)
+        except OSError:
+            pass
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
         with self._lock:

@@ -97,10 +97,10 @@ class LoginHandler(BaseHandler):
 class LogoutHandler(BaseHandler):
     """Close the active connection; with others still open, switch to the next one."""
 
-    def post(self):
+    async def post(self):
         active, ids = self.session_ids()
-        if active:
-            self.application.sessions.close(active)
+        if active:  # closing connections and an SSH tunnel blocks: not on the IOLoop
+            await self.run_blocking(self.application.sessions.close, active)
         remaining = [i for i in ids if i != active]
         self.set_session_ids(None, remaining)
         self.redirect("/" if remaining else "/login")

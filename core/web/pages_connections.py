@@ -208,14 +208,14 @@ class SwitchSessionHandler(BaseHandler):
 
 
 class ImportHandler(ConnectionsBase):
-    """POST /connections/import: a ~/.my.cnf-style file (uploaded or pasted)."""
+    """POST /connections/import: a ~/.my.cnf, DBeaver data-sources.json or Workbench connections.xml."""
 
     async def post(self):
         files = self.request.files.get("file") or []
         text = files[0]["body"].decode("utf-8", "replace") if files else self.get_body_argument("text", "")
         store = self.application.store
         try:
-            found = profiles.import_my_cnf(text)
+            found = profiles.import_connections(text)
         except ProfileError as exc:
             items, ready = await self.run_blocking(profiles.load_profiles, store)
             self.set_status(400)

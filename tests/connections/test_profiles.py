@@ -67,6 +67,7 @@ def test_passwords_go_to_the_keyring_never_to_disk(user, mariadb, memory_keyring
     pid = create(user, mariadb, ssh_password="ssh-sekr1t")
     assert memory_keyring.secrets[("Eddy", f"profile-{pid}-db")] == mariadb.user.password
     assert memory_keyring.secrets[("Eddy", f"profile-{pid}-ssh")] == "ssh-sekr1t"
+    assert Path(running_app.app.store.path).stat().st_mode & 0o077 == 0, "the store is for this user only"
     running_app.app.store.close()
     data = b"".join(p.read_bytes() for p in Path(running_app.app.store.path).parent.iterdir() if p.is_file())
     assert mariadb.user.password.encode() not in data and b"ssh-sekr1t" not in data
