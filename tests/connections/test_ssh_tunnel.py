@@ -1,111 +1,30 @@
 """SSH tunnels against a private OpenSSH server on loopback, started (as root) by the test."""
 
-import os
-import shutil
 import socket
-import subprocess
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import paramiko
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from core.db import Connection
 from core.services import profiles, tunnels
 from core.services.profiles import Passwords, Profile
-from core.services.sandbox import free_port
 from core.services.sessions import SessionRegistry
+from tests import sshd
 from tests.security.client import error_text
 
-SSHD = shutil.which("sshd", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"]))
 PASSPHRASE = "key-pässphrase"
-
-
-@dataclass
-class SshServer:
-    port: int
-    host_key: paramiko.PKey
-    client_key_path: Path
-    user: str
-
-
-def _write_private_key(path: Path, passphrase: str | None = None) -> ed25519.Ed25519PrivateKey:
-    key = ed25519.Ed25519PrivateKey.generate()
-    encryption = (
-        serialization.BestAvailableEncryption(passphrase.encode()) if passphrase else serialization.NoEncryption()
-    )
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, encryption))
-    path.chmod(0o600)
-    return key
-
-
-def _public_line(key: ed25519.Ed25519PrivateKey) -> str:
-    return key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
-
-
-def _wait_for_banner(port: int, proc: subprocess.Popen, timeout: float = 15) -> None:
-    """sshd is ready when it sends its SSH-2.0 banner."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"sshd exited: {proc.stderr.read().decode(errors='replace')}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                if s.recv(64).startswith(b"SSH-"):
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("sshd did not answer in time")
 
 
 @pytest.fixture(scope="module")
 def ssh_server(tmp_path_factory):
-    if SSHD is None:
-        pytest.fail("OpenSSH server not found: run 'make test' (installs openssh-server) or apt-get install it")
-    if os.geteuid() != 0:
-        pytest.skip("the private sshd needs root (it logs a user in)")
-    folder = tmp_path_factory.mktemp("sshd")
-    host_key_path = folder / "host_key"
-    _write_private_key(host_key_path)
-    client_key_path = folder / "client_key"
-    client_key = _write_private_key(client_key_path, PASSPHRASE)
-    (folder / "authorized_keys").write_text(_public_line(client_key) + "\n")
-    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation directory
-    port = free_port()
-    config = folder / "sshd_config"
-    config.write_text(
-        f"""Port {port}
-ListenAddress 127.0.0.1
-HostKey {host_key_path}
-PidFile {folder / "sshd.pid"}
-AuthorizedKeysFile {folder / "authorized_keys"}
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-PermitRootLogin prohibit-password
-AllowUsers root
-AllowTcpForwarding yes
-PermitOpen any
-X11Forwarding no
-LogLevel ERROR
-"""
-    )
-    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        _wait_for_banner(port, proc)
-        yield SshServer(port, paramiko.PKey.from_path(host_key_path), client_key_path, "root")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    why = sshd.problem()
+    if why and "root" in why:
+        pytest.skip(why)
+    if why:
+        pytest.fail(why)
+    with sshd.private_sshd(tmp_path_factory.mktemp("sshd"), PASSPHRASE) as server:
+        yield server
 
 
 def ssh_profile(ssh_server, mariadb, **overrides) -> Profile:
@@ -150,7 +69,7 @@ def test_changed_host_key_is_refused(ssh_server, mariadb, tmp_path):
 
 def _keyfile(folder: Path) -> Path:
     path = folder / "impostor"
-    _write_private_key(path)
+    sshd.write_private_key(path)
     return path
 
 
