@@ -8,7 +8,7 @@ import tornado.escape
 import tornado.web
 
 from core.db.errors import DatabaseError
-from core.services import profiles, secrets, tunnels
+from core.services import profile_import, profiles, secrets, tunnels
 from core.services.profiles import Passwords, Profile, ProfileError
 from core.web.base import BaseHandler, UserError
 
@@ -215,7 +215,7 @@ class ImportHandler(ConnectionsBase):
         text = files[0]["body"].decode("utf-8", "replace") if files else self.get_body_argument("text", "")
         store = self.application.store
         try:
-            found = profiles.import_connections(text)
+            found = profile_import.import_connections(text)
         except ProfileError as exc:
             items, ready = await self.run_blocking(profiles.load_profiles, store)
             self.set_status(400)
@@ -230,7 +230,7 @@ class ImportHandler(ConnectionsBase):
         existing = {p["name"] for p in await self.run_blocking(store.list_profiles)}
         notes = []
         for profile, password in found:
-            profile.name = profiles.unique_name(existing, profile.name)
+            profile.name = profile_import.unique_name(existing, profile.name)
             existing.add(profile.name)
             new_id = await self.run_blocking(store.save_profile, profile.name, profile.settings())
             note = await self.run_blocking(profiles.save_passwords, new_id, Passwords(db=password), True)

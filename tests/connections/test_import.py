@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from core.services.profiles import ProfileError, import_connections
+from core.services.profile_import import import_connections
+from core.services.profiles import ProfileError
 
 WORKBENCH = """<?xml version="1.0"?>
 <data grt_format="2.0">
