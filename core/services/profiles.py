@@ -139,6 +139,9 @@ def profile_from_form(form: dict) -> Profile:
             raise ProfileError("SSH authentication is a password or a key.")
         if profile.ssh_auth == "key" and not profile.ssh_key_path:
             raise ProfileError("SSH key authentication needs the private key file.")
+        if profile.tls_mode == "verify_identity":
+            # Through the tunnel the driver reaches 127.0.0.1, so the certificate's name cannot match.
+            raise ProfileError("Verify identity cannot work through an SSH tunnel: use Verify CA.")
     return profile
 
 

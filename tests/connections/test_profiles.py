@@ -198,3 +198,32 @@ database = eddy_test
     assert user.get("/").status == 200
     response = user.post_form("/connections/import", {"text": "not an ini file ["})
     assert response.status == 400 and error_text(response)
+
+
+def test_a_keyring_that_refuses_is_reported_not_ignored(user, mariadb, memory_keyring, monkeypatch):
+    import keyring.errors
+
+    def refuse(service, username, password):
+        raise keyring.errors.PasswordSetError("the collection is locked")
+
+    monkeypatch.setattr(memory_keyring, "set_password", refuse)
+    response = user.post_form("/connections/new", profile_form(mariadb, name="Locked"))
+    listing = user.follow(response.headers["Location"]).text
+    assert "Password not saved" in listing and "locked" in listing
+    assert memory_keyring.secrets == {}
+
+
+def test_reprs_never_show_a_password(mariadb):
+    from core.services.profiles import Passwords
+    from core.services.sessions import DatabaseSession
+    from core.services.tunnels import SshSettings
+
+    secret = "r3pr-s3cret"
+    params = mariadb.user.__class__(host="h", user="u", password=secret)
+    for obj in (
+        params,
+        DatabaseSession(id="x", params=params, server_version="v"),
+        Passwords(db=secret, ssh=secret),
+        SshSettings(host="h", password=secret, passphrase=secret),
+    ):
+        assert secret not in repr(obj) and secret not in str(obj)
