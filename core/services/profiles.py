@@ -56,6 +56,10 @@ class Profile:
     ssh_key_path: str = ""
     read_only: bool = False
     safe_mode: bool = False
+    # Which secrets are in the keyring (so listing profiles never reads the keyring: on macOS each
+    # read of an item can prompt the user).
+    db_password_saved: bool = False
+    ssh_password_saved: bool = False
     id: int | None = None
 
     @classmethod
@@ -189,10 +193,8 @@ class Passwords:
 
 def ready_to_connect(profile: Profile) -> bool:
     """True when every password the profile needs is saved (Connect needs no questions)."""
-    if profile.id is None or secrets.load(profile.id, "db") is None:
-        return False
     needs_ssh = profile.ssh_enabled and profile.ssh_auth == "password"
-    return not needs_ssh or secrets.load(profile.id, "ssh") is not None
+    return profile.db_password_saved and (not needs_ssh or profile.ssh_password_saved)
 
 
 def load_profiles(store) -> tuple[list[Profile], set[int]]:
@@ -205,8 +207,8 @@ def resolve_passwords(profile: Profile, typed: Passwords) -> Passwords:
     if profile.id is None:
         return typed
     return Passwords(
-        db=typed.db or secrets.load(profile.id, "db") or "",
-        ssh=typed.ssh or (secrets.load(profile.id, "ssh") if profile.ssh_enabled else "") or "",
+        db=typed.db or (secrets.load(profile.id, "db") if profile.db_password_saved else "") or "",
+        ssh=typed.ssh or (secrets.load(profile.id, "ssh") if profile.ssh_password_saved else "") or "",
     )
 
 
@@ -265,18 +267,28 @@ def open_session(registry: SessionRegistry, profile: Profile, typed: Passwords, 
     return registry.open(params, name=profile.name, color=profile.color or None, tunnel=tunnel)
 
 
-def save_passwords(profile_id: int, typed: Passwords, remember: bool) -> str | None:
-    """Store typed passwords in the keyring when asked; return a note for the user or None."""
-    if not remember or not (typed.db or typed.ssh):
+def save_passwords(store, profile: Profile, typed: Passwords, remember: bool) -> str | None:
+    """Store typed passwords in the keyring when asked (and mark the profile); a note for the user or None."""
+    if not remember or not (typed.db or typed.ssh) or profile.id is None:
         return None
+    note = None
     try:
         if typed.db:
-            secrets.save(profile_id, "db", typed.db)
+            secrets.save(profile.id, "db", typed.db)
+            profile.db_password_saved = True
         if typed.ssh:
-            secrets.save(profile_id, "ssh", typed.ssh)
+            secrets.save(profile.id, "ssh", typed.ssh)
+            profile.ssh_password_saved = True
     except secrets.SecretStoreUnavailable as exc:
-        return str(exc)
-    return None
+        note = str(exc)
+    store.save_profile(profile.name, profile.settings(), profile.id)
+    return note
+
+
+def forget_passwords(store, profile: Profile) -> None:
+    secrets.delete(profile.id)
+    profile.db_password_saved = profile.ssh_password_saved = False
+    store.save_profile(profile.name, profile.settings(), profile.id)
 
 
 def duplicate_name(existing: set[str], name: str) -> str:

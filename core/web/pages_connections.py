@@ -71,9 +71,7 @@ class ProfileFormHandler(ConnectionsBase):
 
     def show_form(self, profile: Profile, error: str | None, status: int = 200):
         self.set_status(status)
-        saved = {"db": False, "ssh": False}
-        if profile.id is not None:
-            saved = {k: secrets.load(profile.id, k) is not None for k in saved}
+        saved = {"db": profile.db_password_saved, "ssh": profile.ssh_password_saved}
         self.render(
             "connection_form.html",
             profile=profile,
@@ -93,19 +91,21 @@ class ProfileFormHandler(ConnectionsBase):
             draft.id = int(profile_id) if profile_id else None
             return self.show_form(draft, exc.message, status=400)
         if profile_id:
-            self.load_profile(profile_id)  # 404 when it vanished
+            existing = self.load_profile(profile_id)  # 404 when it vanished
+            profile.db_password_saved = existing.db_password_saved
+            profile.ssh_password_saved = existing.ssh_password_saved
         store = self.application.store
         try:
-            saved_id = await self.run_blocking(
+            profile.id = await self.run_blocking(
                 store.save_profile, profile.name, profile.settings(), int(profile_id) if profile_id else None
             )
         except ValueError as exc:
             profile.id = int(profile_id) if profile_id else None
             return self.show_form(profile, str(exc), status=400)
         if fields.get("forget_passwords"):
-            await self.run_blocking(secrets.delete, saved_id)
+            await self.run_blocking(profiles.forget_passwords, store, profile)
         note = await self.run_blocking(
-            profiles.save_passwords, saved_id, self.typed_passwords(fields), bool(fields.get("remember"))
+            profiles.save_passwords, store, profile, self.typed_passwords(fields), bool(fields.get("remember"))
         )
         self.redirect("/connections" + (f"?notice={tornado.escape.url_escape(note)}" if note else ""))
 
@@ -135,6 +135,7 @@ class ProfileActionHandler(ConnectionsBase):
             return self.redirect("/connections")
         existing = {p["name"] for p in await self.run_blocking(store.list_profiles)}
         name = profiles.duplicate_name(existing, profile.name)
+        profile.db_password_saved = profile.ssh_password_saved = False
         new_id = await self.run_blocking(store.save_profile, name, profile.settings())
         # Passwords are not copied: a copy usually differs in user or server.
         self.redirect(f"/connections/{new_id}/edit")
@@ -149,7 +150,9 @@ class ProfileConnectHandler(ConnectionsBase):
 
     def show(self, profile: Profile, error: str | None, status: int = 200, host_key=None):
         self.set_status(status)
-        saved = {k: secrets.load(profile.id, k) is not None for k in ("db", "ssh")}
+        saved = {"db": profile.db_password_saved, "ssh": profile.ssh_password_saved}
+        if error:  # a saved password may be the problem: let the user type one
+            saved = {"db": False, "ssh": False}
         self.render(
             "connection_open.html",
             profile=profile,
@@ -173,7 +176,9 @@ class ProfileConnectHandler(ConnectionsBase):
             return self.show(profile, exc.message, status=400)
         except UserError as exc:
             return self.show(profile, exc.message, status=400)
-        note = await self.run_blocking(profiles.save_passwords, profile.id, typed, bool(fields.get("remember")))
+        note = await self.run_blocking(
+            profiles.save_passwords, self.application.store, profile, typed, bool(fields.get("remember"))
+        )
         self.add_session(session.id)
         if note:
             return self.redirect(f"/connections?notice={tornado.escape.url_escape(note)}")
@@ -232,8 +237,8 @@ class ImportHandler(ConnectionsBase):
         for profile, password in found:
             profile.name = profile_import.unique_name(existing, profile.name)
             existing.add(profile.name)
-            new_id = await self.run_blocking(store.save_profile, profile.name, profile.settings())
-            note = await self.run_blocking(profiles.save_passwords, new_id, Passwords(db=password), True)
+            profile.id = await self.run_blocking(store.save_profile, profile.name, profile.settings())
+            note = await self.run_blocking(profiles.save_passwords, store, profile, Passwords(db=password), True)
             if note and note not in notes:
                 notes.append(note)
         summary = f"Imported {len(found)} connection{'s' if len(found) != 1 else ''}."
@@ -250,8 +255,13 @@ class TestConnectionHandler(ConnectionsBase):
             profile = profiles.profile_from_form({**fields, "name": fields.get("name") or "test"})
         except ProfileError as exc:
             raise UserError(400, exc.message) from None
-        if str(body.get("id") or "").isdigit():
-            profile.id = self.load_profile(body["id"]).id
+        if str(body.get("id") or "").isdigit():  # an edited saved profile: empty fields use its saved passwords
+            stored = self.load_profile(body["id"])
+            profile.id, profile.db_password_saved, profile.ssh_password_saved = (
+                stored.id,
+                stored.db_password_saved,
+                stored.ssh_password_saved,
+            )
         typed = Passwords(db=str(body.get("db_password") or ""), ssh=str(body.get("ssh_password") or ""))
         try:
             result = await self.run_blocking(profiles.test_connection, profile, typed, self.known_hosts)

@@ -227,3 +227,26 @@ def test_reprs_never_show_a_password(mariadb):
         SshSettings(host="h", password=secret, passphrase=secret),
     ):
         assert secret not in repr(obj) and secret not in str(obj)
+
+
+def test_listing_profiles_never_reads_the_keyring(user, mariadb, memory_keyring, monkeypatch):
+    """On macOS every keychain read may prompt the user: pages that only list must not read."""
+    pid = create(user, mariadb, name="Quiet")
+    reads = []
+    original = memory_keyring.get_password
+    monkeypatch.setattr(memory_keyring, "get_password", lambda s, u: reads.append(u) or original(s, u))
+    for path in ("/login", "/connections", f"/connections/{pid}/edit", f"/connections/{pid}/connect"):
+        assert user.get(path).status == 200
+    assert reads == []
+    connect(user, pid)
+    assert reads == [f"profile-{pid}-db"], "connecting reads exactly the password it needs"
+
+
+def test_a_password_gone_from_the_keyring_is_asked_for(user, mariadb, memory_keyring):
+    pid = create(user, mariadb, name="Vanished")
+    memory_keyring.secrets.clear()  # removed behind Eddy's back (another tool, a new keyring)
+    response = user.post_form(f"/connections/{pid}/connect", {})
+    assert response.status == 400 and "Access denied" in error_text(response)
+    assert 'name="db_password"' in response.text
+    connect(user, pid, db_password=mariadb.user.password, remember="on")
+    assert memory_keyring.get_password("Eddy", f"profile-{pid}-db") == mariadb.user.password
