@@ -192,11 +192,11 @@ class SshTunnel:
                             if not data:
                                 return
                             sock.sendall(data)
-            except OSError:
-                return
+            except (OSError, EOFError, ValueError, paramiko.SSHException):
+                return  # either side went away (or the tunnel is closing): this forwarding ends
             finally:
-                channel.close()
-                sock.close()
+                _close_quietly(channel)
+                _close_quietly(sock)
 
     @property
     def is_active(self) -> bool:
@@ -212,6 +212,14 @@ class SshTunnel:
         for thread in self._threads:
             if thread is not threading.current_thread():
                 thread.join(2)
+
+
+def _close_quietly(thing) -> None:
+    """Close a socket or channel whose other end may be gone already (closing then raises)."""
+    try:
+        thing.close()
+    except (OSError, EOFError, paramiko.SSHException):
+        pass
 
 
 def _load_key(path: str, passphrase: str | None) -> paramiko.PKey:

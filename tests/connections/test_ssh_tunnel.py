@@ -13,6 +13,9 @@ from core.services.sessions import SessionRegistry
 from tests import sshd
 from tests.security.client import error_text
 
+# A forwarding thread that dies with a traceback is a bug, even if the test passes.
+pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+
 PASSPHRASE = "key-pässphrase"
 
 
