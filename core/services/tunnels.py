@@ -19,6 +19,7 @@ from pathlib import Path
 import paramiko
 
 log = logging.getLogger("eddy.tunnels")
+WINDOW_SIZE = 16 * 1024 * 1024  # bytes in flight per channel: large results stream without stalls
 
 
 class TunnelError(Exception):
@@ -145,6 +146,7 @@ class SshTunnel:
         self._client = client
         transport = client.get_transport()
         transport.set_keepalive(30)
+        _no_delay(transport.sock)  # small request/response packets: no Nagle delay on either hop
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.bind(("127.0.0.1", 0))
         listener.listen(16)
@@ -167,8 +169,11 @@ class SshTunnel:
                 continue
             except OSError:
                 return
+            _no_delay(sock)
             try:
-                channel = self._client.get_transport().open_channel("direct-tcpip", self.remote, peer, timeout=10)
+                channel = self._client.get_transport().open_channel(
+                    "direct-tcpip", self.remote, peer, window_size=WINDOW_SIZE, timeout=10
+                )
             except (paramiko.SSHException, OSError, AttributeError) as exc:
                 log.warning("SSH tunnel could not reach %s:%s: %s", *self.remote, exc)
                 sock.close()
@@ -212,6 +217,13 @@ class SshTunnel:
         for thread in self._threads:
             if thread is not threading.current_thread():
                 thread.join(2)
+
+
+def _no_delay(sock) -> None:
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        pass  # not a TCP socket (a proxy command): nothing to tune
 
 
 def _close_quietly(thing) -> None:

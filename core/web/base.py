@@ -140,6 +140,12 @@ class BaseHandler(tornado.web.RequestHandler):
         if self.requires_launch_cookie and not self.has_launch_cookie():
             raise UserError(403, "Forbidden: open Eddy from its own window or launch URL")
 
+    def get_template_namespace(self) -> dict:
+        namespace = super().get_template_namespace()
+        # login.html lists saved connections; any handler may render it (LoginHandler fills these).
+        namespace.update(saved_profiles=[], ready_ids=set())
+        return namespace
+
     def check_xsrf_cookie(self) -> None:
         try:
             super().check_xsrf_cookie()
