@@ -5,6 +5,7 @@ One `Connection` is used by one thread at a time (PyMySQL connections are not th
 """
 
 import ssl
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -19,6 +20,25 @@ from core.db.statements import check_read_only
 
 _TYPE_NAMES = {getattr(FIELD_TYPE, n): n.lower() for n in dir(FIELD_TYPE) if n.isupper()}
 BINARY_CHARSET = 63
+
+
+class _DriverConnection(pymysql.connections.Connection):
+    """PyMySQL's connection, sharing one context for its default "TLS if the server offers it" mode.
+
+    PyMySQL builds a fresh default SSLContext (loading the system CA bundle) for every connection
+    even when no TLS was asked for: ~35 ms each, more than the connection itself. That context
+    verifies nothing (no CA given), so one shared instance behaves identically."""
+
+    _preferred_ctx = None
+    _ctx_lock = threading.Lock()
+
+    def _create_ssl_ctx(self, sslp):
+        if sslp != {}:
+            return super()._create_ssl_ctx(sslp)
+        with _DriverConnection._ctx_lock:
+            if _DriverConnection._preferred_ctx is None:
+                _DriverConnection._preferred_ctx = super()._create_ssl_ctx(sslp)
+            return _DriverConnection._preferred_ctx
 
 
 @dataclass(frozen=True)
@@ -104,7 +124,7 @@ class Connection:
         self.close()
         p = self.params
         try:
-            self._conn = pymysql.connect(
+            self._conn = _DriverConnection(
                 host=p.host,
                 port=p.port,
                 user=p.user,

@@ -1,5 +1,6 @@
 """Read-only connections: the statement classifier (layer 1) and the server's read-only session (layer 2)."""
 
+import ssl
 from dataclasses import replace
 
 import pytest
@@ -148,3 +149,12 @@ def test_session_setup_runs_on_every_connection(mariadb, canary):
     conn.execute("UPDATE t SET v = 11 WHERE id = 1")
     assert canary.get("SELECT v FROM eddy_test_ro.t WHERE id = 1")["v"] == 11
     conn.close()
+
+
+def test_default_tls_context_is_built_once(mariadb):
+    """PyMySQL's opportunistic-TLS context (no CA: verifies nothing) is shared, not rebuilt per connection."""
+    first, second = Connection(mariadb.user), Connection(mariadb.user)
+    assert first._conn.ctx is second._conn.ctx is not None
+    assert first._conn.ctx.verify_mode == ssl.CERT_NONE
+    first.close()
+    second.close()
