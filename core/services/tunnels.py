@@ -211,6 +211,10 @@ class SshTunnel:
     def close(self) -> None:
         self._closed.set()
         if self._listener is not None:
+            try:  # wakes a thread blocked in accept() at once (close() alone does not on Linux)
+                self._listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self._listener.close()
         if self._client is not None:
             self._client.close()
