@@ -56,6 +56,8 @@ class ConnectionParams:
     read_only: bool = False
     # Statements run on every new connection (e.g. "SET SESSION sql_safe_updates = 1").
     session_setup: tuple[str, ...] = ()
+    # What label() shows instead of user@host:port (a tunnel's local end means nothing to users).
+    display: str | None = None
 
     def without_password(self) -> dict:
         values = asdict(self)
@@ -63,6 +65,8 @@ class ConnectionParams:
         return values
 
     def label(self) -> str:
+        if self.display:
+            return self.display
         where = self.unix_socket or f"{self.host}:{self.port}"
         return f"{self.user}@{where}"
 

@@ -177,6 +177,7 @@ def connection_params(profile: Profile, password: str, host: str | None = None, 
         ssl=ssl_options(profile),
         read_only=profile.read_only,
         session_setup=SAFE_MODE_SETUP if profile.safe_mode else (),
+        display=profile.label() if profile.ssh_enabled else None,
     )
 
 

@@ -144,5 +144,6 @@ def test_connect_page_asks_to_trust_then_connects_through_ssh(ssh_server, mariad
     assert response.status == 302, error_text(response)
     home = user.get("/").text
     assert "<strong>Through SSH</strong>" in home and ">SSH<" in home
+    assert "via root@127.0.0.1" in home, "the label names the SSH hop, not the tunnel's local port"
     rows = user.post_json("/api/sql", {"sql": "SELECT 40 + 2"}).json()["rows"]
     assert rows == [[42]]
