@@ -130,3 +130,27 @@ def test_password_tunnel_with_first_use_prompt(password_ssh_server, mariadb, tmp
     assert result["tunnel"] and "MariaDB" in result["server_version"]
     with pytest.raises(tunnels.TunnelError, match="SSH authentication failed"):
         profiles.test_connection(profile, Passwords(db=mariadb.user.password, ssh="wrong"), known_hosts)
+
+
+def test_test_button_offers_to_trust_a_new_host_key(password_ssh_server, mariadb, page, running_app, memory_keyring):
+    from playwright.sync_api import expect
+
+    port, host_key = password_ssh_server
+    page.goto(running_app.launch_url)
+    page.goto(running_app.base_url + "/connections/new")
+    page.fill("input[name=name]", "Bastion")
+    page.fill("input[name=host]", "127.0.0.1")
+    page.fill("input[name=port]", str(mariadb.user.port))
+    page.fill("input[name=user]", mariadb.user.user)
+    page.fill("input[name=db_password]", mariadb.user.password)
+    page.check("input[name=ssh_enabled]")
+    page.fill("input[name=ssh_host]", "127.0.0.1")
+    page.fill("input[name=ssh_port]", str(port))
+    page.fill("input[name=ssh_user]", SSH_USER)
+    page.fill("input[name=ssh_password]", SSH_PASSWORD)
+    page.click("#test-connection")
+    expect(page.locator("#test-result")).to_contain_text(tunnels.fingerprint(host_key))
+    expect(page.locator("#trust-host-key")).to_be_visible()
+    page.click("#trust-host-key")
+    expect(page.locator("#test-result")).to_contain_text("through SSH")
+    expect(page.locator("#trust-host-key")).to_be_hidden()
