@@ -148,10 +148,3 @@ def _int_or(value, default: int) -> int:
     except (TypeError, ValueError):
         return default
     return port if 0 < port < 65536 else default
-
-
-def unique_name(existing: set[str], name: str) -> str:
-    candidate, n = name, 2
-    while candidate in existing:
-        candidate, n = f"{name} ({n})", n + 1
-    return candidate

@@ -292,6 +292,13 @@ def forget_passwords(store, profile: Profile) -> None:
     store.save_profile(profile.name, profile.settings(), profile.id)
 
 
+def unique_name(existing: set[str], name: str) -> str:
+    candidate, n = name, 2
+    while candidate in existing:
+        candidate, n = f"{name} ({n})", n + 1
+    return candidate
+
+
 def duplicate_name(existing: set[str], name: str) -> str:
     base = re.sub(r" \(copy(?: \d+)?\)$", "", name)
     candidate, n = f"{base} (copy)", 2
@@ -307,3 +314,17 @@ def error_message(exc: BaseException) -> str:
     if isinstance(exc, ConnectFailed):
         return exc.message
     return str(exc)
+
+
+def save_login_as_profile(store, params, password: str) -> str | None:
+    """The plain connect form's "save as a connection": a profile named user@host:port (made unique)."""
+    existing = {p["name"] for p in store.list_profiles()}
+    profile = Profile(
+        name=unique_name(existing, params.label()),
+        host=params.host,
+        port=params.port,
+        user=params.user,
+        database=params.database or "",
+    )
+    profile.id = store.save_profile(profile.name, profile.settings())
+    return save_passwords(store, profile, Passwords(db=password), remember=True)

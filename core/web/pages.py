@@ -7,7 +7,7 @@ import tornado.web
 from core.db import ConnectionParams
 from core.db.errors import ConnectFailed
 from core.services import browse
-from core.services.profiles import load_profiles
+from core.services.profiles import load_profiles, save_login_as_profile
 from core.web.base import LAUNCH_COOKIE, BaseHandler, UserError
 
 COOKIE_OPTIONS = {"httponly": True, "samesite": "Strict", "expires_days": None}
@@ -88,6 +88,10 @@ class LoginHandler(BaseHandler):
             return self.render("login.html", values=form, error=message, saved_profiles=saved, ready_ids=ready)
         await self.run_blocking(self.application.store.remember_connection, params.label(), params.without_password())
         self.add_session(session.id)
+        if self.get_body_argument("save_profile", ""):
+            note = await self.run_blocking(save_login_as_profile, self.application.store, params, params.password)
+            if note:  # no keyring: the connection is saved, the password is not; say so where it is listed
+                return self.redirect(f"/connections?notice={quote(note, safe='')}")
         target = local_target(form["next"]) or "/"
         if target == "/" and params.database:
             target = f"/db/{quote(params.database, safe='')}"

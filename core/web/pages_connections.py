@@ -220,7 +220,7 @@ class ImportHandler(ConnectionsBase):
         text = files[0]["body"].decode("utf-8", "replace") if files else self.get_body_argument("text", "")
         store = self.application.store
         try:
-            found = profile_import.import_connections(text)
+            found = await self.run_blocking(profile_import.import_connections, text)
         except ProfileError as exc:
             items, ready = await self.run_blocking(profiles.load_profiles, store)
             self.set_status(400)
@@ -235,7 +235,7 @@ class ImportHandler(ConnectionsBase):
         existing = {p["name"] for p in await self.run_blocking(store.list_profiles)}
         notes = []
         for profile, password in found:
-            profile.name = profile_import.unique_name(existing, profile.name)
+            profile.name = profiles.unique_name(existing, profile.name)
             existing.add(profile.name)
             profile.id = await self.run_blocking(store.save_profile, profile.name, profile.settings())
             note = await self.run_blocking(profiles.save_passwords, store, profile, Passwords(db=password), True)

@@ -250,3 +250,22 @@ def test_a_password_gone_from_the_keyring_is_asked_for(user, mariadb, memory_key
     assert 'name="db_password"' in response.text
     connect(user, pid, db_password=mariadb.user.password, remember="on")
     assert memory_keyring.get_password("Eddy", f"profile-{pid}-db") == mariadb.user.password
+
+
+def test_plain_connect_form_can_save_the_connection(user, mariadb, memory_keyring):
+    response = user.post_form(
+        "/login",
+        {
+            "host": mariadb.user.host,
+            "port": str(mariadb.user.port),
+            "user": mariadb.user.user,
+            "password": mariadb.user.password,
+            "database": "",
+            "save_profile": "on",
+        },
+    )
+    assert response.status == 302 and response.headers["Location"] == "/"
+    name = f"{mariadb.user.user}@{mariadb.user.host}:{mariadb.user.port}"
+    pid = profile_ids(user)[name]
+    assert memory_keyring.get_password("Eddy", f"profile-{pid}-db") == mariadb.user.password
+    assert 'action="/connections/%d/connect"' % pid in user.get("/login").text, "one click to connect next time"
