@@ -268,4 +268,4 @@ def test_plain_connect_form_can_save_the_connection(user, mariadb, memory_keyrin
     name = f"{mariadb.user.user}@{mariadb.user.host}:{mariadb.user.port}"
     pid = profile_ids(user)[name]
     assert memory_keyring.get_password("Eddy", f"profile-{pid}-db") == mariadb.user.password
-    assert 'action="/connections/%d/connect"' % pid in user.get("/login").text, "one click to connect next time"
+    assert f'action="/connections/{pid}/connect"' in user.get("/login").text, "one click to connect next time"
