@@ -400,3 +400,27 @@ def test_redaction_filter_scrubs_common_shapes():
     for secret in ("abc123", "hunter2", "p1", "p2", "p3", "p4"):
         assert secret not in cleaned
     assert "user=x" in cleaned and "root:***@db" in cleaned
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../launcher.py",
+        "/static/%2e%2e/launcher.py",
+        "/static/..%2flauncher.py",
+        "/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/static//etc/passwd",
+        "/static/css/../../../core/config.py",
+    ],
+)
+def test_static_files_cannot_escape_their_folder(eddy, path):
+    response = eddy.outsider().get(path)
+    assert response.status in (400, 403, 404), f"{path} -> {response.status}"
+    assert b"import " not in response.body and b"root:" not in response.body
+
+
+def test_pages_with_data_are_never_cached(eddy):
+    for path in ("/", f"/db/{SEC_DB}", f"/db/{SEC_DB}/table/canary", "/connections"):
+        assert eddy.tab().get(path).headers["Cache-Control"] == "no-store", path
+    response = eddy.tab().post_json("/api/sql", {"sql": "SELECT 1"})
+    assert response.headers["Cache-Control"] == "no-store"
