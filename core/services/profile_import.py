@@ -7,6 +7,7 @@ go to the OS keyring through profiles.save_passwords, or nowhere.
 import configparser
 import json
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
 from core.services.profiles import Profile, ProfileError, _port
 
@@ -148,3 +149,14 @@ def _int_or(value, default: int) -> int:
     except (TypeError, ValueError):
         return default
     return port if 0 < port < 65536 else default
+
+
+def read_home_my_cnf(home: Path | None = None) -> str:
+    """The text of the user's own ~/.my.cnf (ProfileError when there is none)."""
+    path = (home or Path.home()) / ".my.cnf"
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        raise ProfileError(f"There is no {path}.") from None
+    except OSError as exc:
+        raise ProfileError(f"{path} cannot be read: {exc.strerror}.") from None

@@ -220,6 +220,8 @@ class ImportHandler(ConnectionsBase):
         text = files[0]["body"].decode("utf-8", "replace") if files else self.get_body_argument("text", "")
         store = self.application.store
         try:
+            if self.get_body_argument("home", ""):  # the one-click "Import my ~/.my.cnf"
+                text = await self.run_blocking(profile_import.read_home_my_cnf)
             found = await self.run_blocking(profile_import.import_connections, text)
         except ProfileError as exc:
             items, ready = await self.run_blocking(profiles.load_profiles, store)

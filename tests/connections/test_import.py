@@ -93,3 +93,13 @@ def test_workbench_xml_entity_bomb_is_refused():
     )
     with pytest.raises(ProfileError):
         import_connections(bomb)
+
+
+def test_home_my_cnf_is_read_or_reported(tmp_path):
+    from core.services.profile_import import read_home_my_cnf
+
+    with pytest.raises(ProfileError, match="There is no"):
+        read_home_my_cnf(tmp_path)
+    (tmp_path / ".my.cnf").write_text("[client]\nuser=me\n")
+    [(profile, _)] = import_connections(read_home_my_cnf(tmp_path))
+    assert profile.user == "me"

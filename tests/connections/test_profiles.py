@@ -269,3 +269,12 @@ def test_plain_connect_form_can_save_the_connection(user, mariadb, memory_keyrin
     pid = profile_ids(user)[name]
     assert memory_keyring.get_password("Eddy", f"profile-{pid}-db") == mariadb.user.password
     assert f'action="/connections/{pid}/connect"' in user.get("/login").text, "one click to connect next time"
+
+
+def test_one_click_import_of_the_users_own_my_cnf(user, mariadb, memory_keyring, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    response = user.post_form("/connections/import", {"home": "1"})
+    assert response.status == 400 and "There is no" in error_text(response)
+    (tmp_path / ".my.cnf").write_text(f"[client]\nuser={mariadb.user.user}\nport={mariadb.user.port}\n")
+    response = user.post_form("/connections/import", {"home": "1"})
+    assert response.status == 302 and "my.cnf" in profile_ids(user)
