@@ -9,7 +9,7 @@ import sys
 import threading
 import webbrowser
 
-from core import __version__, config
+from core import __version__, config, redact
 from core.app import EddyApplication
 from core.server import ServerThread
 
@@ -40,6 +40,7 @@ def setup_logging(debug: bool) -> None:
         handlers=handlers,
     )
     logging.getLogger("tornado.access").setLevel(logging.INFO if debug else logging.WARNING)
+    redact.install()  # passwords and tokens never reach stderr or eddy.log
 
 
 def announce(line: str) -> None:

@@ -10,8 +10,8 @@ import tornado.web
 from core import config
 from core.services.sessions import SessionRegistry
 from core.store import Store
-from core.web import api_admin, api_sql, api_structure, pages, pages_admin, uimethods, uimodules
-from core.web.base import SecureStaticFileHandler
+from core.web import api_admin, api_sql, api_structure, pages, pages_admin, pages_connections, uimethods, uimodules
+from core.web.base import NotFoundHandler, SecureStaticFileHandler, log_request
 
 DB = r"(?P<db>[^/]+)"
 TABLE = r"(?P<table>[^/]+)"
@@ -30,6 +30,8 @@ class EddyApplication(tornado.web.Application):
         self._token_lock = threading.Lock()
         # Set by the launcher when a native window exists (File > Quit, /api/app/quit).
         self.on_quit = None
+        # SSH host keys met for the first time, waiting for the user's "trust" (token -> key).
+        self.pending_host_keys: dict = {}
 
         handlers = [
             (r"/auth", pages.AuthHandler),
@@ -42,6 +44,7 @@ class EddyApplication(tornado.web.Application):
             *pages_admin.ROUTES,
             *api_structure.ROUTES,
             *api_admin.ROUTES,
+            *pages_connections.ROUTES,
         ]
         settings = dict(
             template_path=str(config.resource_path("ui", "templates")),
@@ -49,13 +52,15 @@ class EddyApplication(tornado.web.Application):
             static_handler_class=SecureStaticFileHandler,
             cookie_secret=config.cookie_secret(data_dir),
             xsrf_cookies=True,
-            xsrf_cookie_kwargs={"samesite": "Strict"},
+            xsrf_cookie_kwargs={"samesite": "Strict", "httponly": True},  # JS reads the meta tag, never the cookie
             login_url="/login",
             ui_methods=uimethods,
             ui_modules=uimodules,
             autoescape="xhtml_escape",
             compiled_template_cache=not debug,
             debug=debug,
+            log_function=log_request,
+            default_handler_class=NotFoundHandler,
         )
         super().__init__(handlers, **settings)
 

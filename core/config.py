@@ -26,7 +26,7 @@ def user_data_dir() -> Path:
     """Per-user app data folder; EDDY_DATA_DIR overrides it (tests, portable installs)."""
     override = os.environ.get("EDDY_DATA_DIR")
     path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)  # other local users see nothing inside
     return path
 
 

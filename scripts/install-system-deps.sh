@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Eddy needs that this machine lacks. Usage:
 #   install-system-deps.sh run    # libraries the Qt WebEngine window needs
-#   install-system-deps.sh test   # + MariaDB server, Chromium, Xvfb, ImageMagick, fonts
+#   install-system-deps.sh test   # + MariaDB server, Chromium, Xvfb, ImageMagick, fonts, OpenSSH server (tunnel tests)
 # Does nothing when everything is present; needs root (or password-less sudo) otherwise.
 set -euo pipefail
 profile="${1:-test}"
@@ -10,7 +10,7 @@ window_pkgs=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-r
   libxcb-xinerama0 libxcb-xkb1 libxcb-shape0 libxkbcommon-x11-0 libxkbcommon0 libegl1 libgl1 libnss3
   libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxi6 libasound2 libxkbfile1 libdbus-1-3
   libfontconfig1 fonts-noto-cjk fonts-noto-color-emoji)
-test_pkgs=(mariadb-server mariadb-client chromium xvfb xauth imagemagick)
+test_pkgs=(mariadb-server mariadb-client chromium xvfb xauth imagemagick openssh-server)
 
 case "$profile" in
   run) wanted=("${window_pkgs[@]}") ;;

@@ -4,6 +4,8 @@ One `Connection` is used by one thread at a time (PyMySQL connections are not th
 `core.services.sessions` pools them. Every PyMySQL error leaves here as a `DatabaseError`.
 """
 
+import ssl
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -13,10 +15,30 @@ import pymysql
 import pymysql.cursors
 from pymysql.constants import FIELD_TYPE
 
-from core.db.errors import ConnectionLost, DatabaseError, translate, translate_connect
+from core.db.errors import ConnectFailed, ConnectionLost, DatabaseError, translate, translate_connect
+from core.db.statements import check_read_only
 
 _TYPE_NAMES = {getattr(FIELD_TYPE, n): n.lower() for n in dir(FIELD_TYPE) if n.isupper()}
 BINARY_CHARSET = 63
+
+
+class _DriverConnection(pymysql.connections.Connection):
+    """PyMySQL's connection, sharing one context for its default "TLS if the server offers it" mode.
+
+    PyMySQL builds a fresh default SSLContext (loading the system CA bundle) for every connection
+    even when no TLS was asked for: ~35 ms each, more than the connection itself. That context
+    verifies nothing (no CA given), so one shared instance behaves identically."""
+
+    _preferred_ctx = None
+    _ctx_lock = threading.Lock()
+
+    def _create_ssl_ctx(self, sslp):
+        if sslp != {}:
+            return super()._create_ssl_ctx(sslp)
+        with _DriverConnection._ctx_lock:
+            if _DriverConnection._preferred_ctx is None:
+                _DriverConnection._preferred_ctx = super()._create_ssl_ctx(sslp)
+            return _DriverConnection._preferred_ctx
 
 
 @dataclass(frozen=True)
@@ -30,6 +52,12 @@ class ConnectionParams:
     connect_timeout: float = 10.0
     read_timeout: float | None = None
     ssl: dict | None = None
+    # Refuse data-changing statements here (core.db.statements) and in the server's session.
+    read_only: bool = False
+    # Statements run on every new connection (e.g. "SET SESSION sql_safe_updates = 1").
+    session_setup: tuple[str, ...] = ()
+    # What label() shows instead of user@host:port (a tunnel's local end means nothing to users).
+    display: str | None = None
 
     def without_password(self) -> dict:
         values = asdict(self)
@@ -37,6 +65,8 @@ class ConnectionParams:
         return values
 
     def label(self) -> str:
+        if self.display:
+            return self.display
         where = self.unix_socket or f"{self.host}:{self.port}"
         return f"{self.user}@{where}"
 
@@ -98,7 +128,7 @@ class Connection:
         self.close()
         p = self.params
         try:
-            self._conn = pymysql.connect(
+            self._conn = _DriverConnection(
                 host=p.host,
                 port=p.port,
                 user=p.user,
@@ -115,8 +145,29 @@ class Connection:
             )
         except Exception as exc:  # PyMySQL raises OSError subclasses and MySQLError alike
             raise translate_connect(exc, p.host, p.port) from exc
+        self._prepare_session()
         self._in_transaction = False
         self._last_use = time.monotonic()
+
+    def _prepare_session(self) -> None:
+        """Refuse a TLS profile over plain text; make a read-only profile read-only on the server too."""
+        p = self.params
+        # PyMySQL silently stays unencrypted when the server offers no TLS: never for a TLS profile.
+        if (
+            p.ssl is not None
+            and not p.unix_socket
+            and not isinstance(getattr(self._conn, "_sock", None), ssl.SSLSocket)
+        ):
+            self.close()
+            raise ConnectFailed(f"TLS was required but the server at {p.host}:{p.port} does not offer it.")
+        setup = (["SET SESSION TRANSACTION READ ONLY"] if p.read_only else []) + list(p.session_setup)
+        try:
+            with self._conn.cursor() as cursor:
+                for statement in setup:
+                    cursor.execute(statement)
+        except Exception as exc:
+            self.close()
+            raise ConnectFailed(f"Preparing the session failed: {translate(exc)}") from exc
 
     def close(self) -> None:
         conn, self._conn = self._conn, None
@@ -163,6 +214,7 @@ class Connection:
     # -- statements ------------------------------------------------------------------------
     def query(self, sql: str, *params: Any) -> list[Row]:
         """All rows of a SELECT as Rows."""
+        self._guard(sql)
 
         def run(cursor):
             cursor.execute(sql, params or None)
@@ -180,6 +232,7 @@ class Connection:
 
     def execute(self, sql: str, *params: Any) -> int:
         """Run a statement; return the last insert id."""
+        self._guard(sql)
 
         def run(cursor):
             cursor.execute(sql, params or None)
@@ -188,6 +241,8 @@ class Connection:
         return self._run(run, retry_safe=False)
 
     def execute_rowcount(self, sql: str, *params: Any) -> int:
+        self._guard(sql)
+
         def run(cursor):
             return cursor.execute(sql, params or None)
 
@@ -195,6 +250,7 @@ class Connection:
 
     def executemany(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int:
         """Batched write; PyMySQL turns `INSERT ... VALUES (...)` into multi-row INSERTs."""
+        self._guard(sql)
 
         def run(cursor):
             return cursor.executemany(sql, seq_of_params)
@@ -203,6 +259,7 @@ class Connection:
 
     def select(self, sql: str, params: Sequence[Any] | None = None) -> ResultSet:
         """One statement's result as tuples with column metadata."""
+        self._guard(sql)
 
         def run(cursor):
             started = time.perf_counter()
@@ -230,6 +287,7 @@ class Connection:
 
         The connection is busy until the iterator is exhausted or closed.
         """
+        self._guard(sql)
         self._ensure_connected()
         cursor = pymysql.cursors.SSCursor(self._conn)
         try:
@@ -258,6 +316,10 @@ class Connection:
         return names, rows()
 
     # -- internals -------------------------------------------------------------------------
+    def _guard(self, sql: str) -> None:
+        if self.params.read_only:
+            check_read_only(sql)
+
     def _ensure_connected(self) -> None:
         if self._conn is None or not self._conn.open:
             self.connect()

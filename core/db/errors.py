@@ -32,6 +32,8 @@ def _describe_connect_error(code: int, raw: str, host: str, port: int) -> str:
         return f"Access denied: wrong user name or password. Server said: {raw}"
     if code == 1049:
         return f"Unknown database. Server said: {raw}"
+    if "certificate verify failed" in low or "[ssl" in low or "ssl is required" in low:
+        return f"TLS with {host}:{port} failed: {raw}"
     if code in (2003, 2002):
         if "refused" in low:
             return f"Connection refused: nothing is listening on {host}:{port}."

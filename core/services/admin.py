@@ -106,6 +106,7 @@ PRIVILEGES = {
 def dashboard(conn: Connection) -> dict:
     """One snapshot of counters; the page derives rates (queries/s) from two snapshots."""
     marks = ", ".join(["%s"] * len(DASHBOARD_STATUS))
+    variable_marks = ", ".join(["%s"] * len(DASHBOARD_VARIABLES))
     status = {
         r.name: r.value
         for r in conn.query(
@@ -118,7 +119,7 @@ def dashboard(conn: Connection) -> dict:
         r.name.lower(): r.value
         for r in conn.query(
             "SELECT VARIABLE_NAME AS name, VARIABLE_VALUE AS value FROM information_schema.GLOBAL_VARIABLES"
-            f" WHERE VARIABLE_NAME IN ({', '.join(['%s'] * len(DASHBOARD_VARIABLES))})",
+            f" WHERE VARIABLE_NAME IN ({variable_marks})",
             *[v.upper() for v in DASHBOARD_VARIABLES],
         )
     }
@@ -415,7 +416,8 @@ def plan_grants(
     elif level == "database":
         held = set(held_all["databases"].get(database or "", []))
     else:
-        held = set(held_all["tables"].get(f"{database}.{table}", []))
+        table_key = f"{database}.{table}"
+        held = set(held_all["tables"].get(table_key, []))
     held &= set(allowed)
     on = _on_clause(level, database, table)
     acct = account(user, host, literal_quoter(conn))

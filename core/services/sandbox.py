@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pymysql
@@ -74,6 +74,7 @@ class MariaDBServer:
     base: Path
     port: int | None = None
     process: subprocess.Popen | None = None
+    extra_args: list[str] = field(default_factory=list)  # e.g. --ssl-ca/--ssl-cert/--ssl-key
 
     @property
     def datadir(self) -> Path:
@@ -133,6 +134,7 @@ class MariaDBServer:
                 # Its own temp folder: on-disk temp tables in a shared /tmp can collide or be swept.
                 f"--tmpdir={self.base}",
                 *_user_flag(),
+                *self.extra_args,
             ]
             self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             if self._wait_ready(timeout):

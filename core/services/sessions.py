@@ -23,6 +23,19 @@ class DatabaseSession:
     _idle: list[Connection] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     max_idle: int = 4
+    # Saved-profile sessions: its name and colour tag (shown in the topbar), its SSH tunnel.
+    name: str | None = None
+    color: str | None = None
+    tunnel: object | None = field(default=None, repr=False)
+    cipher: str = ""  # the TLS cipher of the session ('' when not encrypted)
+
+    @property
+    def encrypted(self) -> bool:
+        return bool(self.cipher)
+
+    @property
+    def read_only(self) -> bool:
+        return self.params.read_only
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -50,6 +63,15 @@ class DatabaseSession:
             idle, self._idle = self._idle, []
         for conn in idle:
             conn.close()
+        tunnel, self.tunnel = self.tunnel, None
+        if tunnel is not None:
+            tunnel.close()
+
+
+def ssl_cipher(conn: Connection) -> str:
+    """The session's TLS cipher as the server reports it ('' for an unencrypted session)."""
+    row = conn.get("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+    return (row and row.get("Value")) or ""
 
 
 class SessionRegistry:
@@ -59,10 +81,26 @@ class SessionRegistry:
         self._sessions: dict[str, DatabaseSession] = {}
         self._lock = threading.Lock()
 
-    def open(self, params: ConnectionParams) -> DatabaseSession:
-        """Connect (raising ConnectFailed with a readable message) and register a session."""
-        conn = Connection(params)
-        session = DatabaseSession(id=secrets.token_urlsafe(24), params=params, server_version=conn.server_version())
+    def open(self, params: ConnectionParams, name=None, color=None, tunnel=None) -> DatabaseSession:
+        """Connect (raising ConnectFailed with a readable message) and register a session.
+
+        A given tunnel belongs to the session from here on: it is closed with it (or now, on failure)."""
+        try:
+            conn = Connection(params)
+            cipher = ssl_cipher(conn)
+        except BaseException:
+            if tunnel is not None:
+                tunnel.close()
+            raise
+        session = DatabaseSession(
+            id=secrets.token_urlsafe(24),
+            params=params,
+            server_version=conn.server_version(),
+            name=name,
+            color=color,
+            tunnel=tunnel,
+            cipher=cipher,
+        )
         session._idle.append(conn)
         with self._lock:
             self._sessions[session.id] = session

@@ -134,7 +134,8 @@ def read_foreign_keys(conn: Connection, database: str, table: str | None = None)
     if table is not None:
         sql += " AND k.TABLE_NAME = %s"
         params.append(table)
-    rows = conn.query(sql + " ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION", *params)
+    sql += " ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION"
+    rows = conn.query(sql, *params)
     fks: dict[tuple, dict] = {}
     for r in rows:
         fk = fks.setdefault(

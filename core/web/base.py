@@ -15,6 +15,7 @@ import tornado.web
 from tornado.ioloop import IOLoop
 
 from core.db.errors import ConnectFailed, ConnectionLost, DatabaseError
+from core.db.statements import ReadOnlyViolation
 from core.services.browse import NotFound
 from core.services.sessions import DatabaseSession
 
@@ -23,6 +24,7 @@ log = logging.getLogger("eddy.web")
 LAUNCH_COOKIE = "eddy_launch"
 SESSION_COOKIE = "eddy_session"
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]"}
+SESSION_COOKIE_OPTIONS = {"httponly": True, "samesite": "Strict", "expires_days": None}
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -48,6 +50,20 @@ SECURITY_HEADERS = {
 }
 
 
+access_log = logging.getLogger("tornado.access")
+
+
+def log_request(handler: tornado.web.RequestHandler) -> None:
+    """Tornado's access log line, without query strings (the launch token travels in one)."""
+    status = handler.get_status()
+    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    if not access_log.isEnabledFor(level):
+        return
+    request = handler.request
+    elapsed = 1000.0 * request.request_time()
+    access_log.log(level, "%d %s %s (%s) %.2fms", status, request.method, request.path, request.remote_ip, elapsed)
+
+
 class UserError(tornado.web.HTTPError):
     """An error whose message is meant for the user (shown on the page or as JSON)."""
 
@@ -63,6 +79,8 @@ def error_for(exc: DatabaseError) -> UserError:
         return UserError(503, exc.message)
     if isinstance(exc, ConnectFailed):
         return UserError(502, exc.message)
+    if isinstance(exc, ReadOnlyViolation):
+        return UserError(403, exc.message)
     return UserError(400, str(exc))
 
 
@@ -122,6 +140,12 @@ class BaseHandler(tornado.web.RequestHandler):
         if self.requires_launch_cookie and not self.has_launch_cookie():
             raise UserError(403, "Forbidden: open Eddy from its own window or launch URL")
 
+    def get_template_namespace(self) -> dict:
+        namespace = super().get_template_namespace()
+        # login.html lists saved connections; any handler may render it (LoginHandler fills these).
+        namespace.update(saved_profiles=[], ready_ids=set())
+        return namespace
+
     def check_xsrf_cookie(self) -> None:
         try:
             super().check_xsrf_cookie()
@@ -133,9 +157,37 @@ class BaseHandler(tornado.web.RequestHandler):
         return value is not None and value.decode() == self.application.launch_id
 
     # -- sessions --------------------------------------------------------------------------
-    def get_current_user(self) -> DatabaseSession | None:
+    # The session cookie holds every open connection of this window ("active|id1,id2,...");
+    # the active one is what pages and APIs use, the others are a click away in the topbar.
+    def session_ids(self) -> tuple[str | None, list[str]]:
+        """(active id, all ids) from the cookie, keeping only sessions that are still open."""
         raw = self.get_signed_cookie(SESSION_COOKIE)
-        return self.application.sessions.get(raw.decode() if raw else None)
+        if not raw:
+            return None, []
+        active, _, rest = raw.decode().partition("|")
+        ids = [i for i in (rest.split(",") if rest else [active]) if self.application.sessions.get(i)]
+        return (active if active in ids else (ids[0] if ids else None)), ids
+
+    def set_session_ids(self, active: str | None, ids: list[str]) -> None:
+        if not ids:
+            self.clear_cookie(SESSION_COOKIE)
+            return
+        if active not in ids:
+            active = ids[0]
+        self.set_signed_cookie(SESSION_COOKIE, f"{active}|{','.join(ids)}", **SESSION_COOKIE_OPTIONS)
+
+    def add_session(self, session_id: str) -> None:
+        """Make a newly opened session the active one, keeping the others open."""
+        _, ids = self.session_ids()
+        self.set_session_ids(session_id, [*ids, session_id])
+
+    def open_sessions(self) -> list[DatabaseSession]:
+        _, ids = self.session_ids()
+        return [s for s in (self.application.sessions.get(i) for i in ids) if s is not None]
+
+    def get_current_user(self) -> DatabaseSession | None:
+        active, _ = self.session_ids()
+        return self.application.sessions.get(active)
 
     @property
     def db_session(self) -> DatabaseSession:
@@ -205,6 +257,14 @@ class ApiHandler(BaseHandler):
         super().prepare()
         if self.current_user is None:
             raise UserError(401, "Not connected to a database server")
+
+
+class NotFoundHandler(BaseHandler):
+    """Unknown paths: the same checks and headers as every page, then a 404 (never Tornado's bare one)."""
+
+    def prepare(self):
+        super().prepare()
+        raise UserError(404, "There is no such page.")
 
 
 class SecureStaticFileHandler(tornado.web.StaticFileHandler):

@@ -7,7 +7,8 @@ import tornado.web
 from core.db import ConnectionParams
 from core.db.errors import ConnectFailed
 from core.services import browse
-from core.web.base import LAUNCH_COOKIE, SESSION_COOKIE, BaseHandler, UserError
+from core.services.profiles import load_profiles, save_login_as_profile
+from core.web.base import LAUNCH_COOKIE, BaseHandler, UserError
 
 COOKIE_OPTIONS = {"httponly": True, "samesite": "Strict", "expires_days": None}
 
@@ -63,7 +64,8 @@ class LoginHandler(BaseHandler):
         remembered = await self.run_blocking(self.application.store.last_connection)
         values = _login_form_values(remembered)
         values["next"] = self.get_query_argument("next", "")
-        self.render("login.html", values=values, error=None)
+        saved, ready = await self.run_blocking(load_profiles, self.application.store)
+        self.render("login.html", values=values, error=None, saved_profiles=saved, ready_ids=ready)
 
     async def post(self):
         form = {
@@ -80,9 +82,16 @@ class LoginHandler(BaseHandler):
         except (ConnectFailed, UserError) as exc:
             self.set_status(400)
             # Keep everything the user typed so they can fix one field and retry.
-            return self.render("login.html", values=form, error=getattr(exc, "message", str(exc)))
+            message = getattr(exc, "message", str(exc))
+            form["password"] = ""  # never sent back to the page
+            saved, ready = await self.run_blocking(load_profiles, self.application.store)
+            return self.render("login.html", values=form, error=message, saved_profiles=saved, ready_ids=ready)
         await self.run_blocking(self.application.store.remember_connection, params.label(), params.without_password())
-        self.set_signed_cookie(SESSION_COOKIE, session.id, **COOKIE_OPTIONS)
+        self.add_session(session.id)
+        if self.get_body_argument("save_profile", ""):
+            note = await self.run_blocking(save_login_as_profile, self.application.store, params, params.password)
+            if note:  # no keyring: the connection is saved, the password is not; say so where it is listed
+                return self.redirect(f"/connections?notice={quote(note, safe='')}")
         target = local_target(form["next"]) or "/"
         if target == "/" and params.database:
             target = f"/db/{quote(params.database, safe='')}"
@@ -90,12 +99,15 @@ class LoginHandler(BaseHandler):
 
 
 class LogoutHandler(BaseHandler):
-    def post(self):
-        raw = self.get_signed_cookie(SESSION_COOKIE)
-        if raw:
-            self.application.sessions.close(raw.decode())
-        self.clear_cookie(SESSION_COOKIE)
-        self.redirect("/login")
+    """Close the active connection; with others still open, switch to the next one."""
+
+    async def post(self):
+        active, ids = self.session_ids()
+        if active:  # closing connections and an SSH tunnel blocks: not on the IOLoop
+            await self.run_blocking(self.application.sessions.close, active)
+        remaining = [i for i in ids if i != active]
+        self.set_session_ids(None, remaining)
+        self.redirect("/" if remaining else "/login")
 
 
 class HomeHandler(BaseHandler):

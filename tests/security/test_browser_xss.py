@@ -1,0 +1,28 @@
+"""The stored-XSS payloads in a real browser: nothing runs, everything reads as text."""
+
+from playwright.sync_api import expect
+
+from tests.security.conftest import SEC_DB, XSS_CELLS, XSS_TABLE
+from tests.security.test_local_server import XSS_PAGES
+
+
+def test_hostile_pages_run_no_script_in_chromium(page, running_app, mariadb, hostile_db):
+    dialogs, errors = [], []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(running_app.launch_url)
+    page.fill("input[name=port]", str(mariadb.user.port))
+    page.fill("input[name=user]", mariadb.user.user)
+    page.fill("input[name=password]", mariadb.user.password)
+    page.click("#connect-form button[type=submit]")
+    expect(page.locator("#databases")).to_be_visible()
+    for path, _ in XSS_PAGES:
+        page.goto(running_app.base_url + path)
+        page.wait_for_load_state("load")
+    page.goto(f"{running_app.base_url}/db/{SEC_DB}")
+    expect(page.locator("#tables")).to_contain_text(XSS_TABLE)
+    page.locator("#tables a", has_text=XSS_TABLE).click()
+    for cell in XSS_CELLS:
+        expect(page.locator("#grid")).to_contain_text(cell)
+    assert dialogs == [], f"a payload ran: {dialogs}"
+    assert errors == []
