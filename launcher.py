@@ -11,6 +11,7 @@ import webbrowser
 
 from core import __version__, config
 from core.app import EddyApplication
+from core.db import DatabaseError
 from core.server import ServerThread
 
 log = logging.getLogger("eddy")
@@ -23,6 +24,9 @@ def parse_args(argv=None):
     mode.add_argument("--browser", action="store_true", help="open the system browser instead of a window")
     mode.add_argument("--no-window", action="store_true", help="serve and print the URL only (headless use)")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    parser.add_argument(
+        "--sandbox", action="store_true", help="start (or reuse) the local sandbox server with sample data and log in"
+    )
     parser.add_argument("--debug", action="store_true", help="verbose logs, template reloading")
     parser.add_argument("--version", action="version", version=f"Eddy {__version__}")
     return parser.parse_args(argv)
@@ -109,6 +113,25 @@ def run_window(server: ServerThread, url: str) -> None:
     webview.start(gui=gui, debug=False, private_mode=True)
 
 
+def open_sandbox(app: EddyApplication) -> bool:
+    """Start the local sandbox (loading the sample shop the first time) and have the launch link
+    log into it. On failure say why in one line; Eddy then opens on the connect screen."""
+    from core.services.sandbox import SandboxError
+
+    announce("Eddy: starting the local sandbox server...")
+    try:
+        if app.sandbox.status().get("sample_loaded"):
+            params = app.sandbox.start()
+        else:
+            params, _ = app.sandbox.load_sample_data()
+        app.launch_session_id = app.sessions.open(params).id
+    except (SandboxError, DatabaseError) as exc:
+        announce(f"Eddy: cannot use the sandbox: {exc}")
+        return False
+    announce(f"EDDY_SANDBOX=127.0.0.1:{params.port}")
+    return True
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     setup_logging(args.debug)
@@ -128,6 +151,8 @@ def main(argv=None) -> int:
     except OSError as exc:
         announce(f"Eddy: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}")
         return 2
+    if args.sandbox:
+        open_sandbox(app)
     launch_url = f"{base}/auth?token={token}"
     announce(f"EDDY_URL={launch_url}")
 

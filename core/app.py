@@ -8,9 +8,11 @@ from pathlib import Path
 import tornado.web
 
 from core import config
+from core.services.sandbox_manager import SandboxManager
+from core.services.server_probe import DEFAULT_SOCKETS
 from core.services.sessions import SessionRegistry
 from core.store import Store
-from core.web import api_sql, pages, uimethods, uimodules
+from core.web import api_sandbox, api_sql, pages, uimethods, uimodules
 from core.web.base import SecureStaticFileHandler
 
 DB = r"(?P<db>[^/]+)"
@@ -30,6 +32,12 @@ class EddyApplication(tornado.web.Application):
         self._token_lock = threading.Lock()
         # Set by the launcher when a native window exists (File > Quit, /api/app/quit).
         self.on_quit = None
+        # The local sandbox server (started on demand, stopped in shutdown()), where the connect
+        # screen looks for a server of the user's own, and a session the launch link logs into.
+        self.sandbox = SandboxManager(data_dir / "sandbox", server_path=self.store.get_setting("sandbox.server_path"))
+        self.probe_ports = (3306,)
+        self.probe_sockets = DEFAULT_SOCKETS
+        self.launch_session_id = None
 
         handlers = [
             (r"/auth", pages.AuthHandler),
@@ -39,6 +47,7 @@ class EddyApplication(tornado.web.Application):
             (rf"/db/{DB}", pages.DatabaseHandler),
             (rf"/db/{DB}/table/{TABLE}", pages.TableHandler),
             *api_sql.ROUTES,
+            *api_sandbox.ROUTES,
         ]
         settings = dict(
             template_path=str(config.resource_path("ui", "templates")),
@@ -64,7 +73,14 @@ class EddyApplication(tornado.web.Application):
                 return True
             return False
 
+    def take_launch_session(self) -> str | None:
+        """The session the launch link logs into (launcher --sandbox), handed out once."""
+        with self._token_lock:
+            session_id, self.launch_session_id = self.launch_session_id, None
+            return session_id
+
     def shutdown(self) -> None:
         self.sessions.close_all()
+        self.sandbox.stop()  # cleanly (InnoDB flushed); its data stays for next time
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.store.close()
