@@ -17,6 +17,11 @@ run: $(STAMP)
 	bash scripts/install-system-deps.sh run
 	$(PY) launcher.py $(ARGS)
 
+# The local sandbox server with the sample shop, logged in: exploring data within a minute.
+demo: $(STAMP)
+	bash scripts/install-system-deps.sh demo || echo "(continuing: Eddy says how to install a server if none is found)"
+	$(PY) launcher.py --sandbox $(ARGS)
+
 test: $(STAMP)
 	bash scripts/install-system-deps.sh test
 	$(PY) -m ruff check .

@@ -4,6 +4,7 @@ A MySQL server speaks first: a packet header (3-byte length, sequence id) then t
 protocol version 10 and the server version as a NUL-terminated string.
 """
 
+import os
 import socket
 import sys
 from dataclasses import asdict, dataclass
@@ -33,8 +34,9 @@ def _read_greeting(sock: socket.socket) -> str | None:
             break
     if len(data) < 6 or data[4] != 10:  # protocol version 10; 0xff would be an error packet
         return None
-    version = data[5:].split(b"\0", 1)[0]
-    return version.decode("ascii", "replace") or None
+    version = data[5:].split(b"\0", 1)[0].decode("ascii", "replace")
+    # MariaDB prefixes "5.5.5-" for clients that only understand MySQL 5.x version numbers.
+    return version.removeprefix("5.5.5-") or None
 
 
 def probe_tcp(host: str = "127.0.0.1", port: int = 3306, timeout: float = 0.5) -> DetectedServer | None:
@@ -63,5 +65,12 @@ def probe_socket(path: str, timeout: float = 0.5) -> DetectedServer | None:
 def detect_local_servers(ports=(3306,), sockets=DEFAULT_SOCKETS) -> list[DetectedServer]:
     """Servers answering on loopback `ports` and on the usual socket paths."""
     found = [s for s in (probe_tcp("127.0.0.1", p) for p in ports) if s]
-    found += [s for s in (probe_socket(p) for p in sockets) if s]
+    if found:
+        return found  # the usual socket is most likely the same server: offer the TCP way in
+    seen = set()
+    for path in sockets:
+        real = os.path.realpath(path)
+        if real not in seen and (server := probe_socket(path)):
+            seen.add(real)
+            found.append(server)
     return found

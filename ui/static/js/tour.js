@@ -61,15 +61,20 @@ async function dismiss(card) {
   }
 }
 
+// The decision is left on <html data-tour="..."> for tests to await.
+function decided(value) {
+  document.documentElement.dataset.tour = value;
+}
+
 async function start() {
-  if (navigator.webdriver) return;
+  if (navigator.webdriver) return decided("automation");
   let state;
   try {
     state = await api("/api/tour", { method: "GET" });
   } catch {
-    return;
+    return decided("unavailable");
   }
-  if (state.dismissed) return;
+  if (state.dismissed) return decided("dismissed");
   link();
   const card = build();
   let index = 0;
@@ -96,6 +101,7 @@ async function start() {
   });
   show();
   document.body.append(card);
+  decided("shown");
 }
 
 start();
