@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.deps-stamp
 ARGS ?=
 
-.PHONY: run demo test lint format bench build system-deps clean
+.PHONY: run demo test lint format bench build build-onedir smoke system-deps clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,23 @@ format: $(STAMP)
 bench: $(STAMP)
 	bash scripts/install-system-deps.sh test
 	$(PY) -m bench.run
+
+# PyInstaller (build/eddy.spec): the one-file dist/Eddy; build-onedir: dist/Eddy-onedir/Eddy (faster
+# start, what the smoke test runs); smoke: build the one-folder app and check it really works.
+PYINSTALLER := $(PY) -m PyInstaller build/eddy.spec --noconfirm --log-level WARN --distpath dist --workpath build/out
+
+build: $(STAMP)
+	bash scripts/install-system-deps.sh run
+	$(PYINSTALLER) -- --onefile
+	@ls -l dist/Eddy*
+
+build-onedir: $(STAMP)
+	bash scripts/install-system-deps.sh run
+	$(PYINSTALLER) -- --onedir
+
+smoke: $(STAMP)
+	bash scripts/install-system-deps.sh test
+	$(PY) -m pytest tests/test_build_smoke.py
 
 clean:
 	rm -rf $(VENV) dist build/out test-artifacts .pytest_cache .ruff_cache
