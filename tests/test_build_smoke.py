@@ -74,6 +74,24 @@ def test_binary_reports_its_version(eddy_binary):
     assert done.returncode == 0 and __version__ in done.stdout + done.stderr
 
 
+def test_binary_serves_its_login_page_and_static_files(eddy_binary, tmp_path):
+    """Every OS: the bundled templates and assets resolve under sys._MEIPASS."""
+    proc = start_binary(eddy_binary, ["--no-window"], tmp_path / "data")
+    try:
+        url = launch_url(read_until(proc, "EDDY_URL=", timeout=120))
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        with opener.open(url, timeout=20) as response:
+            assert "Connect to a MySQL" in response.read().decode()
+        for asset in ("css/eddy.css", "js/eddy.js", "js/sandbox.js"):
+            with opener.open(url.split("/auth")[0] + "/static/" + asset, timeout=20) as response:
+                assert response.status == 200
+    finally:
+        code, out = stop(proc)
+    assert "Traceback" not in out, out
+    if sys.platform != "win32":
+        assert code == 0, out
+
+
 @POSIX_ONLY
 def test_binary_serves_login_connects_shows_a_table_and_stops_on_sigterm(eddy_binary, tmp_path, mariadb, sample_db):
     proc = start_binary(eddy_binary, ["--no-window"], tmp_path / "data")
