@@ -90,8 +90,10 @@ def wait_for_stop_signal() -> None:
             pass
 
 
-def run_window(server: ServerThread, url: str) -> None:
+def run_window(server: ServerThread, url: str, instance=None) -> None:
     import webview
+
+    from core import desktop
 
     if sys.platform.startswith("linux") and hasattr(os, "geteuid") and os.geteuid() == 0:
         # Chromium's sandbox refuses to run as root; Qt WebEngine passes this flag on.
@@ -99,8 +101,24 @@ def run_window(server: ServerThread, url: str) -> None:
         if "--no-sandbox" not in flags:
             os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --no-sandbox").strip()
 
-    window = webview.create_window("Eddy", url, width=1280, height=820, min_size=(800, 500))
-    server.app.on_quit = window.destroy
+    app = server.app
+    geometry = desktop.load_geometry(app.store)
+    window = None
+    menu = desktop.build_menu(lambda: window, server.url)
+    window = webview.create_window(
+        "Eddy",
+        url,
+        width=geometry["width"],
+        height=geometry["height"],
+        x=geometry["x"],
+        y=geometry["y"],
+        min_size=(800, 500),
+        menu=menu,
+    )
+    desktop.GeometryTracker(app.store, window)
+    if instance is not None:
+        instance.on_focus = lambda: desktop.bring_forward(window)
+    app.on_quit = window.destroy
     window.events.loaded += lambda: announce("EDDY_WINDOW_LOADED")
 
     def destroy_on_signal():
@@ -110,7 +128,8 @@ def run_window(server: ServerThread, url: str) -> None:
 
     threading.Thread(target=destroy_on_signal, name="eddy-signals", daemon=True).start()
     gui = os.environ.get("EDDY_GUI") or ("qt" if sys.platform.startswith("linux") else None)
-    webview.start(gui=gui, debug=False, private_mode=True)
+    icon = config.resource_path("build", "eddy.png")
+    webview.start(gui=gui, debug=False, private_mode=True, icon=str(icon) if icon.is_file() else None)
 
 
 def open_sandbox(app: EddyApplication) -> bool:
@@ -142,7 +161,17 @@ def main(argv=None) -> int:
             announce(f"Eddy: cannot open a window: {problem}. Opening in your browser instead.")
             mode = "browser"
 
-    block_stop_signals()
+    block_stop_signals()  # before any thread starts: they all inherit the mask
+    instance = None
+    if mode == "window":
+        from core.desktop import SingleInstance
+
+        instance = SingleInstance(config.user_data_dir())
+        if instance.notify_running():
+            announce("Eddy is already running: its window was brought forward.")
+            return 0
+        instance.claim()
+
     token = config.new_launch_token()
     app = EddyApplication(launch_token=token, debug=args.debug)
     server = ServerThread(app, port=args.port)
@@ -150,6 +179,8 @@ def main(argv=None) -> int:
         base = server.start()
     except OSError as exc:
         announce(f"Eddy: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}")
+        if instance is not None:
+            instance.release()
         return 2
     if args.sandbox:
         open_sandbox(app)
@@ -158,7 +189,7 @@ def main(argv=None) -> int:
 
     try:
         if mode == "window":
-            run_window(server, launch_url)
+            run_window(server, launch_url, instance)
         else:
             if mode == "browser" and not webbrowser.open(launch_url):
                 announce("Eddy: no browser could be started; open the URL above yourself.")
@@ -167,9 +198,35 @@ def main(argv=None) -> int:
             wait_for_stop_signal()
     finally:
         server.stop()
+        if instance is not None:
+            instance.release()
         announce("EDDY_STOPPED")
     return 0
 
 
+def main_with_crash_dialog(argv=None) -> int:
+    """main(), but an unexpected error is logged and shown in a dialog instead of a silent exit
+    (a windowed executable has no console to print a traceback to)."""
+    threading.excepthook = lambda a: log.error(
+        "Unexpected error in thread %s",
+        a.thread.name if a.thread else "?",
+        exc_info=(a.exc_type, a.exc_value, a.exc_traceback),
+    )
+    try:
+        return main(argv)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as exc:
+        log.critical("Eddy stopped because of an unexpected error", exc_info=True)
+        log_file = config.user_data_dir() / "eddy.log"
+        message = f"{type(exc).__name__}: {exc}\n\nThe details are in {log_file}."
+        announce(f"EDDY_CRASHED {type(exc).__name__}: {exc}")
+        if "--no-window" not in (argv if argv is not None else sys.argv[1:]):
+            from core.desktop import show_crash_dialog
+
+            show_crash_dialog(message)
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_with_crash_dialog())

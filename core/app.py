@@ -12,7 +12,7 @@ from core.services.sandbox_manager import SandboxManager
 from core.services.server_probe import DEFAULT_SOCKETS
 from core.services.sessions import SessionRegistry
 from core.store import Store
-from core.web import api_sandbox, api_sql, pages, uimethods, uimodules
+from core.web import api_sandbox, api_sql, pages, pages_about, uimethods, uimodules
 from core.web.base import SecureStaticFileHandler
 
 DB = r"(?P<db>[^/]+)"
@@ -48,6 +48,7 @@ class EddyApplication(tornado.web.Application):
             (rf"/db/{DB}/table/{TABLE}", pages.TableHandler),
             *api_sql.ROUTES,
             *api_sandbox.ROUTES,
+            *pages_about.ROUTES,
         ]
         settings = dict(
             template_path=str(config.resource_path("ui", "templates")),
