@@ -5,11 +5,13 @@ data folder, start `mariadbd --no-defaults` on a free loopback port, wait until 
 """
 
 import functools
+import hashlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,11 +141,21 @@ class MariaDBServer:
 
     @property
     def socket_path(self) -> Path:
-        return self.base / "mysqld.sock"
+        path = self.base / "mysqld.sock"
+        if len(str(path)) <= 100:
+            return path
+        # Unix socket paths are limited to ~107 bytes: a deep data folder gets a short one in /tmp.
+        digest = hashlib.sha256(str(self.base).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"eddy-{digest}.sock"
 
     @property
     def log_path(self) -> Path:
         return self.base / "server.log"
+
+    @property
+    def tmpdir(self) -> Path:
+        # Private: the shared /tmp saw temp-table name clashes between concurrent install-db runs.
+        return self.base / "tmp"
 
     @property
     def pid_path(self) -> Path:
@@ -163,7 +175,7 @@ class MariaDBServer:
         if self.initialized:
             return
         server, install = find_server_binaries(self.server_path)
-        self.base.mkdir(parents=True, exist_ok=True)
+        self.tmpdir.mkdir(parents=True, exist_ok=True)
         if install:
             cmd = [
                 install,
@@ -171,10 +183,18 @@ class MariaDBServer:
                 f"--datadir={self.datadir}",
                 "--auth-root-authentication-method=normal",
                 "--skip-test-db",
+                f"--tmpdir={self.tmpdir}",
                 *_user_flag(),
             ]
         else:  # MySQL: root@localhost without a password; --init-file sets one at start
-            cmd = [server, "--no-defaults", "--initialize-insecure", f"--datadir={self.datadir}", *_user_flag()]
+            cmd = [
+                server,
+                "--no-defaults",
+                "--initialize-insecure",
+                f"--datadir={self.datadir}",
+                f"--tmpdir={self.tmpdir}",
+                *_user_flag(),
+            ]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
             shutil.rmtree(self.datadir, ignore_errors=True)  # a half-made folder would be taken as ready
@@ -184,6 +204,7 @@ class MariaDBServer:
         """Start on the remembered port, or on a free one when that is taken (or was lost in a race)."""
         server, _ = find_server_binaries(self.server_path)
         self.initialize()
+        self.tmpdir.mkdir(parents=True, exist_ok=True)
         self.stop_leftover()
         last_error = ""
         for attempt in range(attempts):
@@ -199,6 +220,7 @@ class MariaDBServer:
                 "--bind-address=127.0.0.1",
                 f"--log-error={self.log_path}",
                 f"--pid-file={self.pid_path}",
+                f"--tmpdir={self.tmpdir}",
                 "--skip-name-resolve",
                 "--character-set-server=utf8mb4",
                 "--collation-server=utf8mb4_unicode_ci",

@@ -188,6 +188,17 @@ class SandboxManager:
             self.delete()
             return self.start()
 
+    def use_server_binary(self, path: str | None) -> str | None:
+        """Use this server binary (None: find one on PATH); raises ServerBinaryMissing when it is not
+        one. Returns the path to remember. Takes effect at the next start."""
+        with self._lock:
+            if path:
+                path = find_server_binaries(path.strip())[0]
+            self.server_path = path or None
+            if self._server is not None and not self._server.running:
+                self._server = None
+            return self.server_path
+
     def load_sample_data(self) -> tuple[ConnectionParams, dict[str, int]]:
         """Start if needed and (re)create the sample shop database; (root params, rows per table)."""
         params = self.start()

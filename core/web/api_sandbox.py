@@ -85,6 +85,18 @@ class SandboxSampleHandler(SandboxBase):
         self.write({"redirect": f"/db/{quote(sample_data.SAMPLE_DATABASE, safe='')}", "rows": counts})
 
 
+class SandboxServerPathHandler(SandboxBase):
+    """Where the server binary is, when it is not on PATH (kept in the per-user store)."""
+
+    async def post(self):
+        path = self.read_json().get("server_path") or None
+        if path is not None and not isinstance(path, str):
+            raise UserError(400, '"server_path" must be a string')
+        saved = await self.run_sandbox(self.sandbox.use_server_binary, path)
+        await self.run_blocking(self.application.store.set_setting, "sandbox.server_path", saved)
+        self.write({"sandbox": await self.run_blocking(self.sandbox.status)})
+
+
 class TourHandler(BaseHandler):
     """Whether the first-run tour was dismissed (kept in the per-user store)."""
 
@@ -109,5 +121,6 @@ ROUTES = [
     (r"/api/sandbox/reset", SandboxResetHandler),
     (r"/api/sandbox/delete", SandboxDeleteHandler),
     (r"/api/sandbox/sample", SandboxSampleHandler),
+    (r"/api/sandbox/server-path", SandboxServerPathHandler),
     (r"/api/tour", TourHandler),
 ]

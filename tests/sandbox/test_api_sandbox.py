@@ -1,6 +1,8 @@
 """The connect screen's sandbox API through Tornado's test client."""
 
 import json
+import os
+import shutil
 
 import pytest
 
@@ -28,9 +30,23 @@ class TestSandboxApi(EddyTestCase):
         self.app.probe_sockets = ()
         return self.app
 
+    def setUp(self):
+        # Starting a server and loading 125k rows takes seconds on a busy machine (default: 5 s).
+        self._old_timeout = os.environ.get("ASYNC_TEST_TIMEOUT")
+        os.environ["ASYNC_TEST_TIMEOUT"] = "120"
+        super().setUp()
+
+    def request(self, path, method="GET", body=None, headers=None, **kwargs):
+        kwargs.setdefault("request_timeout", 120)
+        return super().request(path, method, body, headers, **kwargs)
+
     def tearDown(self):
         self.app.sandbox.delete()
         super().tearDown()
+        if self._old_timeout is None:
+            os.environ.pop("ASYNC_TEST_TIMEOUT", None)
+        else:
+            os.environ["ASYNC_TEST_TIMEOUT"] = self._old_timeout
 
     def json(self, response):
         return json.loads(response.body)
@@ -87,3 +103,13 @@ class TestSandboxApi(EddyTestCase):
         assert self.json(self.post_json("/api/tour", {"dismissed": True})) == {"dismissed": True}
         assert self.json(self.request("/api/tour")) == {"dismissed": True}
         assert self.post_json("/api/tour", {"dismissed": "yes"}).code == 400
+
+    def test_a_configured_server_path_is_checked_and_remembered(self):
+        self.launch()
+        bad = self.post_json("/api/sandbox/server-path", {"server_path": "/nowhere/mariadbd"})
+        assert bad.code == 424 and "Install MariaDB" in self.json(bad)["error"]
+        real = shutil.which("mariadbd", path="/usr/sbin:/usr/bin:/usr/local/sbin") or shutil.which("mysqld")
+        good = self.post_json("/api/sandbox/server-path", {"server_path": real})
+        assert good.code == 200, self.text(good)
+        assert self.app.store.get_setting("sandbox.server_path") == real
+        assert self.json(good)["sandbox"]["binary"] == real

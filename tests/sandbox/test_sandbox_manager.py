@@ -160,3 +160,14 @@ def test_probe_reads_the_server_greeting_without_logging_in(mariadb):
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
     assert probe_tcp("127.0.0.1", port) is None
+
+
+def test_deep_data_folder_gets_a_short_socket_path(tmp_path):
+    """Unix sockets are limited to ~107 bytes; a deep per-user folder must still start."""
+    server = sandbox_module.MariaDBServer(tmp_path / ("deep-folder-" * 8) / "sandbox")
+    assert len(str(server.socket_path)) <= 100
+    try:
+        server.start()
+        assert count(server.params(), "SELECT 5 n") == 5
+    finally:
+        server.delete()

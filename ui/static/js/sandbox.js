@@ -76,6 +76,7 @@ function render(data) {
   show(buttons.sample, usable);
   buttons.sample.textContent = sandbox.sample_loaded ? "Open sample data (re-create)" : "Load sample data";
   show(buttons.stop, sandbox.state === "running");
+  show($("sandbox-server-path"), sandbox.state === "unavailable");
   show(buttons.reset, exists);
   show(buttons.delete, exists);
 }
@@ -137,6 +138,19 @@ async function act(action) {
     setBusy(null);
   }
 }
+
+$("sandbox-server-path").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  showError("");
+  const path = event.target.elements.server_path.value.trim();
+  try {
+    const data = await api("/api/sandbox/server-path", { body: { server_path: path } });
+    await refresh();
+    return data;
+  } catch (err) {
+    showError(err.message);
+  }
+});
 
 for (const [action, button] of Object.entries(buttons)) {
   button.addEventListener("click", () => act(action));
