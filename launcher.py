@@ -47,8 +47,13 @@ def setup_logging(debug: bool) -> None:
 
 
 def announce(line: str) -> None:
-    """One line on stdout for people and for the tests that read it."""
-    print(line, flush=True)
+    """One line on stdout for people and for the tests that read it. A windowed Windows build has
+    no stdout (sys.stdout is None): there the line goes to $EDDY_ANNOUNCE_FILE when it is set."""
+    if sys.stdout is not None:
+        print(line, flush=True)
+    elif os.environ.get("EDDY_ANNOUNCE_FILE"):
+        with open(os.environ["EDDY_ANNOUNCE_FILE"], "a", encoding="utf-8") as f:
+            f.write(line + "\n")
 
 
 def window_backend_problem() -> str | None:
