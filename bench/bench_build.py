@@ -125,6 +125,13 @@ def run(server, params) -> None:
         ],
     )
 
+    def version_run(cmd):
+        started = time.perf_counter()
+        subprocess.run(cmd + ["--version"], capture_output=True, timeout=120, check=True)
+        return time.perf_counter() - started
+
+    # What a start costs before Eddy runs: process start + imports (+ unpacking, for one-file).
+    bare = {name: statistics.median(version_run(cmd) for _ in range(REPEAT)) for name, cmd in variants}
     served = {
         name: statistics.median(time_until(cmd + ["--no-window"], "EDDY_URL=", {}) for _ in range(REPEAT))
         for name, cmd in variants
@@ -141,6 +148,8 @@ def run(server, params) -> None:
             xvfb.wait(10)
     cli = statistics.median(run_cli(params, "SELECT 1") for _ in range(REPEAT))
     rows = []
+    for name, _ in variants:
+        rows.append([f"{name}: `--version` (start, imports, exit)", ms(bare[name]), ratio(bare[name], cli)])
     for name, _ in variants:
         rows.append([f"{name}: start → login page served", ms(served[name]), ratio(served[name], cli)])
     for name, _ in variants:

@@ -239,7 +239,7 @@ class MariaDBServer:
                     init_file.unlink(missing_ok=True)  # it holds the password in clear
             if ready:
                 return
-            last_error = self._log_tail()
+            last_error = self.log_tail()
             self.stop()
         raise SandboxError(f"The sandbox server did not start: {last_error}")
 
@@ -304,7 +304,7 @@ class MariaDBServer:
                 time.sleep(0.05)
         return False
 
-    def _log_tail(self) -> str:
+    def log_tail(self) -> str:
         try:
             return " | ".join(self.log_path.read_text(errors="replace").strip().splitlines()[-3:])
         except OSError:

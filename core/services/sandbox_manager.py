@@ -130,7 +130,7 @@ class SandboxManager:
                         info.update(state="unavailable", label=STATE_LABELS["unavailable"])
                     info["hint"] = str(exc)
             elif state == "crashed":
-                info["hint"] = f"The sandbox server exited on its own: {server._log_tail()}"
+                info["hint"] = f"The sandbox server exited on its own: {server.log_tail()}"
             info["sample_loaded"] = bool(self._read_state().get("sample_loaded"))
             return info
 
