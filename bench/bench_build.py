@@ -20,17 +20,18 @@ from bench.harness import ROOT, ms, print_table, ratio, run_cli
 
 EXE = "Eddy.exe" if sys.platform == "win32" else "Eddy"
 ONEFILE = ROOT / "dist" / EXE
+COMPRESSED = ROOT / "dist" / "Eddy-compressed"  # Linux: the zlib-compressed one-file variant
 ONEDIR = ROOT / "dist" / "Eddy-onedir" / EXE
 REPEAT = 3
 
 
-def ensure_built(path: Path, variant: str) -> None:
+def ensure_built(path: Path, *variant: str) -> None:
     if path.is_file():
         return
-    print(f"building {variant} ...", flush=True)
+    print(f"building {' '.join(variant)} ...", flush=True)
     subprocess.run(
         [sys.executable, "-m", "PyInstaller", str(ROOT / "build" / "eddy.spec"), "--noconfirm", "--log-level", "WARN"]
-        + ["--distpath", str(ROOT / "dist"), "--workpath", str(ROOT / "build" / "out"), "--", f"--{variant}"],
+        + ["--distpath", str(ROOT / "dist"), "--workpath", str(ROOT / "build" / "out"), "--", *variant],
         cwd=ROOT,
         check=True,
     )
@@ -111,16 +112,24 @@ def sandbox_first_start() -> tuple[float, float]:
 
 
 def run(server, params) -> None:
-    ensure_built(ONEDIR, "onedir")
-    ensure_built(ONEFILE, "onefile")
+    ensure_built(ONEDIR, "--onedir")
+    ensure_built(ONEFILE, "--onefile")
     source = [sys.executable, str(ROOT / "launcher.py")]
     variants = [("from source", source), ("one-folder build", [str(ONEDIR)]), ("one-file build", [str(ONEFILE)])]
+    if sys.platform.startswith("linux"):
+        ensure_built(COMPRESSED, "--onefile", "--compress")
+        variants.append(("one-file compressed", [str(COMPRESSED)]))
 
     print_table(
         "Executable size",
         ["build", "size"],
         [
             ["one-file dist/Eddy", mb(ONEFILE.stat().st_size)],
+            *(
+                [["one-file compressed dist/Eddy-compressed", mb(COMPRESSED.stat().st_size)]]
+                if COMPRESSED.exists()
+                else []
+            ),
             ["one-folder dist/Eddy-onedir (total)", mb(folder_size(ONEDIR.parent))],
         ],
     )

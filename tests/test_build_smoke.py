@@ -1,9 +1,10 @@
 """The PyInstaller build really works: the frozen executable serves its pages, talks to MariaDB,
 stops cleanly on SIGTERM and shows its window.
 
-The executable is $EDDY_BINARY when set (CI builds first, then points here), else the one-folder
-build is made now (`build/eddy.spec --onedir`, a few seconds to a minute, cached in build/out), so
-`make test` always exercises a fresh build and never skips for want of one.
+The executable is $EDDY_BINARY when set (CI builds first, then points here), else the one-file
+build is made now, exactly as `make build` makes it (`build/eddy.spec --onefile`, 20 s to a minute
+on 2 cores, cached in build/out), so `make test` always exercises a fresh build and never skips
+for want of one.
 """
 
 import http.cookiejar
@@ -45,11 +46,11 @@ def eddy_binary() -> Path:
         "--workpath",
         str(ROOT / "build" / "out"),
         "--",
-        "--onedir",
+        "--onefile",
     ]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, f"PyInstaller failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    path = ROOT / "dist" / "Eddy-onedir" / EXE_NAME
+    path = ROOT / "dist" / EXE_NAME
     assert path.is_file(), f"the build did not produce {path}"
     return path
 
