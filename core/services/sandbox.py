@@ -326,12 +326,26 @@ class MariaDBServer:
         proc, self.process = self.process, None
         if proc is None or proc.poll() is not None:
             return
-        proc.terminate()
+        if sys.platform == "win32":
+            self._shutdown_statement()  # terminate() would be TerminateProcess: no clean shutdown
+        else:
+            proc.terminate()
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+    def _shutdown_statement(self) -> None:
+        try:
+            conn = pymysql.connect(
+                host="127.0.0.1", port=self.port, user="root", password=self.root_password or "", connect_timeout=5
+            )
+            with conn.cursor() as cursor:
+                cursor.execute("SHUTDOWN")
+            conn.close()
+        except pymysql.err.MySQLError:
+            pass  # the wait below ends in kill()
 
     def delete(self) -> None:
         self.stop()
