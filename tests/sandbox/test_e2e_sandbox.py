@@ -1,6 +1,7 @@
 """The sandbox panel and the first-run tour in headless Chromium."""
 
 import re
+import shutil
 
 from playwright.sync_api import expect
 
@@ -21,6 +22,7 @@ def test_sample_data_in_one_click_then_delete_with_confirmation(page, running_ap
         expect(panel).to_have_attribute("data-state", "absent")
         expect(panel).to_have_class(re.compile("prominent"))  # no saved connection yet
         expect(panel.locator("[data-action=start]")).to_have_text("Start a local sandbox")
+        expect(panel.locator("#sandbox-server-path")).to_be_hidden()  # a server binary was found
         panel.locator("[data-action=sample]").click()
         expect(page).to_have_url(re.compile(r"/db/eddy_shop$"), timeout=60_000)
         expect(page.locator("#tables")).to_contain_text("order_items")
@@ -60,3 +62,22 @@ def test_tour_steps_and_stays_dismissed(page, running_app):
     page.reload()
     expect(page.locator("html")).to_have_attribute("data-tour", "dismissed")
     expect(page.locator("#tour")).to_have_count(0)
+
+
+def test_no_server_binary_shows_the_install_hint_and_takes_a_path(page, running_app):
+    running_app.app.sandbox.server_path = "/nowhere/mariadbd"
+    panel = open_connect_screen(page, running_app)
+    expect(panel).to_have_attribute("data-state", "unavailable")
+    expect(panel.locator("#sandbox-hint")).to_contain_text("Install MariaDB")
+    expect(panel.locator("[data-action=start]")).to_be_hidden()
+    form = panel.locator("#sandbox-server-path")
+    expect(form).to_be_visible()
+    form.locator("input").fill("/still/nowhere/mysqld")
+    form.locator("button").click()
+    expect(panel.locator("#sandbox-error")).to_contain_text("/still/nowhere/mysqld")
+    real = shutil.which("mariadbd", path="/usr/sbin:/usr/bin:/usr/local/sbin") or shutil.which("mysqld")
+    form.locator("input").fill(real)
+    form.locator("button").click()
+    expect(panel).to_have_attribute("data-state", "absent")
+    expect(form).to_be_hidden()
+    expect(panel.locator("[data-action=start]")).to_be_visible()
