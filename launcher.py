@@ -187,12 +187,11 @@ def main(argv=None) -> int:
         if instance is not None:
             instance.release()
         return 2
-    if args.sandbox:
-        open_sandbox(app)
-    launch_url = f"{base}/auth?token={token}"
-    announce(f"EDDY_URL={launch_url}")
-
     try:
+        if args.sandbox:
+            open_sandbox(app)  # inside the try: whatever happens, the finally below stops it
+        launch_url = f"{base}/auth?token={token}"
+        announce(f"EDDY_URL={launch_url}")
         if mode == "window":
             run_window(server, launch_url, instance)
         else:
