@@ -109,7 +109,9 @@ def run_window(server: ServerThread, url: str, instance=None) -> None:
     app = server.app
     geometry = desktop.load_geometry(app.store)
     window = None
-    menu = desktop.build_menu(lambda: window, server.url)
+    gui = os.environ.get("EDDY_GUI") or ("qt" if sys.platform.startswith("linux") else None)
+    gui_call = desktop.qt_gui_caller() if gui == "qt" else None
+    menu = desktop.build_menu(lambda: window, server.url, gui_call)
     window = webview.create_window(
         "Eddy",
         url,
@@ -132,7 +134,6 @@ def run_window(server: ServerThread, url: str, instance=None) -> None:
         window.destroy()
 
     threading.Thread(target=destroy_on_signal, name="eddy-signals", daemon=True).start()
-    gui = os.environ.get("EDDY_GUI") or ("qt" if sys.platform.startswith("linux") else None)
     icon = config.resource_path("build", "eddy.png")
     webview.start(gui=gui, debug=False, private_mode=True, icon=str(icon) if icon.is_file() else None)
 

@@ -135,15 +135,56 @@ class GeometryTracker:
 
 
 # -- menus -----------------------------------------------------------------------------------
-def build_menu(window_ref, base_url: str):
+_relay = None  # keeps the Qt relay object alive
+
+
+def qt_gui_caller():
+    """A function that runs a callable on Qt's GUI thread (menu actions run on worker threads), or
+    None when the backend is not Qt. Call on the main thread before webview.start()."""
+    global _relay
+    try:
+        from PyQt6.QtCore import QObject, Qt, pyqtSignal
+    except ImportError:
+        return None
+
+    class Relay(QObject):
+        call = pyqtSignal(object)
+
+    _relay = Relay()
+    _relay.call.connect(lambda fn: fn(), Qt.ConnectionType.QueuedConnection)
+    return _relay.call.emit
+
+
+EDIT_ACTIONS = {"cut": "Cut", "copy": "Copy", "paste": "Paste", "selectAll": "SelectAll"}
+
+
+def edit_action(window_ref, name: str, gui_call=None):
+    """Cut/Copy/Paste/Select all. On Qt: the web view's own actions (a page script may not read
+    the clipboard, so execCommand('paste') does nothing there); elsewhere document.execCommand."""
+
+    def run():
+        window = window_ref()
+        view = getattr(getattr(window, "native", None), "webview", None)
+        if gui_call is not None and view is not None:
+            from PyQt6.QtWebEngineCore import QWebEnginePage
+
+            action = getattr(QWebEnginePage.WebAction, EDIT_ACTIONS[name])
+            gui_call(lambda: view.triggerPageAction(action))
+        else:
+            window.evaluate_js(f"document.execCommand({json.dumps(name)})")
+
+    return run
+
+
+def build_menu(window_ref, base_url: str, gui_call=None):
     """File, Edit, View, Help: pywebview's native menu bar (Qt, Cocoa, WinForms)."""
     from webview.menu import Menu, MenuAction, MenuSeparator
 
     def go(path):
         return lambda: window_ref().load_url(base_url + path)
 
-    def command(name):
-        return lambda: window_ref().evaluate_js(f"document.execCommand({json.dumps(name)})")
+    def edit(name):
+        return edit_action(window_ref, name, gui_call)
 
     return [
         Menu(
@@ -158,11 +199,11 @@ def build_menu(window_ref, base_url: str):
         Menu(
             "Edit",
             [
-                MenuAction("Cut", command("cut")),
-                MenuAction("Copy", command("copy")),
-                MenuAction("Paste", command("paste")),
+                MenuAction("Cut", edit("cut")),
+                MenuAction("Copy", edit("copy")),
+                MenuAction("Paste", edit("paste")),
                 MenuSeparator(),
-                MenuAction("Select all", command("selectAll")),
+                MenuAction("Select all", edit("selectAll")),
             ],
         ),
         Menu(

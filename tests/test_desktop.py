@@ -2,6 +2,8 @@
 and a crash dialog instead of a silent exit."""
 
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -14,7 +16,7 @@ from core.app import EddyApplication
 from core.config import new_launch_token
 from core.desktop import SingleInstance
 from core.store import Store
-from tests.test_launcher import read_until, start_launcher, stop, xvfb  # noqa: F401 (fixture)
+from tests.test_launcher import ROOT, read_until, start_launcher, stop, xvfb  # noqa: F401 (fixture)
 from tests.web.client import EddyTestCase
 
 
@@ -139,3 +141,46 @@ class TestAboutPages(EddyTestCase):
         self.app.store.set_setting("tour.dismissed", True)
         assert self.request("/about/tour").code == 302
         assert self.app.store.get_setting("tour.dismissed") is False
+
+
+PASTE_CHECK = """
+import sys, threading
+from PyQt6.QtCore import QCoreApplication, Qt, QTimer
+QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+from PyQt6.QtWebEngineWidgets import QWebEngineView
+from PyQt6.QtWidgets import QApplication
+from core import desktop
+
+gui_call = desktop.qt_gui_caller()  # made on the main thread, as launcher.run_window does
+app = QApplication(["eddy-paste-check"])
+view = QWebEngineView()
+view.setHtml("<input id=i autofocus>")
+view.show()
+window = type("Window", (), {"native": type("Native", (), {"webview": view})()})()
+
+def loaded(ok):
+    app.clipboard().setText("pasted \\u2713")
+    view.setFocus()
+    view.page().runJavaScript("document.getElementById('i').focus()")
+    # pywebview runs menu actions on a worker thread: so does this check.
+    paste = desktop.edit_action(lambda: window, "paste", gui_call)
+    QTimer.singleShot(300, lambda: threading.Thread(target=paste).start())
+    QTimer.singleShot(1500, check)
+
+def check():
+    view.page().runJavaScript("document.getElementById('i').value", lambda v: (print("VALUE=" + v), app.quit()))
+
+view.loadFinished.connect(loaded)
+QTimer.singleShot(30000, app.quit)
+app.exec()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Qt backend is Linux's")
+def test_paste_menu_pastes_the_clipboard_into_the_page(xvfb):  # noqa: F811
+    """Edit > Paste: a page script cannot read the clipboard, so Qt's own paste action is used."""
+    env = {**os.environ, "DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb", "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox"}
+    done = subprocess.run(
+        [sys.executable, "-c", PASTE_CHECK], cwd=ROOT, env=env, capture_output=True, text=True, timeout=90
+    )
+    assert "VALUE=pasted ✓" in done.stdout, done.stdout + done.stderr[-2000:]
