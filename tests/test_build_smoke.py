@@ -30,7 +30,7 @@ POSIX_ONLY = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and Xvf
 def eddy_binary() -> Path:
     given = os.environ.get("EDDY_BINARY")
     if given:
-        path = Path(given)
+        path = Path(given).resolve()  # the binary runs with another working directory
         assert path.is_file(), f"EDDY_BINARY={given} does not exist"
         return path
     cmd = [
