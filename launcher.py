@@ -3,6 +3,7 @@
 
 import argparse
 import logging
+import logging.handlers
 import os
 import signal
 import sys
@@ -33,9 +34,13 @@ def parse_args(argv=None):
 
 
 def setup_logging(debug: bool) -> None:
-    handlers = [logging.StreamHandler(sys.stderr)]
+    handlers = [logging.StreamHandler(sys.stderr)] if sys.stderr is not None else []  # windowed .exe: None
     try:
-        handlers.append(logging.FileHandler(config.user_data_dir() / "eddy.log", encoding="utf-8"))
+        # Rotated: a desktop app left running for months must not fill the disk with its log.
+        log_file = config.user_data_dir() / "eddy.log"
+        handlers.append(
+            logging.handlers.RotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+        )
     except OSError:
         pass  # a read-only home still runs, with logs on stderr only
     logging.basicConfig(
