@@ -3,6 +3,7 @@
 
 import argparse
 import logging
+import logging.handlers
 import os
 import signal
 import sys
@@ -11,6 +12,7 @@ import webbrowser
 
 from core import __version__, config, redact
 from core.app import EddyApplication
+from core.db import DatabaseError
 from core.server import ServerThread
 
 log = logging.getLogger("eddy")
@@ -23,15 +25,22 @@ def parse_args(argv=None):
     mode.add_argument("--browser", action="store_true", help="open the system browser instead of a window")
     mode.add_argument("--no-window", action="store_true", help="serve and print the URL only (headless use)")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    parser.add_argument(
+        "--sandbox", action="store_true", help="start (or reuse) the local sandbox server with sample data and log in"
+    )
     parser.add_argument("--debug", action="store_true", help="verbose logs, template reloading")
     parser.add_argument("--version", action="version", version=f"Eddy {__version__}")
     return parser.parse_args(argv)
 
 
 def setup_logging(debug: bool) -> None:
-    handlers = [logging.StreamHandler(sys.stderr)]
+    handlers = [logging.StreamHandler(sys.stderr)] if sys.stderr is not None else []  # windowed .exe: None
     try:
-        handlers.append(logging.FileHandler(config.user_data_dir() / "eddy.log", encoding="utf-8"))
+        # Rotated: a desktop app left running for months must not fill the disk with its log.
+        log_file = config.user_data_dir() / "eddy.log"
+        handlers.append(
+            logging.handlers.RotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+        )
     except OSError:
         pass  # a read-only home still runs, with logs on stderr only
     logging.basicConfig(
@@ -44,8 +53,13 @@ def setup_logging(debug: bool) -> None:
 
 
 def announce(line: str) -> None:
-    """One line on stdout for people and for the tests that read it."""
-    print(line, flush=True)
+    """One line on stdout for people and for the tests that read it. A windowed Windows build has
+    no stdout (sys.stdout is None): there the line goes to $EDDY_ANNOUNCE_FILE when it is set."""
+    if sys.stdout is not None:
+        print(line, flush=True)
+    elif os.environ.get("EDDY_ANNOUNCE_FILE"):
+        with open(os.environ["EDDY_ANNOUNCE_FILE"], "a", encoding="utf-8") as f:
+            f.write(line + "\n")
 
 
 def window_backend_problem() -> str | None:
@@ -87,8 +101,10 @@ def wait_for_stop_signal() -> None:
             pass
 
 
-def run_window(server: ServerThread, url: str) -> None:
+def run_window(server: ServerThread, url: str, instance=None) -> None:
     import webview
+
+    from core import desktop
 
     if sys.platform.startswith("linux") and hasattr(os, "geteuid") and os.geteuid() == 0:
         # Chromium's sandbox refuses to run as root; Qt WebEngine passes this flag on.
@@ -96,8 +112,26 @@ def run_window(server: ServerThread, url: str) -> None:
         if "--no-sandbox" not in flags:
             os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --no-sandbox").strip()
 
-    window = webview.create_window("Eddy", url, width=1280, height=820, min_size=(800, 500))
-    server.app.on_quit = window.destroy
+    app = server.app
+    geometry = desktop.load_geometry(app.store)
+    window = None
+    gui = os.environ.get("EDDY_GUI") or ("qt" if sys.platform.startswith("linux") else None)
+    gui_call = desktop.qt_gui_caller() if gui == "qt" else None
+    menu = desktop.build_menu(lambda: window, server.url, gui_call)
+    window = webview.create_window(
+        "Eddy",
+        url,
+        width=geometry["width"],
+        height=geometry["height"],
+        x=geometry["x"],
+        y=geometry["y"],
+        min_size=(800, 500),
+        menu=menu,
+    )
+    desktop.GeometryTracker(app.store, window)
+    if instance is not None:
+        instance.on_focus = lambda: desktop.bring_forward(window)
+    app.on_quit = window.destroy
     window.events.loaded += lambda: announce("EDDY_WINDOW_LOADED")
 
     def destroy_on_signal():
@@ -106,8 +140,27 @@ def run_window(server: ServerThread, url: str) -> None:
         window.destroy()
 
     threading.Thread(target=destroy_on_signal, name="eddy-signals", daemon=True).start()
-    gui = os.environ.get("EDDY_GUI") or ("qt" if sys.platform.startswith("linux") else None)
-    webview.start(gui=gui, debug=False, private_mode=True)
+    icon = config.resource_path("build", "eddy.png")
+    webview.start(gui=gui, debug=False, private_mode=True, icon=str(icon) if icon.is_file() else None)
+
+
+def open_sandbox(app: EddyApplication) -> bool:
+    """Start the local sandbox (loading the sample shop the first time) and have the launch link
+    log into it. On failure say why in one line; Eddy then opens on the connect screen."""
+    from core.services.sandbox import SandboxError
+
+    announce("Eddy: starting the local sandbox server...")
+    try:
+        if app.sandbox.status().get("sample_loaded"):
+            params = app.sandbox.start()
+        else:
+            params, _ = app.sandbox.load_sample_data()
+        app.launch_session_id = app.sessions.open(params).id
+    except (SandboxError, DatabaseError) as exc:
+        announce(f"Eddy: cannot use the sandbox: {exc}")
+        return False
+    announce(f"EDDY_SANDBOX=127.0.0.1:{params.port}")
+    return True
 
 
 def main(argv=None) -> int:
@@ -120,7 +173,17 @@ def main(argv=None) -> int:
             announce(f"Eddy: cannot open a window: {problem}. Opening in your browser instead.")
             mode = "browser"
 
-    block_stop_signals()
+    block_stop_signals()  # before any thread starts: they all inherit the mask
+    instance = None
+    if mode == "window":
+        from core.desktop import SingleInstance
+
+        instance = SingleInstance(config.user_data_dir())
+        if instance.notify_running():
+            announce("Eddy is already running: its window was brought forward.")
+            return 0
+        instance.claim()
+
     token = config.new_launch_token()
     app = EddyApplication(launch_token=token, debug=args.debug)
     server = ServerThread(app, port=args.port)
@@ -128,13 +191,16 @@ def main(argv=None) -> int:
         base = server.start()
     except OSError as exc:
         announce(f"Eddy: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}")
+        if instance is not None:
+            instance.release()
         return 2
-    launch_url = f"{base}/auth?token={token}"
-    announce(f"EDDY_URL={launch_url}")
-
     try:
+        if args.sandbox:
+            open_sandbox(app)  # inside the try: whatever happens, the finally below stops it
+        launch_url = f"{base}/auth?token={token}"
+        announce(f"EDDY_URL={launch_url}")
         if mode == "window":
-            run_window(server, launch_url)
+            run_window(server, launch_url, instance)
         else:
             if mode == "browser" and not webbrowser.open(launch_url):
                 announce("Eddy: no browser could be started; open the URL above yourself.")
@@ -143,9 +209,35 @@ def main(argv=None) -> int:
             wait_for_stop_signal()
     finally:
         server.stop()
+        if instance is not None:
+            instance.release()
         announce("EDDY_STOPPED")
     return 0
 
 
+def main_with_crash_dialog(argv=None) -> int:
+    """main(), but an unexpected error is logged and shown in a dialog instead of a silent exit
+    (a windowed executable has no console to print a traceback to)."""
+    threading.excepthook = lambda a: log.error(
+        "Unexpected error in thread %s",
+        a.thread.name if a.thread else "?",
+        exc_info=(a.exc_type, a.exc_value, a.exc_traceback),
+    )
+    try:
+        return main(argv)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as exc:
+        log.critical("Eddy stopped because of an unexpected error", exc_info=True)
+        log_file = config.user_data_dir() / "eddy.log"
+        message = f"{type(exc).__name__}: {exc}\n\nThe details are in {log_file}."
+        announce(f"EDDY_CRASHED {type(exc).__name__}: {exc}")
+        if "--no-window" not in (argv if argv is not None else sys.argv[1:]):
+            from core.desktop import show_crash_dialog
+
+            show_crash_dialog(message)
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_with_crash_dialog())

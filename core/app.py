@@ -8,9 +8,22 @@ from pathlib import Path
 import tornado.web
 
 from core import config
+from core.services.sandbox_manager import SandboxManager
+from core.services.server_probe import DEFAULT_SOCKETS
 from core.services.sessions import SessionRegistry
 from core.store import Store
-from core.web import api_admin, api_sql, api_structure, pages, pages_admin, pages_connections, uimethods, uimodules
+from core.web import (
+    api_admin,
+    api_sandbox,
+    api_sql,
+    api_structure,
+    pages,
+    pages_about,
+    pages_admin,
+    pages_connections,
+    uimethods,
+    uimodules,
+)
 from core.web.base import NotFoundHandler, SecureStaticFileHandler, log_request
 
 DB = r"(?P<db>[^/]+)"
@@ -32,6 +45,12 @@ class EddyApplication(tornado.web.Application):
         self.on_quit = None
         # SSH host keys met for the first time, waiting for the user's "trust" (token -> key).
         self.pending_host_keys: dict = {}
+        # The local sandbox server (started on demand, stopped in shutdown()), where the connect
+        # screen looks for a server of the user's own, and a session the launch link logs into.
+        self.sandbox = SandboxManager(data_dir / "sandbox", server_path=self.store.get_setting("sandbox.server_path"))
+        self.probe_ports = (3306,)
+        self.probe_sockets = DEFAULT_SOCKETS
+        self.launch_session_id = None
 
         handlers = [
             (r"/auth", pages.AuthHandler),
@@ -45,6 +64,8 @@ class EddyApplication(tornado.web.Application):
             *api_structure.ROUTES,
             *api_admin.ROUTES,
             *pages_connections.ROUTES,
+            *api_sandbox.ROUTES,
+            *pages_about.ROUTES,
         ]
         settings = dict(
             template_path=str(config.resource_path("ui", "templates")),
@@ -72,7 +93,14 @@ class EddyApplication(tornado.web.Application):
                 return True
             return False
 
+    def take_launch_session(self) -> str | None:
+        """The session the launch link logs into (launcher --sandbox), handed out once."""
+        with self._token_lock:
+            session_id, self.launch_session_id = self.launch_session_id, None
+            return session_id
+
     def shutdown(self) -> None:
         self.sessions.close_all()
+        self.sandbox.stop()  # cleanly (InnoDB flushed); its data stays for next time
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.store.close()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Eddy needs that this machine lacks. Usage:
 #   install-system-deps.sh run    # libraries the Qt WebEngine window needs
+#   install-system-deps.sh demo   # + a MariaDB server binary for the local sandbox (make demo)
 #   install-system-deps.sh test   # + MariaDB server, Chromium, Xvfb, ImageMagick, fonts, OpenSSH server (tunnel tests)
 # Does nothing when everything is present; needs root (or password-less sudo) otherwise.
 set -euo pipefail
@@ -14,8 +15,9 @@ test_pkgs=(mariadb-server mariadb-client chromium xvfb xauth imagemagick openssh
 
 case "$profile" in
   run) wanted=("${window_pkgs[@]}") ;;
+  demo) wanted=("${window_pkgs[@]}" mariadb-server) ;;
   test) wanted=("${window_pkgs[@]}" "${test_pkgs[@]}") ;;
-  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+  *) echo "usage: $0 run|demo|test" >&2; exit 2 ;;
 esac
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -25,6 +25,9 @@ class AuthHandler(BaseHandler):
                 return self.redirect("/")
             raise UserError(403, "This launch link is invalid or was already used. Restart Eddy to get a new one.")
         self.set_signed_cookie(LAUNCH_COOKIE, self.application.launch_id, **COOKIE_OPTIONS)
+        launch_session = self.application.take_launch_session()  # launcher --sandbox: land logged in
+        if launch_session:
+            self.add_session(launch_session)
         self.redirect("/")
 
 

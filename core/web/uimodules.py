@@ -22,3 +22,16 @@ class ResultGrid(tornado.web.UIModule):
     def render(self, result, columns_meta=None):
         types = {c["name"]: c["type"] for c in (columns_meta or [])}
         return self.render_string("modules/grid.html", result=result, types=types)
+
+
+class SandboxPanel(tornado.web.UIModule):
+    """On the connect screen: a server found on this machine, the local sandbox, sample data.
+
+    Renders a shell only; ui/static/js/sandbox.js fills it from /api/sandbox (the probes and the
+    sandbox's status run in the worker pool, never while the page renders)."""
+
+    def render(self):
+        return self.render_string("modules/sandbox_panel.html")
+
+    def css_files(self):
+        return ["css/sandbox.css"]

@@ -1,0 +1,175 @@
+"""The desktop build: executable size; start-up to first page served and to window shown, for the
+PyInstaller one-file and one-folder builds and from source; the local sandbox's first start.
+
+Builds that are missing are made first (one-folder ~15 s, one-file ~90 s on 2 cores). Runs follow
+each other, so the disk cache is warm after the first: these are warm starts, as a user sees
+from the second launch on. The window is timed under Xvfb until the launcher prints
+EDDY_WINDOW_LOADED (the page inside the window has loaded).
+"""
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.harness import ROOT, ms, print_table, ratio, run_cli
+
+EXE = "Eddy.exe" if sys.platform == "win32" else "Eddy"
+ONEFILE = ROOT / "dist" / EXE
+COMPRESSED = ROOT / "dist" / "Eddy-compressed"  # Linux: the zlib-compressed one-file variant
+ONEDIR = ROOT / "dist" / "Eddy-onedir" / EXE
+REPEAT = 3
+
+
+def ensure_built(path: Path, *variant: str) -> None:
+    if path.is_file():
+        return
+    print(f"building {' '.join(variant)} ...", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "PyInstaller", str(ROOT / "build" / "eddy.spec"), "--noconfirm", "--log-level", "WARN"]
+        + ["--distpath", str(ROOT / "dist"), "--workpath", str(ROOT / "build" / "out"), "--", *variant],
+        cwd=ROOT,
+        check=True,
+    )
+
+
+def folder_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
+
+
+def mb(n: int) -> str:
+    return f"{n / 1e6:,.0f} MB"
+
+
+def time_until(cmd: list[str], marker: str, env: dict, timeout: float = 120) -> float:
+    """Seconds from process start until a stdout line starts with marker; then SIGTERM."""
+    with tempfile.TemporaryDirectory() as data:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, **env, "EDDY_DATA_DIR": data},
+        )
+        try:
+            deadline = started + timeout
+            while time.perf_counter() < deadline:
+                line = proc.stdout.readline()
+                if not line:
+                    raise RuntimeError(f"{cmd[0]} exited before {marker}")
+                if line.startswith(marker):
+                    elapsed = time.perf_counter() - started
+                    if marker == "EDDY_URL=":  # served means the login page answered too
+                        import http.cookiejar
+                        import urllib.request
+
+                        opener = urllib.request.build_opener(
+                            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+                        )
+                        with opener.open(line.strip().split("=", 1)[1], timeout=30) as response:
+                            response.read()
+                        elapsed = time.perf_counter() - started
+                    return elapsed
+            raise RuntimeError(f"{marker} not seen within {timeout} s")
+        finally:
+            proc.terminate()
+            proc.wait(60)
+
+
+def start_xvfb():
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    with os.fdopen(read_fd) as f:
+        return proc, ":" + f.readline().strip()
+
+
+def sandbox_first_start() -> tuple[float, float]:
+    """(create + start the sandbox, load the 125k-row sample shop) in seconds."""
+    from core.services.sandbox_manager import SandboxManager
+
+    with tempfile.TemporaryDirectory() as base:
+        manager = SandboxManager(Path(base) / "sandbox")
+        try:
+            started = time.perf_counter()
+            manager.start()
+            up = time.perf_counter() - started
+            started = time.perf_counter()
+            manager.load_sample_data()
+            return up, time.perf_counter() - started
+        finally:
+            manager.delete()
+
+
+def run(server, params) -> None:
+    ensure_built(ONEDIR, "--onedir")
+    ensure_built(ONEFILE, "--onefile")
+    source = [sys.executable, str(ROOT / "launcher.py")]
+    variants = [("from source", source), ("one-folder build", [str(ONEDIR)]), ("one-file build", [str(ONEFILE)])]
+    if sys.platform.startswith("linux"):
+        ensure_built(COMPRESSED, "--onefile", "--compress")
+        variants.append(("one-file compressed", [str(COMPRESSED)]))
+
+    print_table(
+        "Executable size",
+        ["build", "size"],
+        [
+            ["one-file dist/Eddy", mb(ONEFILE.stat().st_size)],
+            *(
+                [["one-file compressed dist/Eddy-compressed", mb(COMPRESSED.stat().st_size)]]
+                if COMPRESSED.exists()
+                else []
+            ),
+            ["one-folder dist/Eddy-onedir (total)", mb(folder_size(ONEDIR.parent))],
+        ],
+    )
+
+    def version_run(cmd):
+        started = time.perf_counter()
+        subprocess.run(cmd + ["--version"], capture_output=True, timeout=120, check=True)
+        return time.perf_counter() - started
+
+    # What a start costs before Eddy runs: process start + imports (+ unpacking, for one-file).
+    bare = {name: statistics.median(version_run(cmd) for _ in range(REPEAT)) for name, cmd in variants}
+    served = {
+        name: statistics.median(time_until(cmd + ["--no-window"], "EDDY_URL=", {}) for _ in range(REPEAT))
+        for name, cmd in variants
+    }
+    windows = {}
+    if shutil.which("Xvfb"):
+        xvfb, display = start_xvfb()
+        try:
+            env = {"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
+            for name, cmd in variants:
+                windows[name] = statistics.median(time_until(cmd, "EDDY_WINDOW_LOADED", env) for _ in range(REPEAT))
+        finally:
+            xvfb.terminate()
+            xvfb.wait(10)
+    cli = statistics.median(run_cli(params, "SELECT 1") for _ in range(REPEAT))
+    rows = []
+    for name, _ in variants:
+        rows.append([f"{name}: `--version` (start, imports, exit)", ms(bare[name]), ratio(bare[name], cli)])
+    for name, _ in variants:
+        rows.append([f"{name}: start → login page served", ms(served[name]), ratio(served[name], cli)])
+    for name, _ in variants:
+        if name in windows:
+            rows.append([f"{name}: start → window shows the page (Xvfb)", ms(windows[name]), ratio(windows[name], cli)])
+    rows.append(["mariadb CLI: start, connect, SELECT 1, exit", ms(cli), "1.00×"])
+    print_table(f"Start-up (median of {REPEAT}, warm disk cache)", ["what", "time", "vs mariadb CLI"], rows)
+
+    up, sample = sandbox_first_start()
+    print_table(
+        "Local sandbox (first use)",
+        ["what", "time"],
+        [["create + start the sandbox server", ms(up)], ["load the sample shop (125,000 rows)", ms(sample)]],
+    )

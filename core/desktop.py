@@ -1,0 +1,250 @@
+"""What makes the window feel like a desktop app: one instance per user, the window's size and
+place remembered, native menus, and a crash dialog instead of a silent exit.
+
+Used by launcher.py in window mode only (--no-window and --browser runs are independent servers).
+"""
+
+import json
+import logging
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+log = logging.getLogger("eddy.desktop")
+
+GEOMETRY_SETTING = "window.geometry"
+DEFAULT_GEOMETRY = {"width": 1280, "height": 820, "x": None, "y": None}
+
+
+# -- single instance -------------------------------------------------------------------------
+class SingleInstance:
+    """The first windowed Eddy listens on a loopback port named in <data>/instance.json, with a
+    secret; a second launch sends the secret, the first one brings its window forward, and the
+    second exits. The file is 0600: another local user can neither read nor spoof it."""
+
+    def __init__(self, data_dir: Path):
+        self.path = Path(data_dir) / "instance.json"
+        self._sock: socket.socket | None = None
+        self._secret = secrets.token_urlsafe(16)
+        self.on_focus = None  # set once the window exists
+
+    def notify_running(self, timeout: float = 2.0) -> bool:
+        """True if another Eddy answered (and was asked to show itself)."""
+        try:
+            info = json.loads(self.path.read_text())
+            with socket.create_connection(("127.0.0.1", int(info["port"])), timeout=timeout) as sock:
+                sock.settimeout(timeout)
+                sock.sendall(f"focus {info['secret']}\n".encode())
+                return sock.recv(16).startswith(b"ok")
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+
+    def claim(self) -> None:
+        """Become the running instance: listen and write instance.json."""
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(4)
+        info = {"port": self._sock.getsockname()[1], "secret": self._secret, "pid": os.getpid()}
+        tmp = self.path.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(info, f)
+        os.replace(tmp, self.path)
+        threading.Thread(target=self._serve, name="eddy-instance", daemon=True).start()
+
+    def _serve(self) -> None:
+        while self._sock is not None:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            with conn:
+                try:
+                    conn.settimeout(2)
+                    line = conn.recv(256).decode(errors="replace").strip()
+                    if line == f"focus {self._secret}":
+                        conn.sendall(b"ok\n")
+                        log.info("Another launch asked this window to come forward")
+                        if self.on_focus:
+                            self.on_focus()
+                except OSError:
+                    pass
+
+    def release(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            sock.close()
+            try:
+                if json.loads(self.path.read_text()).get("secret") == self._secret:
+                    self.path.unlink()
+            except (OSError, ValueError):
+                pass
+
+
+def bring_forward(window) -> None:
+    """Show, un-minimise and raise the window (pywebview has no focus(); on_top flips raise it)."""
+    try:
+        window.restore()
+        window.show()
+        window.on_top = True
+        window.on_top = False
+    except Exception as exc:  # a backend without one of these still keeps running
+        log.warning("Could not bring the window forward: %s", exc)
+
+
+# -- window geometry -------------------------------------------------------------------------
+def load_geometry(store) -> dict:
+    saved = store.get_setting(GEOMETRY_SETTING) or {}
+    geometry = dict(DEFAULT_GEOMETRY)
+    for key in geometry:
+        value = saved.get(key)
+        if isinstance(value, int):
+            geometry[key] = value
+    geometry["width"] = max(800, min(geometry["width"], 10000))
+    geometry["height"] = max(500, min(geometry["height"], 10000))
+    return geometry
+
+
+class GeometryTracker:
+    """Follows the window's moves and resizes; saved once, when the window closes."""
+
+    def __init__(self, store, window):
+        self.store = store
+        self.geometry = load_geometry(store)
+        window.events.resized += self.resized
+        window.events.moved += self.moved
+        window.events.closing += self.save
+
+    def resized(self, width, height):
+        self.geometry.update(width=int(width), height=int(height))
+
+    def moved(self, x, y):
+        self.geometry.update(x=int(x), y=int(y))
+
+    def save(self):
+        try:
+            self.store.set_setting(GEOMETRY_SETTING, self.geometry)
+        except Exception as exc:  # the store may already be closing: the geometry is not worth a crash
+            log.warning("Window geometry not saved: %s", exc)
+
+
+# -- menus -----------------------------------------------------------------------------------
+_relay = None  # keeps the Qt relay object alive
+
+
+def qt_gui_caller():
+    """A function that runs a callable on Qt's GUI thread (menu actions run on worker threads), or
+    None when the backend is not Qt. Call on the main thread before webview.start()."""
+    global _relay
+    try:
+        from PyQt6.QtCore import QObject, Qt, pyqtSignal
+    except ImportError:
+        return None
+
+    class Relay(QObject):
+        call = pyqtSignal(object)
+
+    _relay = Relay()
+    _relay.call.connect(lambda fn: fn(), Qt.ConnectionType.QueuedConnection)
+    return _relay.call.emit
+
+
+EDIT_ACTIONS = {"cut": "Cut", "copy": "Copy", "paste": "Paste", "selectAll": "SelectAll"}
+
+
+def edit_action(window_ref, name: str, gui_call=None):
+    """Cut/Copy/Paste/Select all. On Qt: the web view's own actions (a page script may not read
+    the clipboard, so execCommand('paste') does nothing there); elsewhere document.execCommand."""
+
+    def run():
+        window = window_ref()
+        view = getattr(getattr(window, "native", None), "webview", None)
+        if gui_call is not None and view is not None:
+            from PyQt6.QtWebEngineCore import QWebEnginePage
+
+            action = getattr(QWebEnginePage.WebAction, EDIT_ACTIONS[name])
+            gui_call(lambda: view.triggerPageAction(action))
+        else:
+            window.evaluate_js(f"document.execCommand({json.dumps(name)})")
+
+    return run
+
+
+def build_menu(window_ref, base_url: str, gui_call=None):
+    """File, Edit, View, Help: pywebview's native menu bar (Qt, Cocoa, WinForms)."""
+    from webview.menu import Menu, MenuAction, MenuSeparator
+
+    def go(path):
+        return lambda: window_ref().load_url(base_url + path)
+
+    def edit(name):
+        return edit_action(window_ref, name, gui_call)
+
+    return [
+        Menu(
+            "File",
+            [
+                MenuAction("Connect…", go("/login")),
+                MenuAction("Show logs", go("/about/logs")),
+                MenuSeparator(),
+                MenuAction("Quit", lambda: window_ref().destroy()),
+            ],
+        ),
+        Menu(
+            "Edit",
+            [
+                MenuAction("Cut", edit("cut")),
+                MenuAction("Copy", edit("copy")),
+                MenuAction("Paste", edit("paste")),
+                MenuSeparator(),
+                MenuAction("Select all", edit("selectAll")),
+            ],
+        ),
+        Menu(
+            "View",
+            [
+                MenuAction("Home", go("/")),
+                MenuAction("Reload", lambda: window_ref().evaluate_js("location.reload()")),
+            ],
+        ),
+        Menu("Help", [MenuAction("Take the tour again", go("/about/tour")), MenuAction("About Eddy", go("/about"))]),
+    ]
+
+
+# -- crash dialog ----------------------------------------------------------------------------
+def show_crash_dialog(message: str) -> bool:
+    """Tell the user in a native dialog (True if one could be shown)."""
+    title = "Eddy stopped because of an error"
+    try:
+        if sys.platform == "win32":
+            import ctypes
+
+            ctypes.windll.user32.MessageBoxW(None, message, title, 0x10)
+            return True
+        if sys.platform == "darwin":
+            script = f'display dialog {json.dumps(message)} with title {json.dumps(title)} buttons {{"OK"}}'
+            subprocess.run(["osascript", "-e", script], timeout=600)
+            return True
+        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            return False
+        for tool, args in (
+            ("zenity", ["--error", f"--title={title}", f"--text={message}"]),
+            ("kdialog", ["--title", title, "--error", message]),
+        ):
+            if shutil.which(tool):
+                subprocess.run([tool, *args], timeout=600)
+                return True
+        from PyQt6.QtWidgets import QApplication, QMessageBox
+
+        _app = QApplication.instance() or QApplication([])
+        QMessageBox.critical(None, title, message)
+        return True
+    except Exception as exc:  # the dialog itself failed: the log and stderr still say what happened
+        log.warning("Crash dialog could not be shown: %s", exc)
+        return False

@@ -1,0 +1,115 @@
+"""The connect screen's sandbox API through Tornado's test client."""
+
+import json
+import os
+import shutil
+
+import pytest
+
+from core.app import EddyApplication
+from core.config import new_launch_token
+from core.services.sample_data import SIZES
+from tests.web.client import EddyTestCase
+
+
+@pytest.fixture(scope="class")
+def env(request, mariadb, tmp_path_factory):
+    request.cls.mariadb = mariadb
+    request.cls.data_root = tmp_path_factory.mktemp("sandbox-web")
+
+
+@pytest.mark.usefixtures("env")
+class TestSandboxApi(EddyTestCase):
+    def get_app(self):
+        self.token = new_launch_token()
+        data_dir = self.data_root / self.id().rsplit(".", 1)[-1]
+        data_dir.mkdir()
+        self.app = EddyApplication(launch_token=self.token, data_dir=data_dir)
+        # Probe the private test server, never the machine's own 3306.
+        self.app.probe_ports = (self.mariadb.admin.port,)
+        self.app.probe_sockets = ()
+        return self.app
+
+    def setUp(self):
+        # Starting a server and loading 125k rows takes seconds on a busy machine (default: 5 s).
+        self._old_timeout = os.environ.get("ASYNC_TEST_TIMEOUT")
+        os.environ["ASYNC_TEST_TIMEOUT"] = "120"
+        super().setUp()
+
+    def request(self, path, method="GET", body=None, headers=None, **kwargs):
+        kwargs.setdefault("request_timeout", 120)
+        return super().request(path, method, body, headers, **kwargs)
+
+    def tearDown(self):
+        self.app.sandbox.delete()
+        super().tearDown()
+        if self._old_timeout is None:
+            os.environ.pop("ASYNC_TEST_TIMEOUT", None)
+        else:
+            os.environ["ASYNC_TEST_TIMEOUT"] = self._old_timeout
+
+    def json(self, response):
+        return json.loads(response.body)
+
+    def test_status_offers_the_detected_server_and_a_sandbox(self):
+        assert self.request("/api/sandbox").code == 403, "needs the launch cookie like every page"
+        self.launch()
+        data = self.json(self.request("/api/sandbox"))
+        assert data["sandbox"]["state"] == "absent"
+        assert data["has_saved_connection"] is False
+        assert [d["port"] for d in data["detected"]] == [self.mariadb.admin.port]
+        assert "MariaDB" in data["detected"][0]["version"]
+
+    def test_login_page_carries_the_panel(self):
+        self.launch()
+        body = self.text(self.request("/login"))
+        assert 'id="sandbox-panel"' in body and "js/sandbox.js" in body and "css/sandbox.css" in body
+
+    def test_sample_data_lands_logged_in_on_the_shop(self):
+        self.launch()
+        response = self.post_json("/api/sandbox/sample", {})
+        assert response.code == 200, self.text(response)
+        data = self.json(response)
+        assert data["redirect"] == "/db/eddy_shop" and data["rows"] == SIZES
+        page = self.text(self.request("/db/eddy_shop"))
+        for name in ("customers", "products", "orders", "order_items", "order_totals"):
+            assert name in page
+        status = self.json(self.request("/api/sandbox"))["sandbox"]
+        assert status["state"] == "running" and status["sample_loaded"]
+
+    def test_start_stop_and_delete(self):
+        self.launch()
+        assert self.json(self.post_json("/api/sandbox/start", {}))["redirect"] == "/"
+        assert self.request("/").code == 200, "logged in to the sandbox"
+        assert self.json(self.post_json("/api/sandbox/stop", {}))["sandbox"]["state"] == "stopped"
+        assert self.json(self.post_json("/api/sandbox/delete", {}))["sandbox"]["state"] == "absent"
+        assert not (self.app.sandbox.base / "data").exists()
+
+    def test_missing_binary_is_a_clear_error(self):
+        self.launch()
+        self.app.sandbox.server_path = "/nowhere/mariadbd"
+        response = self.post_json("/api/sandbox/start", {})
+        assert response.code == 424
+        assert "Install MariaDB" in self.json(response)["error"]
+
+    def test_sandbox_actions_need_xsrf(self):
+        self.launch()
+        response = self.request("/api/sandbox/start", "POST", "{}")
+        assert response.code == 403
+
+    def test_tour_dismissal_is_remembered(self):
+        self.launch()
+        assert self.json(self.request("/api/tour")) == {"dismissed": False}
+        assert self.json(self.post_json("/api/tour", {"dismissed": True})) == {"dismissed": True}
+        assert self.json(self.request("/api/tour")) == {"dismissed": True}
+        assert self.post_json("/api/tour", {"dismissed": "yes"}).code == 400
+
+    def test_a_configured_server_path_is_checked_and_remembered(self):
+        self.launch()
+        bad = self.post_json("/api/sandbox/server-path", {"server_path": "/nowhere/mariadbd"})
+        assert bad.code == 424 and "Install MariaDB" in self.json(bad)["error"]
+        real = shutil.which("mariadbd", path="/usr/sbin:/usr/bin:/usr/local/sbin") or shutil.which("mysqld")
+        good = self.post_json("/api/sandbox/server-path", {"server_path": real})
+        assert good.code == 200, self.text(good)
+        assert self.app.store.get_setting("sandbox.server_path") == real
+        assert self.json(good)["sandbox"]["binary"] == real
