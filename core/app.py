@@ -8,9 +8,10 @@ from pathlib import Path
 import tornado.web
 
 from core import config
+from core.services.query_jobs import QueryJobs, history_recorder
 from core.services.sessions import SessionRegistry
 from core.store import Store
-from core.web import api_sql, pages, uimethods, uimodules
+from core.web import api_editor, api_sql, pages, uimethods, uimodules
 from core.web.base import SecureStaticFileHandler
 
 DB = r"(?P<db>[^/]+)"
@@ -30,6 +31,7 @@ class EddyApplication(tornado.web.Application):
         self._token_lock = threading.Lock()
         # Set by the launcher when a native window exists (File > Quit, /api/app/quit).
         self.on_quit = None
+        self.query_jobs = QueryJobs(record=history_recorder(self.store))  # the SQL editor's running queries
 
         handlers = [
             (r"/auth", pages.AuthHandler),
@@ -39,6 +41,7 @@ class EddyApplication(tornado.web.Application):
             (rf"/db/{DB}", pages.DatabaseHandler),
             (rf"/db/{DB}/table/{TABLE}", pages.TableHandler),
             *api_sql.ROUTES,
+            *api_editor.ROUTES,
         ]
         settings = dict(
             template_path=str(config.resource_path("ui", "templates")),
@@ -65,6 +68,7 @@ class EddyApplication(tornado.web.Application):
             return False
 
     def shutdown(self) -> None:
+        self.query_jobs.close_all()
         self.sessions.close_all()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.store.close()

@@ -1,0 +1,456 @@
+"""Query jobs: a script run statement by statement in a worker thread, its rows streamed to a spool.
+
+Each editor tab owns one connection (so `USE`, `SET @x`, `BEGIN` and temporary tables persist
+between runs, like a terminal). A job walks the script's statements on that connection through an
+unbuffered cursor: rows are read off the socket in small batches and appended to a RowSpool on
+disk, so the server process's memory stays flat however large the result. The browser polls the
+job's state and reads windows of rows. Stop = `KILL QUERY <thread id>` sent on another connection
+of the same login; the rows fetched so far are kept.
+
+Statements that need confirmation (safe writes, DDL) pause the job in state 'confirm' with a
+preview; confirm() resumes it at that statement, cancel() ends it there.
+"""
+
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from core.db import Connection
+from core.db.connection import describe_columns
+from core.db.errors import DatabaseError
+from core.db.sql import Statement, split_statements, statement_at
+from core.services import safe_writes
+from core.services.result_spool import RowSpool, spool_dir
+from core.services.sessions import DatabaseSession
+
+log = logging.getLogger("eddy.query")
+
+FIRST_BATCH = 50  # rows: the first ones are shown as soon as they arrive
+BATCH = 2000
+FLUSH_SECONDS = 0.1
+MAX_JOBS_PER_SESSION = 30
+RUNNING, DONE, ERROR, CANCELLED, CONFIRM = "running", "done", "error", "cancelled", "confirm"
+
+
+class JobBusy(DatabaseError):
+    """A query is already running in this tab."""
+
+
+@dataclass
+class Result:
+    """What one statement produced: a row set (kind 'rows') or a status (kind 'status'/'error')."""
+
+    index: int  # statement index in the job
+    kind: str
+    statement: str
+    line: int
+    columns: list[dict] = field(default_factory=list)
+    spool: RowSpool | None = None
+    fetching: bool = False
+    stopped: bool = False
+    affected: int | None = None
+    last_insert_id: int | None = None
+    warnings: list[dict] = field(default_factory=list)
+    elapsed: float = 0.0
+    first_row_after: float | None = None
+    error: dict | None = None
+
+    def as_json(self, number: int) -> dict:
+        return {
+            "id": number,
+            "index": self.index,
+            "kind": self.kind,
+            "statement": self.statement[:2000],
+            "line": self.line,
+            "columns": self.columns,
+            "row_count": self.spool.count if self.spool else 0,
+            "fetching": self.fetching,
+            "stopped": self.stopped,
+            "affected": self.affected,
+            "last_insert_id": self.last_insert_id,
+            "warnings": self.warnings,
+            "elapsed": self.elapsed,
+            "first_row_after": self.first_row_after,
+            "error": self.error,
+        }
+
+
+@dataclass
+class Job:
+    id: str
+    session_id: str
+    tab: str
+    statements: list[Statement]
+    database: str | None
+    safe_mode: bool
+    stop_on_error: bool
+    line_offset: int = 0  # lines before the text that was sent (a selection)
+    state: str = RUNNING
+    position: int = 0  # next statement to run
+    results: list[Result] = field(default_factory=list)
+    pending: dict | None = None  # what the user must confirm
+    current_database: str | None = None
+    thread_id: int | None = None
+    cancel_requested: bool = False
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+    version: int = 0
+    _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def changed(self) -> None:
+        with self._lock:
+            self.version += 1
+            listeners, self._listeners = self._listeners, []
+        for notify in listeners:
+            notify()
+
+    def on_change(self, notify: Callable[[], None]) -> None:
+        """Call notify (once, from the worker thread) at the next change."""
+        with self._lock:
+            self._listeners.append(notify)
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "tab": self.tab,
+            "state": self.state,
+            "version": self.version,
+            "statements": len(self.statements),
+            "position": self.position,
+            "results": [r.as_json(i) for i, r in enumerate(self.results)],
+            "pending": self.pending,
+            "database": self.current_database,
+            "elapsed": (self.finished or time.time()) - self.started,
+        }
+
+    def result(self, number: int) -> Result:
+        if not 0 <= number < len(self.results):
+            raise KeyError(number)
+        return self.results[number]
+
+    def close(self) -> None:
+        for r in self.results:
+            if r.spool:
+                r.spool.close()
+
+
+def pick_statements(sql: str, mode: str = "all", cursor: int | None = None) -> list[Statement]:
+    """The statements to run: all of them, or the one under the cursor."""
+    if mode == "current":
+        statement = statement_at(sql, cursor or 0)
+        return [statement] if statement else []
+    return split_statements(sql)
+
+
+class QueryJobs:
+    """Jobs and per-tab connections of every session; one running job per tab."""
+
+    def __init__(self, record: Callable[..., None] | None = None):
+        self._jobs: dict[str, Job] = {}
+        self._tab_conns: dict[tuple[str, str], Connection] = {}
+        self._busy: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+        self.record = record  # record(session, job, result, sql) after each statement (history)
+
+    # -- jobs ------------------------------------------------------------------------------
+    def start(self, session: DatabaseSession, tab: str, statements: list[Statement], database: str | None,
+              safe_mode: bool = False, stop_on_error: bool = True, line_offset: int = 0) -> Job:  # fmt: skip
+        key = (session.id, tab)
+        with self._lock:
+            if key in self._busy:
+                raise JobBusy("A query is still running in this tab: stop it first.")
+            self._busy.add(key)
+        job = Job(
+            id=secrets.token_urlsafe(12),
+            session_id=session.id,
+            tab=tab,
+            statements=statements,
+            database=database,
+            safe_mode=safe_mode,
+            stop_on_error=stop_on_error,
+            line_offset=line_offset,
+        )
+        with self._lock:
+            self._jobs[job.id] = job
+            self._prune(session.id)
+        self._spawn(session, job, confirmed=False)
+        return job
+
+    def get(self, session: DatabaseSession, job_id: str) -> Job | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        return job if job is not None and job.session_id == session.id else None
+
+    def confirm(self, session: DatabaseSession, job: Job) -> None:
+        """Run the statement waiting for confirmation for real, then the rest of the script."""
+        key = (session.id, job.tab)
+        with self._lock:
+            if job.state != CONFIRM or key in self._busy:
+                raise JobBusy("Nothing is waiting for confirmation.")
+            self._busy.add(key)
+        job.state, job.pending = RUNNING, None
+        job.changed()
+        self._spawn(session, job, confirmed=True)
+
+    def cancel(self, session: DatabaseSession, job: Job) -> bool:
+        """Stop a running job (KILL QUERY on a second connection) or decline a pending one."""
+        if job.state == CONFIRM:
+            job.state, job.pending, job.finished = CANCELLED, None, time.time()
+            job.changed()
+            return True
+        if job.state != RUNNING:
+            return False
+        job.cancel_requested = True
+        thread_id = job.thread_id
+        if thread_id:
+            with session.connection() as other:
+                try:
+                    other.execute(f"KILL QUERY {int(thread_id)}")
+                except DatabaseError as exc:
+                    if exc.code != 1094:  # unknown thread: it just finished
+                        raise
+        job.changed()
+        return True
+
+    def close_session(self, session_id: str) -> None:
+        with self._lock:
+            conns = [k for k in self._tab_conns if k[0] == session_id]
+            closing = [self._tab_conns.pop(k) for k in conns if k not in self._busy]
+            jobs = [j for j in self._jobs.values() if j.session_id == session_id and j.state != RUNNING]
+            for j in jobs:
+                self._jobs.pop(j.id, None)
+        for conn in closing:
+            conn.close()
+        for j in jobs:
+            j.close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            conns, self._tab_conns = list(self._tab_conns.values()), {}
+            jobs, self._jobs = list(self._jobs.values()), {}
+        for job in jobs:
+            job.cancel_requested = True
+            job.close()
+        for conn in conns:
+            conn.close()
+
+    def _prune(self, session_id: str) -> None:
+        mine = [j for j in self._jobs.values() if j.session_id == session_id and j.state != RUNNING]
+        for job in sorted(mine, key=lambda j: j.started)[:-MAX_JOBS_PER_SESSION]:
+            self._jobs.pop(job.id, None)
+            job.close()
+
+    # -- the worker ------------------------------------------------------------------------
+    def _spawn(self, session: DatabaseSession, job: Job, confirmed: bool) -> None:
+        thread = threading.Thread(
+            target=self._run, args=(session, job, confirmed), name=f"eddy-query-{job.id}", daemon=True
+        )
+        thread.start()
+
+    def _tab_connection(self, session: DatabaseSession, tab: str) -> Connection:
+        key = (session.id, tab)
+        with self._lock:
+            conn = self._tab_conns.get(key)
+        if conn is None:
+            conn = Connection(session.params)
+            with self._lock:
+                self._tab_conns[key] = conn
+        return conn
+
+    def _drop_tab_connection(self, session: DatabaseSession, tab: str) -> None:
+        with self._lock:
+            conn = self._tab_conns.pop((session.id, tab), None)
+        if conn is not None:
+            conn.close()
+
+    def _run(self, session: DatabaseSession, job: Job, confirmed: bool) -> None:
+        key = (session.id, job.tab)
+        outcome = RUNNING  # published only once the tab is free again
+        try:
+            conn = self._tab_connection(session, job.tab)
+            job.thread_id = conn.thread_id
+            if job.database and job.position == 0 and not confirmed:
+                conn.use(job.database)
+            while job.position < len(job.statements):
+                if job.cancel_requested:
+                    outcome = CANCELLED
+                    break
+                statement = job.statements[job.position]
+                if not confirmed:
+                    check = safe_writes.needs_confirmation(statement.text, job.safe_mode)
+                    if check is not None:
+                        self._pause(conn, job, statement, check)
+                        outcome = CONFIRM
+                        return
+                confirmed = False
+                ok = self._run_statement(session, conn, job, statement)
+                job.position += 1
+                job.changed()
+                if job.cancel_requested:
+                    outcome = CANCELLED
+                    break
+                if not ok and job.stop_on_error:
+                    outcome = ERROR
+                    break
+            else:
+                outcome = ERROR if any(r.kind == "error" for r in job.results) else DONE
+        except DatabaseError as exc:
+            job.results.append(Result(job.position, "error", "", 0, error={"code": exc.code, "message": exc.message}))
+            outcome = CANCELLED if job.cancel_requested else ERROR
+        except Exception as exc:  # a bug must still end the job, visibly
+            log.exception("query job %s failed", job.id)
+            job.results.append(Result(job.position, "error", "", 0, error={"code": 0, "message": repr(exc)}))
+            outcome = ERROR
+        finally:
+            if job.cancel_requested:
+                # The killed statement may leave the protocol mid-result: start afresh next time.
+                self._drop_tab_connection(session, job.tab)
+            else:
+                try:
+                    row = self._tab_connection(session, job.tab).get("SELECT DATABASE() AS db")
+                    job.current_database = row.db if row else None
+                except DatabaseError:
+                    self._drop_tab_connection(session, job.tab)
+            with self._lock:
+                self._busy.discard(key)
+            job.state = ERROR if outcome == RUNNING else outcome
+            if job.state != CONFIRM:
+                job.finished = time.time()
+            job.changed()
+
+    def _pause(self, conn: Connection, job: Job, statement: Statement, check) -> None:
+        pending = {
+            "index": job.position,
+            "line": statement.start_line + job.line_offset,
+            "statement": statement.text[:2000],
+            "kind": check.kind,
+            "reason": check.reason,
+            "target": check.target,
+        }
+        if check.kind == "write":
+            try:
+                pending["preview"] = safe_writes.preview_write(conn, statement.text)
+            except DatabaseError as exc:
+                pending["preview"] = {"available": False, "reason": f"Preview failed: {exc}"}
+        job.pending = pending
+
+    def _run_statement(self, session: DatabaseSession, conn: Connection, job: Job, statement: Statement) -> bool:
+        line = statement.start_line + job.line_offset
+        started = time.perf_counter()
+        produced: list[Result] = []
+        total_rows = 0
+        cursor = conn.open_cursor(unbuffered=True)
+        try:
+            cursor.execute(statement.text)
+            while True:
+                if cursor.description:
+                    result = Result(job.position, "rows", statement.text, line, spool=RowSpool(spool_dir()))
+                    result.columns = [
+                        {"name": c.name, "type": c.type, "binary": c.is_binary} for c in describe_columns(cursor)
+                    ]
+                    result.fetching = True
+                    job.results.append(result)
+                    produced.append(result)
+                    job.changed()
+                    self._fetch(cursor, job, result, started)
+                    total_rows += result.spool.count
+                    if job.cancel_requested:
+                        break
+                else:
+                    result = Result(job.position, "status", statement.text, line)
+                    result.affected = cursor.rowcount if cursor.rowcount >= 0 else None
+                    result.last_insert_id = cursor.lastrowid or None
+                    result.elapsed = time.perf_counter() - started
+                    # A CALL ends with a status packet after its row sets: show it only when alone.
+                    if not produced:
+                        job.results.append(result)
+                        produced.append(result)
+                if not cursor.nextset():
+                    break
+            warnings = cursor.warning_count
+            cursor.close()
+            if warnings and produced:
+                produced[-1].warnings = [
+                    {"level": r.Level, "code": r.Code, "message": r.Message} for r in conn.query("SHOW WARNINGS")
+                ]
+            ok, error = True, None
+        except Exception as exc:
+            err = conn.handle_error(exc)
+            stopped_while_fetching = job.cancel_requested and produced and produced[-1].kind == "rows"
+            if stopped_while_fetching:
+                produced[-1].stopped = True
+                ok, error = True, None
+            else:
+                ok = False
+                message = err.message
+                error = {"code": err.code, "message": message, "line": _error_line(message, line)}
+                if job.cancel_requested:
+                    error["message"] = f"Stopped by the user ({message})"
+                failed = Result(job.position, "error", statement.text, line, error=error)
+                job.results.append(failed)
+                produced.append(failed)
+        finally:
+            for r in produced:
+                if r.fetching:
+                    r.fetching = False
+                r.elapsed = r.elapsed or time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        if self.record:
+            affected = next((r.affected for r in produced if r.affected is not None), None)
+            try:
+                self.record(session, job, statement.text, elapsed, total_rows or affected, ok,
+                            None if ok else f"({error['code']}) {error['message']}")  # fmt: skip
+            except Exception:  # history is a convenience: never fail the query for it
+                log.exception("could not record history")
+        return ok
+
+    def _fetch(self, cursor, job: Job, result: Result, started: float) -> None:
+        spool = result.spool
+        bigints = [i for i, c in enumerate(result.columns) if c["type"] == "longlong"]
+        size = FIRST_BATCH
+        pending: list = []
+        last_flush = time.monotonic()
+        while True:
+            rows = cursor.fetchmany(size)
+            if rows:
+                if result.first_row_after is None:
+                    result.first_row_after = time.perf_counter() - started
+                pending.extend(rows)
+            now = time.monotonic()
+            if pending and (not rows or len(pending) >= BATCH or now - last_flush > FLUSH_SECONDS or size < BATCH):
+                spool.append(pending, bigints)
+                pending = []
+                last_flush = now
+                job.changed()
+                size = BATCH
+            if not rows:
+                break
+            if job.cancel_requested:
+                # KILL QUERY is on its way; the next read ends with the server's error.
+                continue
+        result.fetching = False
+        result.elapsed = time.perf_counter() - started
+
+
+def _error_line(message: str, statement_line: int) -> int:
+    """The script line of a syntax error: MySQL says 'at line N' relative to the statement."""
+    marker = " at line "
+    at = message.rfind(marker)
+    if at >= 0:
+        digits = "".join(ch for ch in message[at + len(marker) :] if ch.isdigit())
+        if digits:
+            return statement_line + int(digits) - 1
+    return statement_line
+
+
+def history_recorder(store) -> Callable[..., None]:
+    """record() for QueryJobs that writes each statement to the per-user store's history."""
+
+    def record(session: DatabaseSession, job: Job, sql: str, elapsed: float, rows, ok: bool, error):
+        store.add_history(session.params.label(), job.current_database or job.database, sql, elapsed, rows, ok, error)
+
+    return record

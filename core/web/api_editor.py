@@ -1,0 +1,252 @@
+"""The SQL editor's page and JSON API: query jobs (run, poll, rows, stop, confirm, export),
+EXPLAIN, schema for autocomplete, history, saved queries and tabs."""
+
+import asyncio
+import json
+import re
+
+import tornado.web
+from tornado.ioloop import IOLoop
+
+from core.services import explain as explain_service
+from core.services import result_export
+from core.services.query_jobs import RUNNING, JobBusy, pick_statements
+from core.web.base import ApiHandler, BaseHandler, UserError
+
+LONG_POLL_SECONDS = 10
+MAX_WINDOW = 5000
+TAB_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class SqlPageHandler(BaseHandler):
+    @tornado.web.authenticated
+    def get(self, db=None):
+        self.render("sql.html", session=self.current_user, database=db or self.current_user.params.database or "")
+
+
+class QueryApi(ApiHandler):
+    @property
+    def jobs(self):
+        return self.application.query_jobs
+
+    def job_or_404(self, job_id):
+        job = self.jobs.get(self.db_session, job_id)
+        if job is None:
+            raise UserError(404, "No such query (it may have expired): run it again.")
+        return job
+
+
+class StartQueryHandler(QueryApi):
+    async def post(self):
+        body = self.read_json()
+        sql = body.get("sql")
+        if not isinstance(sql, str) or not sql.strip():
+            raise UserError(400, "Nothing to run: the editor is empty.")
+        tab = str(body.get("tab") or "default")
+        if not TAB_ID.match(tab):
+            raise UserError(400, "Field 'tab' must be a short id (letters, digits, - and _).")
+        mode = body.get("mode", "all")
+        if mode not in ("all", "current"):
+            raise UserError(400, "Field 'mode' must be 'all' or 'current'.")
+        cursor = body.get("cursor") or 0
+        statements = pick_statements(sql, mode, int(cursor))
+        if not statements:
+            raise UserError(400, "Nothing to run: only comments or blanks.")
+        try:
+            job = self.jobs.start(
+                self.db_session,
+                tab,
+                statements,
+                body.get("database") or None,
+                safe_mode=bool(body.get("safe_mode")),
+                stop_on_error=body.get("on_error", "stop") != "continue",
+                line_offset=int(body.get("line_offset") or 0),
+            )
+        except JobBusy as exc:
+            raise UserError(409, exc.message) from exc
+        self.write(json.dumps(job.as_json()))
+
+
+class JobHandler(QueryApi):
+    async def get(self, job_id):
+        """The job's state; with ?after=<version>, wait (up to 10 s) until it changes."""
+        job = self.job_or_404(job_id)
+        after = self.get_query_argument("after", None)
+        if after is not None and job.version <= int(after) and (job.state == RUNNING):
+            loop = IOLoop.current()
+            changed = asyncio.Event()
+            job.on_change(lambda: loop.add_callback(changed.set))
+            if job.version <= int(after):
+                try:
+                    await asyncio.wait_for(changed.wait(), LONG_POLL_SECONDS)
+                except TimeoutError:
+                    pass
+        self.write(json.dumps(job.as_json()))
+
+
+class RowsHandler(QueryApi):
+    async def get(self, job_id):
+        job = self.job_or_404(job_id)
+        try:
+            result = job.result(int(self.get_query_argument("result", "0")))
+            start = int(self.get_query_argument("from", "0"))
+            count = min(MAX_WINDOW, int(self.get_query_argument("count", "200")))
+        except (KeyError, ValueError) as exc:
+            raise UserError(400, "Bad result number or window") from exc
+        if result.spool is None:
+            raise UserError(400, "This statement returned no rows")
+        rows = await self.run_blocking(result.spool.read, start, count)
+        self.write(
+            json.dumps(
+                {"from": start, "rows": rows, "total": result.spool.count, "fetching": result.fetching},
+                ensure_ascii=False,
+            )
+        )
+
+
+class CancelHandler(QueryApi):
+    async def post(self, job_id):
+        job = self.job_or_404(job_id)
+        stopped = await self.run_blocking(self.jobs.cancel, self.db_session, job)
+        self.write(json.dumps({"stopped": stopped, "state": job.state}))
+
+
+class ConfirmHandler(QueryApi):
+    async def post(self, job_id):
+        job = self.job_or_404(job_id)
+        body = self.read_json()
+        if job.pending is None or body.get("index") != job.pending.get("index"):
+            raise UserError(409, "That statement is no longer waiting for confirmation.")
+        try:
+            self.jobs.confirm(self.db_session, job)
+        except JobBusy as exc:
+            raise UserError(409, exc.message) from exc
+        self.write(json.dumps(job.as_json()))
+
+
+class ExportHandler(QueryApi):
+    async def get(self, job_id):
+        job = self.job_or_404(job_id)
+        fmt = self.get_query_argument("format", "csv")
+        if fmt not in result_export.FORMATS:
+            raise UserError(400, "Format must be csv, json or sql")
+        try:
+            result = job.result(int(self.get_query_argument("result", "0")))
+        except (KeyError, ValueError) as exc:
+            raise UserError(400, "Bad result number") from exc
+        if result.spool is None:
+            raise UserError(400, "This statement returned no rows")
+        table = self.get_query_argument("table", "result") or "result"
+        self.set_header("Content-Type", result_export.FORMATS[fmt] + "; charset=UTF-8")
+        self.set_header("Content-Disposition", f'attachment; filename="result.{fmt}"')
+        chunks = result_export.export_chunks(result.columns, result.spool.iter_blocks(), fmt, table)
+        while True:
+            chunk = await self.run_blocking(next, chunks, None)
+            if chunk is None:
+                break
+            self.write(chunk.encode("utf-8"))
+            await self.flush()
+
+
+class ExplainHandler(ApiHandler):
+    async def post(self):
+        body = self.read_json()
+        sql = body.get("sql")
+        if not isinstance(sql, str) or not sql.strip():
+            raise UserError(400, "Nothing to explain.")
+        statements = pick_statements(sql, "current", int(body.get("cursor") or 0))
+        if not statements:
+            raise UserError(400, "Nothing to explain: only comments or blanks.")
+        plan = await self.with_connection(
+            explain_service.explain, statements[0].text, body.get("database") or None, bool(body.get("analyze"))
+        )
+        plan["statement"] = statements[0].text
+        self.write(json.dumps(plan, ensure_ascii=False))
+
+
+def _schema_for_completion(conn, database):
+    databases = [r.name for r in conn.query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA ORDER BY 1")]
+    tables: dict[str, list[str]] = {}
+    if database:
+        for r in conn.query(
+            "SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s "
+            "ORDER BY TABLE_NAME, ORDINAL_POSITION LIMIT 50000",
+            database,
+        ):
+            tables.setdefault(r.t, []).append(r.c)
+        for r in conn.query("SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s", database):
+            tables.setdefault(r.t, [])
+    return {"databases": databases, "database": database, "tables": tables}
+
+
+class SchemaHandler(ApiHandler):
+    async def get(self):
+        database = self.get_query_argument("database", "") or None
+        data = await self.with_connection(_schema_for_completion, database)
+        self.write(json.dumps(data, ensure_ascii=False))
+
+
+class HistoryHandler(ApiHandler):
+    async def get(self):
+        q = self.get_query_argument("q", "")
+        rows = await self.run_blocking(self.application.store.history, q, 200)
+        self.write(json.dumps({"history": rows}, ensure_ascii=False))
+
+
+class SavedQueriesHandler(ApiHandler):
+    async def get(self):
+        rows = await self.run_blocking(self.application.store.saved_queries)
+        self.write(json.dumps({"saved": rows}, ensure_ascii=False))
+
+    async def post(self):
+        body = self.read_json()
+        name, sql = body.get("name"), body.get("sql")
+        if not isinstance(name, str) or not name.strip():
+            raise UserError(400, "A saved query needs a name.")
+        if not isinstance(sql, str) or not sql.strip():
+            raise UserError(400, "Nothing to save: the editor is empty.")
+        row = await self.run_blocking(self.application.store.save_query, name.strip(), sql, body.get("database"))
+        self.write(json.dumps(row, ensure_ascii=False))
+
+
+class SavedQueryHandler(ApiHandler):
+    async def delete(self, query_id):
+        if not await self.run_blocking(self.application.store.delete_saved_query, int(query_id)):
+            raise UserError(404, "No such saved query")
+        self.write(json.dumps({"deleted": int(query_id)}))
+
+
+class TabsHandler(ApiHandler):
+    async def get(self):
+        tabs = await self.run_blocking(self.application.store.editor_tabs)
+        self.write(json.dumps({"tabs": tabs}, ensure_ascii=False))
+
+    async def put(self):
+        tabs = self.read_json().get("tabs")
+        if not isinstance(tabs, list) or not all(
+            isinstance(t, dict) and TAB_ID.match(str(t.get("id", ""))) and isinstance(t.get("sql"), str) for t in tabs
+        ):
+            raise UserError(400, "Field 'tabs' must be a list of {id, title, sql, database}.")
+        clean = [{"id": t["id"], "title": str(t.get("title") or "Query")[:100], "sql": t["sql"],
+                  "database": t.get("database") or None} for t in tabs]  # fmt: skip
+        await self.run_blocking(self.application.store.save_editor_tabs, clean)
+        self.write(json.dumps({"saved": len(clean)}))
+
+
+JOB = r"(?P<job_id>[A-Za-z0-9_-]+)"
+ROUTES = [
+    (r"/sql", SqlPageHandler),
+    (r"/db/(?P<db>[^/]+)/sql", SqlPageHandler),
+    (r"/api/query", StartQueryHandler),
+    (rf"/api/query/{JOB}", JobHandler),
+    (rf"/api/query/{JOB}/rows", RowsHandler),
+    (rf"/api/query/{JOB}/cancel", CancelHandler),
+    (rf"/api/query/{JOB}/confirm", ConfirmHandler),
+    (rf"/api/query/{JOB}/export", ExportHandler),
+    (r"/api/explain", ExplainHandler),
+    (r"/api/editor/schema", SchemaHandler),
+    (r"/api/editor/history", HistoryHandler),
+    (r"/api/editor/saved", SavedQueriesHandler),
+    (r"/api/editor/saved/(?P<query_id>[0-9]+)", SavedQueryHandler),
+    (r"/api/editor/tabs", TabsHandler),
+]
