@@ -4,6 +4,7 @@ EXPLAIN, schema for autocomplete, history, saved queries and tabs."""
 import asyncio
 import json
 import re
+import secrets
 
 import tornado.web
 from tornado.ioloop import IOLoop
@@ -11,7 +12,7 @@ from tornado.ioloop import IOLoop
 from core.services import explain as explain_service
 from core.services import result_export
 from core.services.query_jobs import RUNNING, JobBusy, pick_statements
-from core.web.base import ApiHandler, BaseHandler, UserError
+from core.web.base import CONTENT_SECURITY_POLICY, ApiHandler, BaseHandler, UserError
 
 LONG_POLL_SECONDS = 10
 MAX_WINDOW = 5000
@@ -21,7 +22,13 @@ TAB_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 class SqlPageHandler(BaseHandler):
     @tornado.web.authenticated
     def get(self, db=None):
-        self.render("sql.html", session=self.current_user, database=db or self.current_user.params.database or "")
+        # CodeMirror injects its theme as <style> elements: allow exactly those, by a per-response
+        # nonce (EditorView.cspNonce), instead of opening style-src to 'unsafe-inline'.
+        nonce = secrets.token_urlsafe(18)
+        policy = CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'")
+        self.set_header("Content-Security-Policy", policy)
+        database = db or self.current_user.params.database or ""
+        self.render("sql.html", session=self.current_user, database=database, style_nonce=nonce)
 
 
 class QueryApi(ApiHandler):

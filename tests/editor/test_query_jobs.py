@@ -119,8 +119,8 @@ def test_stop_kills_the_query_on_the_server(jobs, session, mariadb):
     admin = Connection(mariadb.admin)
     try:
         # Wait until the server is actually running it.
-        while not admin.query("SELECT ID FROM information_schema.PROCESSLIST WHERE ID = %s AND INFO LIKE 'SELECT SLEEP%%'",
-                              job.thread_id):  # fmt: skip
+        running = "SELECT ID FROM information_schema.PROCESSLIST WHERE ID = %s AND INFO LIKE 'SELECT SLEEP%%'"
+        while not admin.query(running, job.thread_id):
             assert time.monotonic() < deadline
             time.sleep(0.02)
         started = time.monotonic()

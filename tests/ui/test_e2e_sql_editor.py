@@ -1,0 +1,99 @@
+"""The SQL editor in headless Chromium: autocomplete, run, rows, stop, tabs kept, safe-write dialog."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.ui.test_e2e_browse import connect
+
+
+@pytest.fixture
+def editor(page, running_app, mariadb, sample_db):
+    problems = []
+    page.on(
+        "console",
+        lambda m: problems.append(m.text) if m.type == "error" and "favicon" not in m.location.get("url", "") else None,
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    connect(page, running_app, mariadb, database=sample_db)
+    expect(page).to_have_url(re.compile(rf"/db/{sample_db}$"))
+    page.click("a.nav-sql")
+    page.goto(f"{running_app.base_url}/db/{sample_db}/sql")
+    expect(page.locator("#sql-page")).to_have_attribute("data-ready", "1")
+    expect(page.locator("#sql-page")).not_to_have_attribute("data-schema-loaded", "0")
+    yield page
+    assert not problems, f"console errors (CSP, JS): {problems}"
+
+
+def type_sql(page, text):
+    page.click("#editor .cm-content")
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    page.keyboard.type(text)
+
+
+def test_autocomplete_table_and_alias_column_then_run_and_see_rows(editor):
+    page = editor
+    selected = page.locator(".cm-tooltip-autocomplete li[aria-selected]")
+    type_sql(page, "SELECT * FROM peo")
+    expect(selected).to_have_text(re.compile(r"^people"))
+    page.keyboard.press("Enter")  # accept the table from the live schema
+    # Columns are offered after `alias.` too.
+    page.keyboard.type(" p WHERE p.na", delay=60)  # a person's typing speed
+    column = page.locator(".cm-tooltip-autocomplete li", has_text=re.compile(r"^name$"))
+    expect(column).to_be_visible()
+    column.click()
+    page.keyboard.type(" IS NOT NULL ORDER BY p.id")
+    expect(page.locator(".cm-content")).to_have_text("SELECT * FROM people p WHERE p.name IS NOT NULL ORDER BY p.id")
+    page.keyboard.press("Control+Enter")
+    grid = page.locator("#result-grid")
+    expect(grid).to_contain_text("Ada Lovelace")
+    expect(grid).to_contain_text("张伟 🐍")
+    expect(page.locator("#result-count")).to_contain_text("5 row(s)")
+    # The string "NULL" is text, not the NULL badge.
+    expect(grid.locator("td:not(.null)", has_text=re.compile(r"^NULL$"))).to_have_count(1)
+
+
+def test_stop_a_long_sleep_keeps_the_page_responsive(editor, running_app):
+    page = editor
+    type_sql(page, "SELECT SLEEP(30)")
+    page.keyboard.press("Control+Shift+Enter")
+    expect(page.locator("#stop")).to_be_enabled()
+    # Another request of the app answers while the query runs.
+    assert page.request.get(f"{running_app.base_url}/api/editor/history").ok
+    page.click("#stop")
+    expect(page.locator("#sql-page")).to_have_attribute("data-job-state", "cancelled", timeout=5000)
+    expect(page.locator("#stop")).to_be_disabled()
+    expect(page.locator("#run-status")).to_contain_text("Stopped")
+
+
+def test_error_says_code_and_line_and_tabs_survive_reload(editor, running_app, sample_db):
+    page = editor
+    type_sql(page, "SELECT 1;\nSELECT nope FROM people;")
+    page.keyboard.press("Control+Shift+Enter")
+    expect(page.locator("#messages")).to_contain_text("Error 1054 at line 2")
+    page.click("#new-tab")
+    type_sql(page, "SELECT 'second tab'")
+    expect(page.locator("#sql-page")).to_have_attribute("data-saved", re.compile(r"\d+"))
+    page.wait_for_timeout(700)  # let the debounced save of the last keystrokes go out
+    page.reload()
+    expect(page.locator("#sql-page")).to_have_attribute("data-ready", "1")
+    expect(page.locator(".qtab:not(.add)")).to_have_count(2)
+    expect(page.locator(".cm-content")).to_contain_text("SELECT 1;")
+    page.click(".qtab >> nth=1")
+    expect(page.locator(".cm-content")).to_contain_text("SELECT 'second tab'")
+
+
+def test_update_without_where_asks_with_a_preview(editor):
+    page = editor
+    type_sql(page, "UPDATE people SET score = 1")
+    page.keyboard.press("Control+Enter")
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#confirm-rows")).to_contain_text("would change 5 row(s)")
+    page.click("#confirm-cancel")
+    expect(page.locator("#sql-page")).to_have_attribute("data-job-state", "cancelled")
+    type_sql(page, "SELECT COUNT(*) FROM people WHERE score = 1")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#result-grid tbody")).to_contain_text("0")

@@ -1,0 +1,813 @@
+// The SQL editor page: CodeMirror tabs (text kept in the per-user store), runs as query jobs that
+// stream their rows, Stop, confirmations for safe writes/DDL, EXPLAIN, history and saved queries.
+import { api } from "./eddy.js";
+import { ResultsGrid, cellText } from "./results_grid.js";
+import {
+  EditorState,
+  EditorView,
+  Compartment,
+  Prec,
+  keymap,
+  lineNumbers,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  highlightSpecialChars,
+  drawSelection,
+  dropCursor,
+  rectangularSelection,
+  defaultKeymap,
+  history,
+  historyKeymap,
+  indentWithTab,
+  bracketMatching,
+  indentOnInput,
+  syntaxHighlighting,
+  defaultHighlightStyle,
+  searchKeymap,
+  highlightSelectionMatches,
+  autocompletion,
+  completionKeymap,
+  closeBrackets,
+  closeBracketsKeymap,
+  startCompletion,
+  sql,
+  MariaSQL,
+} from "../vendor/codemirror.js";
+import { formatDialect, mariadb } from "../vendor/sql-formatter.js";
+
+const $ = (sel) => document.querySelector(sel);
+const page = $("#sql-page");
+const FUNCTIONS = (
+  "ABS AVG BIT_AND BIT_OR CAST CEIL CHAR_LENGTH COALESCE CONCAT CONCAT_WS CONVERT COUNT CURDATE CURRENT_TIMESTAMP " +
+  "DATABASE DATE DATE_ADD DATE_FORMAT DATE_SUB DATEDIFF DAY DAYOFWEEK FIELD FIND_IN_SET FLOOR FORMAT FROM_UNIXTIME " +
+  "GREATEST GROUP_CONCAT HEX HOUR IF IFNULL INSTR JSON_ARRAY JSON_EXTRACT JSON_OBJECT JSON_UNQUOTE LAST_INSERT_ID " +
+  "LEAST LEFT LENGTH LOCATE LOWER LPAD LTRIM MAX MD5 MIN MINUTE MOD MONTH NOW NULLIF RAND REGEXP_REPLACE REPLACE " +
+  "REVERSE RIGHT ROUND ROW_NUMBER RPAD RTRIM SHA2 SLEEP SUBSTRING SUBSTRING_INDEX SUM TIMESTAMPDIFF TRIM TRUNCATE " +
+  "UNHEX UNIX_TIMESTAMP UPPER USER UUID VERSION WEEK YEAR"
+).split(" ");
+
+const state = {
+  tabs: [], // {id, title, sql, database, editorState, job, resultIndex}
+  current: null,
+  schema: { databases: [], tables: {} },
+  grid: null,
+};
+const sqlCompartment = new Compartment();
+
+// -- CodeMirror --------------------------------------------------------------------------------
+function functionCompletions(context) {
+  const word = context.matchBefore(/\w+/);
+  if (!word || (word.from === word.to && !context.explicit)) return null;
+  const before = context.state.sliceDoc(Math.max(0, word.from - 1), word.from);
+  if (before === "." || before === "`") return null;
+  return {
+    from: word.from,
+    options: FUNCTIONS.map((f) => ({ label: f, type: "function", apply: f + "(", boost: -1 })),
+    validFor: /^\w*$/,
+  };
+}
+
+function sqlExtension() {
+  const db = state.current?.database || page.dataset.database || "";
+  const schema = {};
+  for (const name of state.schema.databases) schema[name] = {};
+  if (db) schema[db] = state.schema.tables;
+  return [
+    sql({ dialect: MariaSQL, schema, defaultSchema: db || undefined, upperCaseKeywords: true }),
+    MariaSQL.language.data.of({ autocomplete: functionCompletions }),
+  ];
+}
+
+function extensions() {
+  return [
+    EditorView.cspNonce.of(page.dataset.styleNonce || ""),
+    lineNumbers(),
+    highlightActiveLineGutter(),
+    highlightSpecialChars(),
+    history(),
+    drawSelection(),
+    dropCursor(),
+    EditorState.allowMultipleSelections.of(true),
+    indentOnInput(),
+    syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+    bracketMatching(),
+    closeBrackets(),
+    autocompletion({ activateOnTyping: true }),
+    rectangularSelection(),
+    highlightActiveLine(),
+    highlightSelectionMatches(),
+    Prec.highest(
+      keymap.of([
+        { key: "Mod-Shift-Enter", run: () => (runQuery("all"), true) },
+        { key: "Mod-Enter", run: () => (runQuery("current"), true) },
+        { key: "Shift-Alt-f", run: () => (formatSql(), true) },
+      ]),
+    ),
+    keymap.of([
+      ...closeBracketsKeymap,
+      ...defaultKeymap,
+      ...searchKeymap,
+      ...historyKeymap,
+      ...completionKeymap,
+      indentWithTab,
+    ]),
+    sqlCompartment.of(sqlExtension()),
+    EditorView.updateListener.of((update) => {
+      if (!update.docChanged) return;
+      scheduleSave();
+      // After `alias.` / `table.` ask every source afresh (as Ctrl+Space does), so the column list
+      // replaces the keyword list that was open while typing the alias.
+      const typedDot = update.transactions.some((tr) => {
+        if (!tr.isUserEvent("input.type")) return false;
+        let dot = false;
+        tr.changes.iterChanges((_a, _b, _c, _d, inserted) => (dot = dot || inserted.toString() === "."));
+        return dot;
+      });
+      if (typedDot) setTimeout(() => startCompletion(update.view), 0);
+    }),
+  ];
+}
+
+const view = new EditorView({ parent: $("#editor"), state: EditorState.create({ doc: "", extensions: extensions() }) });
+
+// -- tabs (kept in the per-user store) --------------------------------------------------------
+let saveTimer = null;
+function scheduleSave() {
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(saveTabs, 600);
+}
+
+async function saveTabs() {
+  if (state.current) state.current.editorState = view.state;
+  const tabs = state.tabs.map((t) => ({
+    id: t.id,
+    title: t.title,
+    sql: t === state.current ? view.state.doc.toString() : t.editorState.doc.toString(),
+    database: t.database || null,
+  }));
+  try {
+    await api("/api/editor/tabs", { method: "PUT", body: { tabs } });
+    page.dataset.saved = String(Date.now());
+  } catch (err) {
+    showStatus(`Could not save tabs: ${err.message}`, true);
+  }
+}
+
+function newTabId() {
+  return "t" + Math.random().toString(36).slice(2, 10);
+}
+
+function addTab({ id = newTabId(), title, sql: text = "", database = page.dataset.database || "" } = {}) {
+  const tab = {
+    id,
+    title: title || `Query ${state.tabs.length + 1}`,
+    database,
+    editorState: EditorState.create({ doc: text, extensions: extensions() }),
+    job: null,
+    resultIndex: 0,
+  };
+  state.tabs.push(tab);
+  return tab;
+}
+
+function renderTabs() {
+  const bar = $("#query-tabs");
+  bar.textContent = "";
+  for (const tab of state.tabs) {
+    const el = document.createElement("button");
+    el.type = "button";
+    el.className = "qtab" + (tab === state.current ? " current" : "");
+    el.dataset.tab = tab.id;
+    el.textContent = tab.title;
+    if (tab.job && tab.job.state === "running") el.classList.add("running");
+    el.addEventListener("click", () => switchTab(tab));
+    el.addEventListener("dblclick", () => {
+      const name = prompt("Tab name", tab.title);
+      if (name) {
+        tab.title = name.slice(0, 100);
+        renderTabs();
+        scheduleSave();
+      }
+    });
+    if (state.tabs.length > 1) {
+      const close = document.createElement("span");
+      close.className = "close";
+      close.textContent = "×";
+      close.title = "Close tab";
+      close.addEventListener("click", (e) => {
+        e.stopPropagation();
+        closeTab(tab);
+      });
+      el.appendChild(close);
+    }
+    bar.appendChild(el);
+  }
+  const add = document.createElement("button");
+  add.type = "button";
+  add.id = "new-tab";
+  add.className = "qtab add";
+  add.textContent = "+";
+  add.title = "New query tab";
+  add.addEventListener("click", () => {
+    switchTab(addTab());
+    scheduleSave();
+  });
+  bar.appendChild(add);
+}
+
+function switchTab(tab) {
+  if (state.current) state.current.editorState = view.state;
+  state.current = tab;
+  view.setState(tab.editorState);
+  view.dispatch({ effects: sqlCompartment.reconfigure(sqlExtension()) });
+  $("#db-select").value = tab.database || "";
+  renderTabs();
+  renderJob(tab);
+  view.focus();
+}
+
+function closeTab(tab) {
+  const i = state.tabs.indexOf(tab);
+  state.tabs.splice(i, 1);
+  if (tab === state.current) {
+    state.current = null;
+    switchTab(state.tabs[Math.max(0, i - 1)]);
+  } else renderTabs();
+  saveTabs();
+}
+
+// -- schema for autocomplete --------------------------------------------------------------------
+async function loadSchema() {
+  const db = state.current?.database || "";
+  try {
+    const data = await fetch(`/api/editor/schema?database=${encodeURIComponent(db)}`, { credentials: "same-origin" });
+    state.schema = await data.json();
+  } catch {
+    return;
+  }
+  const select = $("#db-select");
+  const chosen = select.value;
+  select.textContent = "";
+  const none = new Option("(no database)", "");
+  select.add(none);
+  for (const name of state.schema.databases || []) select.add(new Option(name, name));
+  select.value = chosen || db;
+  view.dispatch({ effects: sqlCompartment.reconfigure(sqlExtension()) });
+  page.dataset.schemaLoaded = String(Object.keys(state.schema.tables || {}).length);
+}
+
+// -- running ---------------------------------------------------------------------------------------
+function codePointOffset(text, utf16Offset) {
+  return [...text.slice(0, utf16Offset)].length;
+}
+
+async function runQuery(mode) {
+  const tab = state.current;
+  if (tab.job && tab.job.state === "running") return;
+  const doc = view.state.doc;
+  const sel = view.state.selection.main;
+  let body;
+  if (!sel.empty && mode !== "explain") {
+    body = { sql: doc.sliceString(sel.from, sel.to), mode: "all", line_offset: doc.lineAt(sel.from).number - 1 };
+  } else {
+    const text = doc.toString();
+    body = { sql: text, mode, cursor: codePointOffset(text, sel.head) };
+  }
+  Object.assign(body, {
+    tab: tab.id,
+    database: tab.database || null,
+    safe_mode: $("#safe-mode").checked,
+    on_error: $("#on-error").value,
+  });
+  try {
+    tab.job = await api("/api/query", { body });
+  } catch (err) {
+    showStatus(err.message, true);
+    return;
+  }
+  tab.resultIndex = 0;
+  tab.userPicked = false;
+  tab.showPlan = false;
+  renderTabs();
+  renderJob(tab);
+  pollJob(tab);
+}
+
+async function pollJob(tab) {
+  let job = tab.job;
+  while (job && (job.state === "running" || job.state === "confirm")) {
+    if (job.state === "confirm") {
+      renderJob(tab);
+      const go = await askConfirmation(job.pending);
+      try {
+        job = go
+          ? await api(`/api/query/${job.id}/confirm`, { body: { index: job.pending.index } })
+          : (await api(`/api/query/${job.id}/cancel`), await getJson(`/api/query/${job.id}`));
+      } catch (err) {
+        showStatus(err.message, true);
+        return;
+      }
+      tab.job = job;
+      continue;
+    }
+    try {
+      job = await getJson(`/api/query/${job.id}?after=${job.version}`);
+    } catch (err) {
+      showStatus(err.message, true);
+      return;
+    }
+    tab.job = job;
+    if (tab === state.current) renderJob(tab);
+  }
+  renderTabs();
+  if (tab === state.current) renderJob(tab);
+  if (job && job.database !== undefined && job.database !== null && job.database !== tab.database) {
+    tab.database = job.database;
+    $("#db-select").value = job.database;
+    scheduleSave();
+  }
+  if (job && job.results.some((r) => /^\s*(create|alter|drop|rename|truncate|use)\b/i.test(r.statement))) {
+    loadSchema();
+  }
+}
+
+async function getJson(url) {
+  const response = await fetch(url, { credentials: "same-origin" });
+  const data = await response.json();
+  if (!response.ok) throw new Error(data.error || response.statusText);
+  return data;
+}
+
+async function stopQuery() {
+  const job = state.current.job;
+  if (!job || job.state !== "running") return;
+  try {
+    await api(`/api/query/${job.id}/cancel`);
+  } catch (err) {
+    showStatus(err.message, true);
+  }
+}
+
+// -- results -------------------------------------------------------------------------------------
+function showStatus(text, isError = false) {
+  const el = $("#run-status");
+  el.textContent = text;
+  el.classList.toggle("error-text", isError);
+}
+
+function fmtTime(seconds) {
+  if (seconds == null) return "";
+  return seconds < 1 ? `${(seconds * 1000).toFixed(1)} ms` : `${seconds.toFixed(2)} s`;
+}
+
+function renderJob(tab) {
+  const job = tab.job;
+  const tabsEl = $("#result-tabs");
+  const body = $("#result-body");
+  const running = job && job.state === "running";
+  $("#stop").disabled = !running;
+  $("#run-all").disabled = running;
+  $("#run-current").disabled = running;
+  page.dataset.jobState = job ? job.state : "";
+  if (!job) {
+    tabsEl.textContent = "";
+    body.textContent = "";
+    if (state.grid) state.grid.destroy();
+    state.grid = null;
+    showStatus("");
+    return;
+  }
+  const rowsResults = job.results.filter((r) => r.kind === "rows");
+  const errors = job.results.filter((r) => r.kind === "error");
+  const label = {
+    running: "Running…",
+    done: "Done",
+    error: "Failed",
+    cancelled: "Stopped",
+    confirm: "Waiting for confirmation",
+  }[job.state];
+  showStatus(
+    `${label} · ${job.position}/${job.statements} statement(s) · ${fmtTime(job.elapsed)}` +
+      (errors.length ? ` · ${errors.length} error(s)` : ""),
+    job.state === "error",
+  );
+  // Result tabs: each row set, then the messages.
+  tabsEl.textContent = "";
+  const choices = [...rowsResults.map((r) => r.id), "messages"];
+  if (tab.explain) choices.push("plan");
+  if (!tab.userPicked || !choices.includes(tab.resultIndex)) {
+    // Until the user picks a tab: the first row set, or the messages when something failed.
+    tab.resultIndex = errors.length || !rowsResults.length ? "messages" : rowsResults[0].id;
+    if (tab.showPlan && tab.explain) tab.resultIndex = "plan";
+  }
+  for (const choice of choices) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "rtab" + (choice === tab.resultIndex ? " current" : "");
+    if (choice === "messages") b.textContent = `Messages${errors.length ? " ⚠" : ""}`;
+    else if (choice === "plan") b.textContent = "Plan";
+    else {
+      const r = job.results[choice];
+      b.textContent = `Result ${rowsResults.indexOf(r) + 1} (${r.row_count.toLocaleString()}${r.fetching ? "…" : ""})`;
+    }
+    b.addEventListener("click", () => {
+      tab.resultIndex = choice;
+      tab.userPicked = true;
+      tab.showPlan = false;
+      renderJob(tab);
+    });
+    tabsEl.appendChild(b);
+  }
+  if (tab.resultIndex === "messages") renderMessages(job, body);
+  else if (tab.resultIndex === "plan") renderPlan(tab.explain, body);
+  else renderRows(job, job.results[tab.resultIndex], body);
+}
+
+function renderRows(job, result, body) {
+  let grid = state.grid;
+  const source = {
+    jobId: job.id,
+    result: result.id,
+    columns: result.columns,
+    total: result.row_count,
+    fetching: result.fetching,
+  };
+  if (!grid || grid.source.jobId !== job.id || grid.source.result !== result.id || !body.querySelector(".vgrid")) {
+    if (grid) grid.destroy();
+    body.textContent = "";
+    const info = document.createElement("div");
+    info.className = "result-info";
+    const holder = document.createElement("div");
+    holder.className = "result-grid";
+    holder.id = "result-grid";
+    body.append(info, holder);
+    grid = state.grid = new ResultsGrid(holder, source);
+  } else grid.update(source);
+  const info = body.querySelector(".result-info");
+  info.textContent = "";
+  const text = document.createElement("span");
+  text.id = "result-count";
+  text.textContent =
+    `${result.row_count.toLocaleString()} row(s)` +
+    (result.fetching ? " so far, fetching…" : result.stopped ? " (stopped by you; the rest was not fetched)" : "") +
+    ` · ${fmtTime(result.elapsed)}` +
+    (result.first_row_after != null ? ` · first row after ${fmtTime(result.first_row_after)}` : "") +
+    (result.warnings.length ? ` · ${result.warnings.length} warning(s)` : "");
+  info.appendChild(text);
+  if (!result.fetching) {
+    for (const fmt of ["csv", "json", "sql"]) {
+      const a = document.createElement("a");
+      a.href = `/api/query/${job.id}/export?result=${result.id}&format=${fmt}`;
+      a.download = `result.${fmt}`;
+      a.className = "export";
+      a.textContent = fmt.toUpperCase();
+      info.appendChild(a);
+    }
+  }
+}
+
+function renderMessages(job, body) {
+  if (state.grid) state.grid.destroy();
+  state.grid = null;
+  body.textContent = "";
+  const list = document.createElement("ol");
+  list.className = "messages";
+  list.id = "messages";
+  for (const r of job.results) {
+    const li = document.createElement("li");
+    li.className = r.kind;
+    const head = document.createElement("div");
+    head.className = "msg-head";
+    if (r.kind === "error") {
+      head.textContent = `Error ${r.error.code || ""} at line ${r.error.line || r.line}: ${r.error.message}`;
+      li.addEventListener("click", () => gotoLine(r.error.line || r.line));
+    } else if (r.kind === "rows") {
+      head.textContent = `${r.row_count.toLocaleString()} row(s) in set · ${fmtTime(r.elapsed)}`;
+    } else {
+      head.textContent =
+        `${r.affected ?? 0} row(s) affected` +
+        (r.last_insert_id ? ` · last insert id ${r.last_insert_id}` : "") +
+        ` · ${fmtTime(r.elapsed)}`;
+    }
+    const stmt = document.createElement("pre");
+    stmt.textContent = r.statement.length > 300 ? r.statement.slice(0, 300) + "…" : r.statement;
+    li.append(head, stmt);
+    for (const w of r.warnings) {
+      const wl = document.createElement("div");
+      wl.className = "warning";
+      wl.textContent = `${w.level} ${w.code}: ${w.message}`;
+      li.appendChild(wl);
+    }
+    list.appendChild(li);
+  }
+  if (!job.results.length) list.textContent = "No results yet.";
+  body.appendChild(list);
+}
+
+function gotoLine(n) {
+  const line = view.state.doc.line(Math.max(1, Math.min(n, view.state.doc.lines)));
+  view.dispatch({ selection: { anchor: line.from, head: line.to }, scrollIntoView: true });
+  view.focus();
+}
+
+// -- confirmation of writes and DDL ------------------------------------------------------------------
+function previewTable(columns, rows, otherRows) {
+  const table = document.createElement("table");
+  table.className = "grid preview";
+  const hr = table.createTHead().insertRow();
+  for (const c of columns) hr.insertCell().textContent = c;
+  const tb = table.createTBody();
+  rows.forEach((row, i) => {
+    const tr = tb.insertRow();
+    if (!row) {
+      const td = tr.insertCell();
+      td.colSpan = columns.length;
+      td.textContent = "(row no longer matches its key)";
+      return;
+    }
+    row.forEach((v, c) => {
+      const td = tr.insertCell();
+      td.textContent = v === null ? "NULL" : cellText(v);
+      if (v === null) td.className = "null";
+      const other = otherRows && otherRows[i];
+      if (other && JSON.stringify(other[c]) !== JSON.stringify(v)) td.classList.add("changed");
+    });
+  });
+  return table;
+}
+
+function askConfirmation(pending) {
+  const dialog = $("#confirm-dialog");
+  const body = $("#confirm-body");
+  body.textContent = "";
+  const title = document.createElement("p");
+  title.className = "confirm-reason";
+  title.textContent = pending.reason;
+  const stmt = document.createElement("pre");
+  stmt.textContent = `line ${pending.line}: ${pending.statement}`;
+  body.append(title, stmt);
+  const p = pending.preview;
+  if (pending.kind === "ddl") {
+    const t = document.createElement("p");
+    t.className = "confirm-target";
+    t.textContent = `This will run: ${pending.target}`;
+    body.appendChild(t);
+    $("#confirm-run").textContent = `Run ${pending.target}`;
+  } else if (p) {
+    const t = document.createElement("p");
+    t.id = "confirm-rows";
+    t.className = "confirm-target";
+    t.textContent = p.available
+      ? `Tried in a transaction that was rolled back: it would change ${p.rows.toLocaleString()} row(s).`
+      : p.reason;
+    body.appendChild(t);
+    if (p.before && p.before.length) {
+      const h = document.createElement("h3");
+      h.textContent = "Before";
+      body.append(h, previewTable(p.columns, p.before));
+      if (p.after) {
+        const h2 = document.createElement("h3");
+        h2.textContent = "After";
+        body.append(h2, previewTable(p.columns, p.after, p.before));
+      }
+    }
+    $("#confirm-run").textContent = p.available ? `Run it (${p.rows.toLocaleString()} rows)` : "Run it anyway";
+  }
+  dialog.showModal();
+  return new Promise((resolve) => {
+    const done = (value) => {
+      dialog.close();
+      $("#confirm-run").onclick = null;
+      $("#confirm-cancel").onclick = null;
+      resolve(value);
+    };
+    $("#confirm-run").onclick = () => done(true);
+    $("#confirm-cancel").onclick = () => done(false);
+    dialog.oncancel = () => done(false);
+  });
+}
+
+// -- EXPLAIN -------------------------------------------------------------------------------------
+async function explain() {
+  const tab = state.current;
+  const text = view.state.doc.toString();
+  const sel = view.state.selection.main;
+  const sqlText = sel.empty ? text : view.state.sliceDoc(sel.from, sel.to);
+  const cursor = sel.empty ? codePointOffset(text, sel.head) : 0;
+  try {
+    tab.explain = await api("/api/explain", {
+      body: { sql: sqlText, cursor, database: tab.database || null, analyze: $("#explain-analyze").checked },
+    });
+  } catch (err) {
+    showStatus(err.message, true);
+    return;
+  }
+  if (!tab.job) tab.job = { id: null, state: "done", results: [], position: 0, statements: 0, elapsed: 0 };
+  tab.resultIndex = "plan";
+  tab.showPlan = true;
+  tab.userPicked = false;
+  renderJob(tab);
+}
+
+function jsonTree(value, key) {
+  if (value === null || typeof value !== "object") {
+    const div = document.createElement("div");
+    div.className = "kv";
+    div.textContent = `${key}: ${JSON.stringify(value)}`;
+    if (key === "access_type" && value === "ALL") div.classList.add("flag-bad");
+    if (/filesort|temporary/i.test(String(key))) div.classList.add("flag-bad");
+    return div;
+  }
+  const details = document.createElement("details");
+  details.open = true;
+  const summary = document.createElement("summary");
+  summary.textContent = key;
+  if (/filesort|temporary/i.test(String(key))) summary.classList.add("flag-bad");
+  details.appendChild(summary);
+  for (const [k, v] of Object.entries(value)) details.appendChild(jsonTree(v, Array.isArray(value) ? `[${k}]` : k));
+  return details;
+}
+
+function renderPlan(plan, body) {
+  if (state.grid) state.grid.destroy();
+  state.grid = null;
+  body.textContent = "";
+  const wrap = document.createElement("div");
+  wrap.className = "plan";
+  wrap.id = "plan";
+  const table = document.createElement("table");
+  table.className = "grid";
+  const hr = table.createTHead().insertRow();
+  hr.insertCell().textContent = "flags";
+  for (const c of plan.columns) hr.insertCell().textContent = c;
+  const tb = table.createTBody();
+  for (const row of plan.rows) {
+    const tr = tb.insertRow();
+    if (row.flags.length) tr.className = "flag-bad";
+    tr.insertCell().textContent = row.flags.join(", ");
+    for (const v of row.cells) tr.insertCell().textContent = v === null ? "NULL" : cellText(v);
+  }
+  wrap.appendChild(table);
+  for (const note of plan.notes) {
+    const p = document.createElement("p");
+    p.className = "muted";
+    p.textContent = note;
+    wrap.appendChild(p);
+  }
+  if (plan.json) wrap.appendChild(jsonTree(plan.json, "EXPLAIN FORMAT=JSON"));
+  if (plan.analyze) {
+    if (typeof plan.analyze === "string") {
+      const pre = document.createElement("pre");
+      pre.textContent = plan.analyze;
+      wrap.appendChild(pre);
+    } else wrap.appendChild(jsonTree(plan.analyze, "ANALYZE (measured)"));
+  }
+  body.appendChild(wrap);
+}
+
+// -- format, history, saved queries -------------------------------------------------------------------
+function formatSql() {
+  const sel = view.state.selection.main;
+  const from = sel.empty ? 0 : sel.from;
+  const to = sel.empty ? view.state.doc.length : sel.to;
+  try {
+    const formatted = formatDialect(view.state.sliceDoc(from, to), { dialect: mariadb, keywordCase: "upper" });
+    view.dispatch({ changes: { from, to, insert: formatted } });
+  } catch (err) {
+    showStatus(`Cannot format: ${err.message}`, true);
+  }
+}
+
+function openInNewTab(text, database) {
+  const tab = addTab({ sql: text, database: database || state.current.database });
+  switchTab(tab);
+  scheduleSave();
+  return tab;
+}
+
+function entryItem(text, meta, actions) {
+  const li = document.createElement("li");
+  const pre = document.createElement("pre");
+  pre.textContent = text.length > 400 ? text.slice(0, 400) + "…" : text;
+  const m = document.createElement("div");
+  m.className = "meta";
+  m.textContent = meta;
+  const buttons = document.createElement("div");
+  buttons.className = "actions";
+  for (const [label, fn] of actions) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.addEventListener("click", fn);
+    buttons.appendChild(b);
+  }
+  li.append(pre, m, buttons);
+  return li;
+}
+
+async function loadHistory() {
+  const q = $("#history-search").value;
+  const data = await getJson(`/api/editor/history?q=${encodeURIComponent(q)}`);
+  const list = $("#history-list");
+  list.textContent = "";
+  for (const h of data.history) {
+    const when = new Date(h.at * 1000).toLocaleString();
+    const meta = `${when} · ${h.database || "-"} · ${fmtTime(h.duration)} · ${h.rows ?? 0} rows · ${h.ok ? "ok" : h.error}`;
+    const li = entryItem(h.sql, meta, [
+      ["Open", () => openInNewTab(h.sql, h.database)],
+      [
+        "Run",
+        () => {
+          openInNewTab(h.sql, h.database);
+          runQuery("all");
+        },
+      ],
+    ]);
+    if (!h.ok) li.classList.add("failed");
+    list.appendChild(li);
+  }
+}
+
+async function loadSaved() {
+  const data = await getJson("/api/editor/saved");
+  const list = $("#saved-list");
+  list.textContent = "";
+  for (const s of data.saved) {
+    list.appendChild(
+      entryItem(s.sql, s.name + (s.database ? ` · ${s.database}` : ""), [
+        ["Open", () => openInNewTab(s.sql, s.database).title !== undefined],
+        [
+          "Delete",
+          async () => {
+            await api(`/api/editor/saved/${s.id}`, { method: "DELETE" });
+            loadSaved();
+          },
+        ],
+      ]),
+    );
+  }
+}
+
+async function saveQuery() {
+  const name = $("#save-name").value.trim() || state.current.title;
+  try {
+    await api("/api/editor/saved", {
+      body: { name, sql: view.state.doc.toString(), database: state.current.database || null },
+    });
+    state.current.title = name.slice(0, 100);
+    renderTabs();
+    scheduleSave();
+    showStatus(`Saved as “${name}”`);
+    loadSaved();
+  } catch (err) {
+    showStatus(err.message, true);
+  }
+}
+
+// -- wiring -----------------------------------------------------------------------------------------
+$("#run-all").addEventListener("click", () => runQuery("all"));
+$("#run-current").addEventListener("click", () => runQuery("current"));
+$("#stop").addEventListener("click", stopQuery);
+$("#format").addEventListener("click", formatSql);
+$("#explain").addEventListener("click", explain);
+$("#save").addEventListener("click", saveQuery);
+$("#db-select").addEventListener("change", (e) => {
+  state.current.database = e.target.value;
+  scheduleSave();
+  loadSchema();
+});
+$("#history-search").addEventListener("input", () => {
+  clearTimeout(state.historyTimer);
+  state.historyTimer = setTimeout(loadHistory, 250);
+});
+$("#panel-toggle").addEventListener("click", () => {
+  const panel = $("#side-panel");
+  panel.hidden = !panel.hidden;
+  if (!panel.hidden) {
+    loadHistory();
+    loadSaved();
+  }
+});
+window.addEventListener("beforeunload", () => {
+  if (saveTimer) saveTabs();
+});
+
+async function init() {
+  let stored = [];
+  try {
+    stored = (await getJson("/api/editor/tabs")).tabs;
+  } catch {
+    stored = [];
+  }
+  for (const t of stored) addTab(t);
+  if (!state.tabs.length) addTab();
+  let first = state.tabs[0];
+  const wanted = page.dataset.database;
+  if (wanted && !stored.length) first.database = wanted;
+  else if (wanted && first.database !== wanted) first = addTab({ database: wanted });
+  switchTab(first);
+  await loadSchema();
+  page.dataset.ready = "1";
+}
+
+init();
