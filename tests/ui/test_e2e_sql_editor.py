@@ -97,3 +97,21 @@ def test_update_without_where_asks_with_a_preview(editor):
     type_sql(page, "SELECT COUNT(*) FROM people WHERE score = 1")
     page.keyboard.press("Control+Enter")
     expect(page.locator("#result-grid tbody")).to_contain_text("0")
+
+
+def test_big_result_scrolls_without_putting_every_row_in_the_page(editor):
+    page = editor
+    type_sql(page, "SELECT seq, CONCAT('row ', seq) AS label FROM seq_1_to_300000")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#sql-page")).to_have_attribute("data-job-state", "done", timeout=30000)
+    expect(page.locator("#result-count")).to_contain_text("300,000 row(s)")
+    grid = page.locator("#result-grid")
+    expect(grid).to_contain_text("row 1")
+    assert page.locator("#result-grid tbody tr").count() < 100
+    grid.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+    expect(grid).to_contain_text("row 300000")
+    assert page.locator("#result-grid tbody tr").count() < 100
+    # Copy a cell as in the table grid.
+    grid.locator("td", has_text="row 300000").click()
+    page.keyboard.press("Control+c")
+    expect(page.locator("#result-grid td.selected")).to_have_text("row 300000")
