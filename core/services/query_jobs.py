@@ -18,6 +18,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pymysql import converters as pymysql_converters
+from pymysql.constants import FIELD_TYPE
+
 from core.db import Connection
 from core.db.connection import describe_columns
 from core.db.errors import DatabaseError
@@ -33,6 +36,23 @@ BATCH = 2000
 FLUSH_SECONDS = 0.1
 MAX_JOBS_PER_SESSION = 30
 RUNNING, DONE, ERROR, CANCELLED, CONFIRM = "running", "done", "error", "cancelled", "confirm"
+
+
+# Values the editor only shows: keep the server's own text instead of building Decimal/datetime
+# objects and printing them again (faster, and exact: DATETIME(3), zero dates, TIME over 24 h).
+TEXT_TYPES = (
+    FIELD_TYPE.DECIMAL, FIELD_TYPE.NEWDECIMAL, FIELD_TYPE.DATETIME, FIELD_TYPE.TIMESTAMP, FIELD_TYPE.DATE,
+    FIELD_TYPE.TIME,
+)  # fmt: skip
+
+
+class EditorConnection(Connection):
+    """A tab's connection: like Connection, but dates and decimals arrive as the server's text."""
+
+    def connect(self) -> None:
+        super().connect()
+        for field_type in TEXT_TYPES:
+            self._conn.decoders[field_type] = pymysql_converters.through
 
 
 class JobBusy(DatabaseError):
@@ -256,7 +276,7 @@ class QueryJobs:
         with self._lock:
             conn = self._tab_conns.get(key)
         if conn is None:
-            conn = Connection(session.params)
+            conn = EditorConnection(session.params)
             with self._lock:
                 self._tab_conns[key] = conn
         return conn

@@ -19,6 +19,40 @@ MAX_WINDOW = 5000
 TAB_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
+INLINE_ROWS = 200  # a finished result this small travels with the job: one round trip for SELECT 1
+
+
+def job_payload(job) -> dict:
+    """The job's JSON, with each row set's first window inline once it is complete (a finished
+    small result, or the first 200 rows of a big one): the grid shows them without another request.
+    Reads the spool: call in the executor."""
+    data = job.as_json()
+    for item, result in list(zip(data["results"], job.results))[:5]:
+        count = item["row_count"]
+        if result.spool is not None and (count >= INLINE_ROWS or (count and not item["fetching"])):
+            item["rows"] = result.spool.read(0, INLINE_ROWS)
+    return data
+
+
+def _has_rows(job) -> bool:
+    return any(r.spool is not None and r.spool.count for r in job.results)
+
+
+async def wait_for_change(job, after: int, timeout: float) -> None:
+    """Return once the job's version passes `after` (or it is not running), or after timeout."""
+    if job.version > after or job.state != RUNNING:
+        return
+    loop = IOLoop.current()
+    changed = asyncio.Event()
+    job.on_change(lambda: loop.add_callback(changed.set))
+    if job.version > after or job.state != RUNNING:
+        return
+    try:
+        await asyncio.wait_for(changed.wait(), timeout)
+    except TimeoutError:
+        pass
+
+
 class SqlPageHandler(BaseHandler):
     @tornado.web.authenticated
     def get(self, db=None):
@@ -71,7 +105,12 @@ class StartQueryHandler(QueryApi):
             )
         except JobBusy as exc:
             raise UserError(409, exc.message) from exc
-        self.write(json.dumps(job.as_json()))
+        # Optionally wait a little for a quick statement to finish: answer in one round trip.
+        wait = min(1.0, max(0.0, float(body.get("wait") or 0)))
+        deadline = IOLoop.current().time() + wait
+        while job.state == RUNNING and not _has_rows(job) and IOLoop.current().time() < deadline:
+            await wait_for_change(job, job.version, deadline - IOLoop.current().time())
+        self.write(json.dumps(await self.run_blocking(job_payload, job), ensure_ascii=False))
 
 
 class JobHandler(QueryApi):
@@ -79,16 +118,9 @@ class JobHandler(QueryApi):
         """The job's state; with ?after=<version>, wait (up to 10 s) until it changes."""
         job = self.job_or_404(job_id)
         after = self.get_query_argument("after", None)
-        if after is not None and job.version <= int(after) and (job.state == RUNNING):
-            loop = IOLoop.current()
-            changed = asyncio.Event()
-            job.on_change(lambda: loop.add_callback(changed.set))
-            if job.version <= int(after):
-                try:
-                    await asyncio.wait_for(changed.wait(), LONG_POLL_SECONDS)
-                except TimeoutError:
-                    pass
-        self.write(json.dumps(job.as_json()))
+        if after is not None:
+            await wait_for_change(job, int(after), LONG_POLL_SECONDS)
+        self.write(json.dumps(await self.run_blocking(job_payload, job), ensure_ascii=False))
 
 
 class RowsHandler(QueryApi):

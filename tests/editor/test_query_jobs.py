@@ -165,6 +165,10 @@ def test_multiple_result_sets_of_a_call(jobs, session):
         "SELECT 1 AS a; SELECT 2 AS b, 3 AS c; END//\nDELIMITER ;")  # fmt: skip
     job = run(jobs, session, "CALL two_sets()")
     rows = [r for r in job.results if r.kind == "rows"]
+    drop = run(jobs, session, "DROP PROCEDURE two_sets")
+    assert drop.state == qj.CONFIRM  # DROP always asks first
+    jobs.confirm(session, drop)
+    assert wait_for(drop).state == qj.DONE
     assert [r.columns[0]["name"] for r in rows] == ["a", "b"]
     assert rows[1].spool.read(0, 1) == [[2, 3]]
 
@@ -179,6 +183,8 @@ def accounts(mariadb, sample_db):
     conn.execute(f"CREATE OR REPLACE TABLE `{sample_db}`.legacy (id INT PRIMARY KEY, v INT) ENGINE=MyISAM")
     conn.execute(f"INSERT INTO `{sample_db}`.legacy VALUES (1, 1), (2, 2)")
     yield conn
+    # The sample database is shared by other tests that count its tables: leave it as found.
+    conn.execute(f"DROP TABLE IF EXISTS `{sample_db}`.accounts, `{sample_db}`.legacy")
     conn.close()
 
 
@@ -240,3 +246,13 @@ def test_ddl_asks_for_confirmation_naming_the_object(jobs, session, accounts, sa
     assert "preview" not in job.pending
     jobs.cancel(session, job)
     assert accounts.get(f"SELECT COUNT(*) AS n FROM `{sample_db}`.legacy").n == 2
+
+
+def test_dates_decimals_and_times_are_shown_as_the_server_writes_them(jobs, session):
+    sql = ("SELECT CAST('2024-02-29 10:11:12.345' AS DATETIME(3)), 12.50, CAST('-838:59:59' AS TIME), "
+           "DATE'2024-01-02', CAST(18446744073709551615 AS UNSIGNED), x'00ff'")  # fmt: skip
+    job = run(jobs, session, sql)
+    assert job.results[0].spool.read(0, 1) == [
+        ["2024-02-29 10:11:12.345", "12.50", "-838:59:59", "2024-01-02", "18446744073709551615",
+         {"binary": "00ff", "size": 2}]
+    ]  # fmt: skip

@@ -38,7 +38,10 @@ def test_autocomplete_table_and_alias_column_then_run_and_see_rows(editor):
     selected = page.locator(".cm-tooltip-autocomplete li[aria-selected]")
     type_sql(page, "SELECT * FROM peo")
     expect(selected).to_have_text(re.compile(r"^people"))
-    page.keyboard.press("Enter")  # accept the table from the live schema
+    # Click rather than Enter: CodeMirror ignores Enter for 75 ms after the list (re)opens, which a
+    # loaded CI machine can hit.
+    selected.click()  # accept the table from the live schema
+    expect(page.locator(".cm-content")).to_have_text("SELECT * FROM people")
     # Columns are offered after `alias.` too.
     page.keyboard.type(" p WHERE p.na", delay=60)  # a person's typing speed
     column = page.locator(".cm-tooltip-autocomplete li", has_text=re.compile(r"^name$"))

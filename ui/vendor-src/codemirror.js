@@ -28,6 +28,7 @@ export {
   defaultHighlightStyle,
   foldGutter,
   foldKeymap,
+  ensureSyntaxTree,
 } from "@codemirror/language";
 export { searchKeymap, highlightSelectionMatches, openSearchPanel } from "@codemirror/search";
 export {

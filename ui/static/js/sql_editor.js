@@ -32,6 +32,8 @@ import {
   startCompletion,
   sql,
   MariaSQL,
+  schemaCompletionSource,
+  ensureSyntaxTree,
 } from "../vendor/codemirror.js";
 import { formatDialect, mariadb } from "../vendor/sql-formatter.js";
 
@@ -72,8 +74,16 @@ function sqlExtension() {
   const schema = {};
   for (const name of state.schema.databases) schema[name] = {};
   if (db) schema[db] = state.schema.tables;
+  const fromSchema = schemaCompletionSource({ dialect: MariaSQL, schema, defaultSchema: db || undefined });
+  // Aliases are read from the syntax tree; under load the background parser may not have reached
+  // the cursor yet, so finish parsing the statement first (bounded) or `alias.` finds nothing.
+  const schemaSource = (context) => {
+    ensureSyntaxTree(context.state, context.state.doc.length, 100);
+    return fromSchema(context);
+  };
   return [
-    sql({ dialect: MariaSQL, schema, defaultSchema: db || undefined, upperCaseKeywords: true }),
+    sql({ dialect: MariaSQL, upperCaseKeywords: true }),
+    MariaSQL.language.data.of({ autocomplete: schemaSource }),
     MariaSQL.language.data.of({ autocomplete: functionCompletions }),
   ];
 }
@@ -278,6 +288,7 @@ async function runQuery(mode) {
     database: tab.database || null,
     safe_mode: $("#safe-mode").checked,
     on_error: $("#on-error").value,
+    wait: 0.3,
   });
   try {
     tab.job = await api("/api/query", { body });
@@ -431,6 +442,7 @@ function renderRows(job, result, body) {
     columns: result.columns,
     total: result.row_count,
     fetching: result.fetching,
+    rows: result.rows,
   };
   if (!grid || grid.source.jobId !== job.id || grid.source.result !== result.id || !body.querySelector(".vgrid")) {
     if (grid) grid.destroy();
