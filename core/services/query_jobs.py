@@ -248,6 +248,21 @@ class QueryJobs:
         for j in jobs:
             j.close()
 
+    def close_unused(self, live_sessions: Callable[[str], bool], session_id: str, open_tabs: set[str]) -> None:
+        """Close the connections of logged-out sessions and of this session's closed tabs."""
+        with self._lock:
+            stale = [
+                k for k in self._tab_conns
+                if k not in self._busy and (not live_sessions(k[0]) or (k[0] == session_id and k[1] not in open_tabs))
+            ]  # fmt: skip
+            conns = [self._tab_conns.pop(k) for k in stale]
+        for conn in conns:
+            conn.close()
+
+    def tab_connection_count(self) -> int:
+        with self._lock:
+            return len(self._tab_conns)
+
     def close_all(self) -> None:
         with self._lock:
             conns, self._tab_conns = list(self._tab_conns.values()), {}

@@ -269,6 +269,13 @@ class TabsHandler(ApiHandler):
         clean = [{"id": t["id"], "title": str(t.get("title") or "Query")[:100], "sql": t["sql"],
                   "database": t.get("database") or None} for t in tabs]  # fmt: skip
         await self.run_blocking(self.application.store.save_editor_tabs, clean)
+        # A closed tab's connection (and any of a logged-out session) is not needed any more.
+        await self.run_blocking(
+            self.application.query_jobs.close_unused,
+            lambda sid: self.application.sessions.get(sid) is not None,
+            self.db_session.id,
+            {t["id"] for t in clean},
+        )
         self.write(json.dumps({"saved": len(clean)}))
 
 

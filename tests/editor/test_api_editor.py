@@ -92,6 +92,15 @@ class TestEditorApi(EddyTestCase):
         _, data = self.get_json("/api/editor/tabs")
         assert data["tabs"][0]["sql"] == "SELECT 1" and data["tabs"][0]["title"] == "One"
 
+    def test_closing_a_tab_closes_its_connection(self):
+        self.run_sql("SELECT 1", tab="a1")
+        self.run_sql("SELECT 1", tab="b2")
+        assert self.app.query_jobs.tab_connection_count() == 2
+        tabs = [{"id": "a1", "title": "One", "sql": "SELECT 1"}]
+        headers = {"X-XSRFToken": self.xsrf(), "Content-Type": "application/json"}
+        assert self.request("/api/editor/tabs", "PUT", json.dumps({"tabs": tabs}), headers=headers).code == 200
+        assert self.app.query_jobs.tab_connection_count() == 1
+
     def test_explain_flags_full_scans_and_filesort(self):
         response = self.post_json(
             "/api/explain",
