@@ -63,8 +63,14 @@ def test_stop_a_long_sleep_keeps_the_page_responsive(editor, running_app):
     type_sql(page, "SELECT SLEEP(30)")
     page.keyboard.press("Control+Shift+Enter")
     expect(page.locator("#stop")).to_be_enabled()
-    # Another request of the app answers while the query runs.
+    # Another request of the app answers while the query runs, and so does another query tab.
     assert page.request.get(f"{running_app.base_url}/api/editor/history").ok
+    page.click("#new-tab")
+    type_sql(page, "SELECT 'meanwhile'")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#result-grid")).to_contain_text("meanwhile")
+    page.click(".qtab >> nth=0")
+    expect(page.locator("#stop")).to_be_enabled()
     page.click("#stop")
     expect(page.locator("#sql-page")).to_have_attribute("data-job-state", "cancelled", timeout=5000)
     expect(page.locator("#stop")).to_be_disabled()
