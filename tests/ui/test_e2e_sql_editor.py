@@ -124,3 +124,27 @@ def test_big_result_scrolls_without_putting_every_row_in_the_page(editor):
     grid.locator("td", has_text="row 300000").click()
     page.keyboard.press("Control+c")
     expect(page.locator("#result-grid td.selected")).to_have_text("row 300000")
+
+
+def test_run_selection_explain_and_reopen_from_history(editor):
+    page = editor
+    type_sql(page, "SELECT 'not me';\nSELECT 'only me'")
+    # Select the second line only and run: just that text runs.
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Shift+Home")
+    page.click("#run-all")
+    expect(page.locator("#result-grid")).to_contain_text("only me")
+    expect(page.locator(".rtab", has_text="Result")).to_have_count(1)
+    # EXPLAIN flags a full scan with filesort.
+    type_sql(page, "SELECT * FROM people ORDER BY name")
+    page.click("#explain")
+    plan = page.locator("#plan")
+    expect(plan.locator("tr.flag-bad")).to_contain_text("full scan, filesort")
+    expect(plan).to_contain_text("EXPLAIN FORMAT=JSON")
+    # History has the run; open it in a new tab.
+    page.click("#panel-toggle")
+    entry = page.locator("#history-list li", has_text="only me").first
+    expect(entry).to_be_visible()
+    entry.locator("button:text('Open')").click()
+    expect(page.locator(".qtab:not(.add)")).to_have_count(2)
+    expect(page.locator(".cm-content")).to_have_text("SELECT 'only me'")
