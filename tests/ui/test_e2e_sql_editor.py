@@ -82,6 +82,7 @@ def test_error_says_code_and_line_and_tabs_survive_reload(editor, running_app, s
     type_sql(page, "SELECT 1;\nSELECT nope FROM people;")
     page.keyboard.press("Control+Shift+Enter")
     expect(page.locator("#messages")).to_contain_text("Error 1054 at line 2")
+    expect(page.locator(".cm-line.cm-error-line")).to_have_text("SELECT nope FROM people;")
     page.click("#new-tab")
     type_sql(page, "SELECT 'second tab'")
     expect(page.locator("#sql-page")).to_have_attribute("data-saved", re.compile(r"\d+"))

@@ -1,5 +1,5 @@
 // Entry for ui/static/vendor/codemirror.js: the CodeMirror 6 pieces the SQL editor uses, as one ES module.
-export { EditorState, Compartment, EditorSelection, Prec } from "@codemirror/state";
+export { EditorState, Compartment, EditorSelection, Prec, StateField, StateEffect } from "@codemirror/state";
 export {
   EditorView,
   keymap,
@@ -12,6 +12,7 @@ export {
   rectangularSelection,
   crosshairCursor,
   placeholder,
+  Decoration,
 } from "@codemirror/view";
 export {
   defaultKeymap,

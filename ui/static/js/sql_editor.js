@@ -34,6 +34,9 @@ import {
   MariaSQL,
   schemaCompletionSource,
   ensureSyntaxTree,
+  StateField,
+  StateEffect,
+  Decoration,
 } from "../vendor/codemirror.js";
 import { formatDialect, mariadb } from "../vendor/sql-formatter.js";
 
@@ -55,6 +58,24 @@ const state = {
   grid: null,
 };
 const sqlCompartment = new Compartment();
+
+// The line of the last error, marked in the editor until the next run or an edit of that line.
+const setErrorLine = StateEffect.define();
+const errorLineMark = Decoration.line({ class: "cm-error-line" });
+const errorLineField = StateField.define({
+  create: () => Decoration.none,
+  update(marks, tr) {
+    marks = marks.map(tr.changes);
+    for (const effect of tr.effects) {
+      if (!effect.is(setErrorLine)) continue;
+      const n = effect.value;
+      marks =
+        n && n <= tr.state.doc.lines ? Decoration.set([errorLineMark.range(tr.state.doc.line(n).from)]) : Decoration.none;
+    }
+    return marks;
+  },
+  provide: (field) => EditorView.decorations.from(field),
+});
 
 // -- CodeMirror --------------------------------------------------------------------------------
 function functionCompletions(context) {
@@ -122,6 +143,7 @@ function extensions() {
       indentWithTab,
     ]),
     sqlCompartment.of(sqlExtension()),
+    errorLineField,
     EditorView.updateListener.of((update) => {
       if (!update.docChanged) return;
       scheduleSave();
@@ -296,6 +318,7 @@ async function runQuery(mode) {
     showStatus(err.message, true);
     return;
   }
+  view.dispatch({ effects: setErrorLine.of(null) });
   tab.resultIndex = 0;
   tab.userPicked = false;
   tab.showPlan = false;
@@ -332,6 +355,8 @@ async function pollJob(tab) {
   }
   renderTabs();
   if (tab === state.current) renderJob(tab);
+  const failed = job && job.results.find((r) => r.kind === "error" && r.error && r.error.line);
+  if (failed && tab === state.current) view.dispatch({ effects: setErrorLine.of(failed.error.line) });
   if (job && job.database !== undefined && job.database !== null && job.database !== tab.database) {
     tab.database = job.database;
     $("#db-select").value = job.database;
