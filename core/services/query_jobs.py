@@ -319,7 +319,7 @@ class QueryJobs:
                     check = safe_writes.needs_confirmation(statement.text, job.safe_mode)
                     if check is not None:
                         self._pause(conn, job, statement, check)
-                        outcome = CONFIRM
+                        outcome = CANCELLED if job.cancel_requested else CONFIRM
                         return
                 confirmed = False
                 ok = self._run_statement(session, conn, job, statement)
@@ -341,15 +341,18 @@ class QueryJobs:
             job.results.append(Result(job.position, "error", "", 0, error={"code": 0, "message": repr(exc)}))
             outcome = ERROR
         finally:
-            if job.cancel_requested:
-                # The killed statement may leave the protocol mid-result: start afresh next time.
-                self._drop_tab_connection(session, job.tab)
-            else:
+            # KILL QUERY ends the statement, not the session: the tab keeps its variables, temporary
+            # tables and open transaction. A connection that does not answer is replaced.
+            for attempt in range(2):
                 try:
                     row = self._tab_connection(session, job.tab).get("SELECT DATABASE() AS db")
                     job.current_database = row.db if row else None
-                except DatabaseError:
-                    self._drop_tab_connection(session, job.tab)
+                    break
+                except DatabaseError as exc:
+                    # A kill that landed after its statement ended may interrupt this one instead.
+                    if attempt or exc.code != 1317:
+                        self._drop_tab_connection(session, job.tab)
+                        break
             with self._lock:
                 self._busy.discard(key)
             job.state = ERROR if outcome == RUNNING else outcome

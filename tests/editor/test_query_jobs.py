@@ -111,7 +111,8 @@ def test_big_result_is_streamed_through_an_unbuffered_cursor(jobs, session, monk
     assert len(result.spool._starts) >= 200_000 // qj.BATCH
 
 
-def test_stop_kills_the_query_on_the_server(jobs, session, mariadb):
+def test_stop_kills_the_query_on_the_server_and_keeps_the_tab_session(jobs, session, mariadb):
+    run(jobs, session, "SET @kept = 'yes'")
     job = jobs.start(session, "t1", pick_statements("SELECT SLEEP(30)"), None)
     deadline = time.monotonic() + 10
     while job.thread_id is None and time.monotonic() < deadline:
@@ -131,6 +132,7 @@ def test_stop_kills_the_query_on_the_server(jobs, session, mariadb):
         assert not admin.query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(30)%%'")
     finally:
         admin.close()
+    assert run(jobs, session, "SELECT @kept").results[0].spool.read(0, 1) == [["yes"]]
 
 
 def test_stop_while_fetching_keeps_the_rows_so_far(jobs, session):
@@ -143,8 +145,9 @@ def test_stop_while_fetching_keeps_the_rows_so_far(jobs, session):
     wait_for(job)
     result = job.results[0]
     assert result.stopped and 0 < result.spool.count < 100_000
-    # The tab is usable again.
-    assert run(jobs, session, "SELECT 1").state == qj.DONE
+    # The tab is usable again, on the same connection.
+    again = run(jobs, session, "SELECT 1")
+    assert again.state == qj.DONE and again.thread_id == job.thread_id
 
 
 def test_second_run_in_a_busy_tab_is_refused(jobs, session):
