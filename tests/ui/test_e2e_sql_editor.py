@@ -56,6 +56,13 @@ def test_autocomplete_table_and_alias_column_then_run_and_see_rows(editor):
     expect(page.locator("#result-count")).to_contain_text("5 row(s)")
     # The string "NULL" is text, not the NULL badge.
     expect(grid.locator("td:not(.null)", has_text=re.compile(r"^NULL$"))).to_have_count(1)
+    # Long text is cut in the grid; a double click shows all of it.
+    type_sql(page, "SELECT note FROM people WHERE name = 'Long Text'")
+    page.keyboard.press("Control+Enter")
+    cell = page.locator("#result-grid td", has_text="xxxx")
+    expect(cell).to_contain_text("…")
+    cell.dblclick()
+    expect(page.locator("#cell-dialog pre")).to_have_text("x" * 500 + " END")
 
 
 def test_stop_a_long_sleep_keeps_the_page_responsive(editor, running_app):

@@ -79,6 +79,7 @@ export class ResultsGrid {
     this.onScroll = () => this.schedule();
     this.container.addEventListener("scroll", this.onScroll);
     this.table.addEventListener("mousedown", (e) => this.onMouseDown(e));
+    this.table.addEventListener("dblclick", (e) => this.showValue(e));
     this.container.addEventListener("keydown", (e) => this.onKeyDown(e));
     this.resizeObserver = new ResizeObserver(() => this.schedule());
     this.resizeObserver.observe(this.container);
@@ -158,12 +159,36 @@ export class ResultsGrid {
     return out;
   }
 
+  // Fixed column widths from the header and the first rows, so columns don't jump while scrolling.
+  fixWidths(rows) {
+    if (this.widthsFixed || !rows.length) return;
+    this.widthsFixed = true;
+    const colgroup = document.createElement("colgroup");
+    const num = document.createElement("col");
+    num.style.width = `${Math.max(40, String(this.source.total).length * 8 + 16)}px`;
+    colgroup.appendChild(num);
+    let total = 0;
+    this.source.columns.forEach((c, i) => {
+      let chars = c.name.length + c.type.length + 2;
+      for (const row of rows.slice(0, 100)) chars = Math.max(chars, Math.min(48, cellText(row[i]).length));
+      const width = Math.max(60, Math.min(360, chars * 7.6 + 22));
+      total += width;
+      const col = document.createElement("col");
+      col.style.width = `${width}px`;
+      colgroup.appendChild(col);
+    });
+    this.table.insertBefore(colgroup, this.table.firstChild);
+    this.table.classList.add("fixed");
+    this.table.style.width = `${total + 60}px`;
+  }
+
   async render() {
     const { first, last } = this.visibleRange();
     this.table.style.top = `${this.container.scrollTop}px`;
     const token = (this.renderToken = (this.renderToken || 0) + 1);
     const rows = await this.rows(first, last);
     if (token !== this.renderToken) return;
+    this.fixWidths(rows);
     const tbody = this.tbody;
     while (tbody.rows.length > rows.length) tbody.deleteRow(-1);
     rows.forEach((row, i) => {
@@ -186,6 +211,35 @@ export class ResultsGrid {
         if (this.isSelected(r, c)) td.classList.add("selected");
       });
     });
+  }
+
+  // The whole value of a cell (long text, JSON, binary) in a dialog.
+  async showValue(event) {
+    const td = event.target.closest("td");
+    if (!td || td.dataset.col === undefined) return;
+    const r = Number(td.parentElement.dataset.row);
+    const c = Number(td.dataset.col);
+    const [row] = await this.rows(r, r + 1);
+    if (!row) return;
+    const value = row[c];
+    let dialog = document.getElementById("cell-dialog");
+    if (!dialog) {
+      dialog = document.createElement("dialog");
+      dialog.id = "cell-dialog";
+      dialog.className = "cell-dialog";
+      const pre = document.createElement("pre");
+      const close = document.createElement("button");
+      close.type = "button";
+      close.textContent = "Close";
+      close.addEventListener("click", () => dialog.close());
+      dialog.append(pre, close);
+      document.body.appendChild(dialog);
+    }
+    const pre = dialog.querySelector("pre");
+    pre.className = value === null ? "null" : "";
+    pre.textContent =
+      value === null ? "NULL (SQL NULL)" : typeof value === "object" ? `0x${value.binary}  (${value.size} bytes)` : String(value);
+    dialog.showModal();
   }
 
   isSelected(r, c) {
