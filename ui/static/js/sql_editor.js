@@ -549,7 +549,10 @@ function gotoLine(n) {
 
 // -- confirmation of writes and DDL ------------------------------------------------------------------
 function previewTable(columns, rows, otherRows) {
+  const wrap = document.createElement("div");
+  wrap.className = "preview-wrap";
   const table = document.createElement("table");
+  wrap.appendChild(table);
   table.className = "grid preview";
   const hr = table.createTHead().insertRow();
   for (const c of columns) hr.insertCell().textContent = c;
@@ -570,7 +573,7 @@ function previewTable(columns, rows, otherRows) {
       if (other && JSON.stringify(other[c]) !== JSON.stringify(v)) td.classList.add("changed");
     });
   });
-  return table;
+  return wrap;
 }
 
 function askConfirmation(pending) {
