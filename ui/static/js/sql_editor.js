@@ -602,13 +602,25 @@ function askConfirmation(pending) {
       : p.reason;
     body.appendChild(t);
     if (p.before && p.before.length) {
+      // Changed columns first (after the first column, usually the key), so they are seen.
+      const changed = (c) =>
+        (p.after || []).some((row, i) => row && JSON.stringify(row[c]) !== JSON.stringify(p.before[i][c]));
+      const rest = p.columns.map((_, c) => c).slice(1);
+      const order = [0, ...rest.filter(changed), ...rest.filter((c) => !changed(c))];
+      const pick = (rows) => rows.map((row) => row && order.map((c) => row[c]));
+      const names = order.map((c) => p.columns[c]);
       const h = document.createElement("h3");
-      h.textContent = "Before";
-      body.append(h, previewTable(p.columns, p.before));
+      h.textContent = "Before (sample)";
+      body.append(h, previewTable(names, pick(p.before)));
       if (p.after) {
         const h2 = document.createElement("h3");
-        h2.textContent = "After";
-        body.append(h2, previewTable(p.columns, p.after, p.before));
+        h2.textContent = "After (changed cells highlighted)";
+        body.append(h2, previewTable(names, pick(p.after), pick(p.before)));
+      } else if (p.note) {
+        const n = document.createElement("p");
+        n.className = "muted";
+        n.textContent = p.note;
+        body.appendChild(n);
       }
     }
     $("#confirm-run").textContent = p.available ? `Run it (${p.rows.toLocaleString()} rows)` : "Run it anyway";
