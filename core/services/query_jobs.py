@@ -12,6 +12,7 @@ preview; confirm() resumes it at that statement, cancel() ends it there.
 """
 
 import logging
+import os
 import secrets
 import threading
 import time
@@ -32,6 +33,8 @@ from core.services.sessions import DatabaseSession
 log = logging.getLogger("eddy.query")
 
 FIRST_BATCH = 50  # rows: the first ones are shown as soon as they arrive
+# A result bigger than this on disk stops fetching (like Stop) so a stray SELECT can't fill the disk.
+MAX_SPOOL_BYTES = int(os.environ.get("EDDY_MAX_RESULT_BYTES", str(4 << 30)))
 BATCH = 2000
 FLUSH_SECONDS = 0.1
 MAX_JOBS_PER_SESSION = 30
@@ -77,6 +80,7 @@ class Result:
     elapsed: float = 0.0
     first_row_after: float | None = None
     error: dict | None = None
+    note: str | None = None
 
     def as_json(self, number: int) -> dict:
         return {
@@ -95,6 +99,7 @@ class Result:
             "elapsed": self.elapsed,
             "first_row_after": self.first_row_after,
             "error": self.error,
+            "note": self.note,
         }
 
 
@@ -225,16 +230,21 @@ class QueryJobs:
         if job.state != RUNNING:
             return False
         job.cancel_requested = True
-        thread_id = job.thread_id
-        if thread_id:
-            with session.connection() as other:
-                try:
-                    other.execute(f"KILL QUERY {int(thread_id)}")
-                except DatabaseError as exc:
-                    if exc.code != 1094:  # unknown thread: it just finished
-                        raise
+        self._kill(session, job.thread_id)
         job.changed()
         return True
+
+    @staticmethod
+    def _kill(session: DatabaseSession, thread_id: int | None) -> None:
+        """KILL QUERY on another connection of the same login (the busy one cannot send it)."""
+        if not thread_id:
+            return
+        with session.connection() as other:
+            try:
+                other.execute(f"KILL QUERY {int(thread_id)}")
+            except DatabaseError as exc:
+                if exc.code != 1094:  # unknown thread: it just finished
+                    raise
 
     def close_session(self, session_id: str) -> None:
         with self._lock:
@@ -394,7 +404,7 @@ class QueryJobs:
                     job.results.append(result)
                     produced.append(result)
                     job.changed()
-                    self._fetch(cursor, job, result, started)
+                    self._fetch(session, cursor, job, result, started)
                     total_rows += result.spool.count
                     if job.cancel_requested:
                         break
@@ -418,7 +428,8 @@ class QueryJobs:
             ok, error = True, None
         except Exception as exc:
             err = conn.handle_error(exc)
-            stopped_while_fetching = job.cancel_requested and produced and produced[-1].kind == "rows"
+            last = produced[-1] if produced else None
+            stopped_while_fetching = last is not None and last.kind == "rows" and (job.cancel_requested or last.note)
             if stopped_while_fetching:
                 produced[-1].stopped = True
                 ok, error = True, None
@@ -446,7 +457,7 @@ class QueryJobs:
                 log.exception("could not record history")
         return ok
 
-    def _fetch(self, cursor, job: Job, result: Result, started: float) -> None:
+    def _fetch(self, session: DatabaseSession, cursor, job: Job, result: Result, started: float) -> None:
         spool = result.spool
         bigints = [i for i, c in enumerate(result.columns) if c["type"] == "longlong"]
         size = FIRST_BATCH
@@ -454,6 +465,8 @@ class QueryJobs:
         last_flush = time.monotonic()
         while True:
             rows = cursor.fetchmany(size)
+            if rows and result.note:
+                continue  # over the limit: drain what is in flight until KILL QUERY ends it, keep none
             if rows:
                 if result.first_row_after is None:
                     result.first_row_after = time.perf_counter() - started
@@ -467,9 +480,11 @@ class QueryJobs:
                 size = BATCH
             if not rows:
                 break
-            if job.cancel_requested:
-                # KILL QUERY is on its way; the next read ends with the server's error.
-                continue
+            if spool.bytes > MAX_SPOOL_BYTES and result.note is None:
+                result.note = (
+                    f"Stopped fetching at {spool.count:,} rows: the result passed {MAX_SPOOL_BYTES >> 20:,} MB."
+                )
+                self._kill(session, job.thread_id)
         result.fetching = False
         result.elapsed = time.perf_counter() - started
 

@@ -259,3 +259,12 @@ def test_dates_decimals_and_times_are_shown_as_the_server_writes_them(jobs, sess
         ["2024-02-29 10:11:12.345", "12.50", "-838:59:59", "2024-01-02", "18446744073709551615",
          {"binary": "00ff", "size": 2}]
     ]  # fmt: skip
+
+
+def test_a_result_over_the_disk_limit_stops_fetching_and_the_script_goes_on(jobs, session, monkeypatch):
+    monkeypatch.setattr(qj, "MAX_SPOOL_BYTES", 200_000)
+    job = run(jobs, session, "SELECT seq, REPEAT('x', 50) FROM seq_1_to_2000000; SELECT 'next'")
+    big = job.results[0]
+    assert big.stopped and "Stopped fetching" in big.note
+    assert big.spool.bytes < 2_000_000 and big.spool.count < 100_000
+    assert job.state == qj.DONE and job.results[1].spool.read(0, 1) == [["next"]]

@@ -486,10 +486,11 @@ function renderRows(job, result, body) {
   text.id = "result-count";
   text.textContent =
     `${result.row_count.toLocaleString()} row(s)` +
-    (result.fetching ? " so far, fetching…" : result.stopped ? " (stopped by you; the rest was not fetched)" : "") +
+    (result.fetching ? " so far, fetching…" : result.stopped && !result.note ? " (stopped by you; the rest was not fetched)" : "") +
     ` · ${fmtTime(result.elapsed)}` +
     (result.first_row_after != null ? ` · first row after ${fmtTime(result.first_row_after)}` : "") +
-    (result.warnings.length ? ` · ${result.warnings.length} warning(s)` : "");
+    (result.warnings.length ? ` · ${result.warnings.length} warning(s)` : "") +
+    (result.note ? ` · ${result.note}` : "");
   info.appendChild(text);
   if (!result.fetching) {
     for (const fmt of ["csv", "json", "sql"]) {
