@@ -279,6 +279,27 @@ class TabsHandler(ApiHandler):
         self.write(json.dumps({"saved": len(clean)}))
 
 
+class OptionsHandler(ApiHandler):
+    """The editor's toggles (safe mode, on error), kept in the per-user store across restarts."""
+
+    KEY = "editor.options"
+
+    async def get(self):
+        options = await self.run_blocking(self.application.store.get_setting, self.KEY, {})
+        self.write(
+            json.dumps({"safe_mode": bool(options.get("safe_mode")), "on_error": options.get("on_error", "stop")})
+        )
+
+    async def put(self):
+        body = self.read_json()
+        on_error = body.get("on_error", "stop")
+        if on_error not in ("stop", "continue"):
+            raise UserError(400, "Field 'on_error' must be 'stop' or 'continue'.")
+        options = {"safe_mode": bool(body.get("safe_mode")), "on_error": on_error}
+        await self.run_blocking(self.application.store.set_setting, self.KEY, options)
+        self.write(json.dumps(options))
+
+
 JOB = r"(?P<job_id>[A-Za-z0-9_-]+)"
 ROUTES = [
     (r"/sql", SqlPageHandler),
@@ -295,4 +316,5 @@ ROUTES = [
     (r"/api/editor/saved", SavedQueriesHandler),
     (r"/api/editor/saved/(?P<query_id>[0-9]+)", SavedQueryHandler),
     (r"/api/editor/tabs", TabsHandler),
+    (r"/api/editor/options", OptionsHandler),
 ]

@@ -32,6 +32,7 @@ class TestEditorApi(EddyTestCase):
 
     def tearDown(self):
         self.app.query_jobs.close_all()
+        self.app.sessions.close_all()
         super().tearDown()
 
     def get_json(self, path):
@@ -78,6 +79,10 @@ class TestEditorApi(EddyTestCase):
         second = self.post_json("/api/query", {"sql": "SELECT 1", "tab": "busy"})
         assert second.code == 409 and "still running" in json.loads(second.body)["error"]
         assert self.post_json(f"/api/query/{first['id']}/cancel", {}).code == 200
+        job = first
+        while job["state"] == "running":
+            _, job = self.get_json(f"/api/query/{job['id']}?after={job['version']}")
+        assert job["state"] == "cancelled"
 
     def test_history_saved_queries_and_tabs_are_kept(self):
         self.run_sql("SELECT 'history me'")
@@ -125,3 +130,11 @@ class TestEditorApi(EddyTestCase):
         assert "'unsafe-inline'" not in policy and "style-src 'self' 'nonce-" in policy
         nonce = policy.split("'nonce-")[1].split("'")[0]
         assert f'data-style-nonce="{nonce}"' in self.text(response)
+
+    def test_safe_mode_choice_is_kept(self):
+        headers = {"X-XSRFToken": self.xsrf(), "Content-Type": "application/json"}
+        body = json.dumps({"safe_mode": True, "on_error": "continue"})
+        assert self.request("/api/editor/options", "PUT", body, headers=headers).code == 200
+        assert self.get_json("/api/editor/options")[1] == {"safe_mode": True, "on_error": "continue"}
+        bad = json.dumps({"on_error": "explode"})
+        assert self.request("/api/editor/options", "PUT", bad, headers=headers).code == 400

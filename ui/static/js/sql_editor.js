@@ -841,6 +841,14 @@ $("#panel-toggle").addEventListener("click", () => {
     loadSaved();
   }
 });
+for (const id of ["#safe-mode", "#on-error"]) {
+  $(id).addEventListener("change", () =>
+    api("/api/editor/options", {
+      method: "PUT",
+      body: { safe_mode: $("#safe-mode").checked, on_error: $("#on-error").value },
+    }).catch((err) => showStatus(`Could not keep the setting: ${err.message}`, true)),
+  );
+}
 window.addEventListener("beforeunload", () => {
   if (saveTimer) saveTabs();
 });
@@ -851,6 +859,13 @@ async function init() {
     stored = (await getJson("/api/editor/tabs")).tabs;
   } catch {
     stored = [];
+  }
+  try {
+    const options = await getJson("/api/editor/options");
+    $("#safe-mode").checked = options.safe_mode;
+    $("#on-error").value = options.on_error;
+  } catch {
+    // defaults stay
   }
   for (const t of stored) addTab(t);
   if (!state.tabs.length) addTab();
