@@ -204,7 +204,15 @@ class ExplainHandler(ApiHandler):
 
 
 def _schema_for_completion(conn, database):
+    """Database names, every database's table names (for `db.`), and the current one's columns."""
     databases = [r.name for r in conn.query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA ORDER BY 1")]
+    others: dict[str, list[str]] = {}
+    for r in conn.query(
+        "SELECT TABLE_SCHEMA AS db, TABLE_NAME AS t FROM information_schema.TABLES "
+        "WHERE TABLE_SCHEMA NOT IN ('information_schema', 'performance_schema', 'mysql', 'sys') "
+        "ORDER BY TABLE_SCHEMA, TABLE_NAME LIMIT 20000"
+    ):
+        others.setdefault(r.db, []).append(r.t)
     tables: dict[str, list[str]] = {}
     if database:
         for r in conn.query(
@@ -215,7 +223,7 @@ def _schema_for_completion(conn, database):
             tables.setdefault(r.t, []).append(r.c)
         for r in conn.query("SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s", database):
             tables.setdefault(r.t, [])
-    return {"databases": databases, "database": database, "tables": tables}
+    return {"databases": databases, "database": database, "tables": tables, "other_tables": others}
 
 
 class SchemaHandler(ApiHandler):

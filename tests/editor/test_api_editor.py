@@ -122,6 +122,7 @@ class TestEditorApi(EddyTestCase):
         _, data = self.get_json(f"/api/editor/schema?database={self.sample_db}")
         assert data["tables"]["people"][:2] == ["id", "name"]
         assert self.sample_db in data["databases"]
+        assert "order items 表" in data["other_tables"][self.sample_db]
 
     def test_sql_page_allows_only_its_own_style_nonce(self):
         response = self.request(f"/db/{self.sample_db}/sql")

@@ -54,6 +54,12 @@ def test_autocomplete_table_and_alias_column_then_run_and_see_rows(editor):
     expect(grid).to_contain_text("Ada Lovelace")
     expect(grid).to_contain_text("张伟 🐍")
     expect(page.locator("#result-count")).to_contain_text("5 row(s)")
+    # `db.` offers that database's tables.
+    type_sql(page, "SELECT * FROM eddy_test")
+    page.keyboard.type(".ord", delay=60)
+    expect(page.locator(".cm-tooltip-autocomplete li", has_text="order items 表")).to_be_visible()
+    type_sql(page, "SELECT p.name FROM people p ORDER BY p.id")
+    page.keyboard.press("Control+Enter")
     # The string "NULL" is text, not the NULL badge.
     expect(grid.locator("td:not(.null)", has_text=re.compile(r"^NULL$"))).to_have_count(1)
     # Long text is cut in the grid; a double click shows all of it.

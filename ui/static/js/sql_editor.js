@@ -93,7 +93,10 @@ function functionCompletions(context) {
 function sqlExtension() {
   const db = state.current?.database || page.dataset.database || "";
   const schema = {};
-  for (const name of state.schema.databases) schema[name] = {};
+  const others = state.schema.other_tables || {};
+  for (const name of state.schema.databases) {
+    schema[name] = Object.fromEntries((others[name] || []).map((t) => [t, []]));
+  }
   if (db) schema[db] = state.schema.tables;
   const fromSchema = schemaCompletionSource({ dialect: MariaSQL, schema, defaultSchema: db || undefined });
   // Aliases are read from the syntax tree; under load the background parser may not have reached
