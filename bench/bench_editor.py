@@ -127,6 +127,12 @@ def run(server, params) -> None:
             api.run("SELECT 1")
             samples.append(time.perf_counter() - t)
         api_one = statistics.median(samples)
+        samples = []
+        for _ in range(REPEAT_SMALL):
+            t = time.perf_counter()
+            api.get_json("/api/editor/options")
+            samples.append(time.perf_counter() - t)
+        http_floor = statistics.median(samples)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -146,5 +152,10 @@ def run(server, params) -> None:
             ],  # fmt: skip
             ["Eddy API: SELECT 1 round trip (one POST, rows inline)", ms3(api_one), ratio(api_one, pymysql_one)],
             ["raw PyMySQL: SELECT 1", ms3(pymysql_one), "1.00×"],
+            [
+                "HTTP floor: GET /api/editor/options (urllib, new TCP connection)",
+                ms3(http_floor),
+                ratio(http_floor, pymysql_one),
+            ],  # fmt: skip
         ],
     )

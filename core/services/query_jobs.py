@@ -25,7 +25,7 @@ from pymysql.constants import FIELD_TYPE
 from core.db import Connection
 from core.db.connection import describe_columns
 from core.db.errors import DatabaseError
-from core.db.sql import Statement, split_statements, statement_at
+from core.db.sql import Statement, first_keyword, split_statements, statement_at
 from core.services import safe_writes
 from core.services.result_spool import RowSpool, spool_dir
 from core.services.sessions import DatabaseSession
@@ -178,6 +178,7 @@ class QueryJobs:
         self._jobs: dict[str, Job] = {}
         self._tab_conns: dict[tuple[str, str], Connection] = {}
         self._busy: set[tuple[str, str]] = set()
+        self._last_database: dict[tuple[str, str], str | None] = {}
         self._lock = threading.Lock()
         self.record = record  # record(session, job, result, sql) after each statement (history)
 
@@ -353,7 +354,11 @@ class QueryJobs:
         finally:
             # KILL QUERY ends the statement, not the session: the tab keeps its variables, temporary
             # tables and open transaction. A connection that does not answer is replaced.
-            for attempt in range(2):
+            switched = any(first_keyword(st.text) == "USE" for st in job.statements[: job.position + 1])
+            if not (job.cancel_requested or switched or outcome == ERROR):
+                # Nothing can have changed the current database: skip a round trip.
+                job.current_database = job.database or self._last_database.get(key)
+            for attempt in range(2 if job.current_database is None or job.cancel_requested or switched else 0):
                 try:
                     row = self._tab_connection(session, job.tab).get("SELECT DATABASE() AS db")
                     job.current_database = row.db if row else None
@@ -365,6 +370,7 @@ class QueryJobs:
                         break
             with self._lock:
                 self._busy.discard(key)
+                self._last_database[key] = job.current_database
             job.state = ERROR if outcome == RUNNING else outcome
             if job.state != CONFIRM:
                 job.finished = time.time()

@@ -34,8 +34,9 @@ def job_payload(job) -> dict:
     return data
 
 
-def _has_rows(job) -> bool:
-    return any(r.spool is not None and r.spool.count for r in job.results)
+def _streaming(job) -> bool:
+    """A big result has started arriving: answer now so the grid shows the first rows."""
+    return any(r.fetching and r.spool is not None and r.spool.count for r in job.results)
 
 
 async def wait_for_change(job, after: int, timeout: float) -> None:
@@ -108,7 +109,7 @@ class StartQueryHandler(QueryApi):
         # Optionally wait a little for a quick statement to finish: answer in one round trip.
         wait = min(1.0, max(0.0, float(body.get("wait") or 0)))
         deadline = IOLoop.current().time() + wait
-        while job.state == RUNNING and not _has_rows(job) and IOLoop.current().time() < deadline:
+        while job.state == RUNNING and not _streaming(job) and IOLoop.current().time() < deadline:
             await wait_for_change(job, job.version, deadline - IOLoop.current().time())
         self.write(json.dumps(await self.run_blocking(job_payload, job), ensure_ascii=False))
 
