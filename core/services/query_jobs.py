@@ -25,6 +25,7 @@ from pymysql.constants import FIELD_TYPE
 from core.db import Connection
 from core.db.connection import describe_columns
 from core.db.errors import DatabaseError
+from core.db.fast_rows import fetch_rows
 from core.db.sql import Statement, first_keyword, split_statements, statement_at
 from core.services import safe_writes
 from core.services.result_spool import RowSpool, spool_dir
@@ -470,7 +471,7 @@ class QueryJobs:
         pending: list = []
         last_flush = time.monotonic()
         while True:
-            rows = cursor.fetchmany(size)
+            rows = fetch_rows(cursor, size)
             if rows and result.note:
                 continue  # over the limit: drain what is in flight until KILL QUERY ends it, keep none
             if rows:
