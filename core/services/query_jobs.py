@@ -33,7 +33,6 @@ from core.services.sessions import DatabaseSession
 
 log = logging.getLogger("eddy.query")
 
-FIRST_BATCH = 50  # rows: the first ones are shown as soon as they arrive
 # A result bigger than this on disk stops fetching (like Stop) so a stray SELECT can't fill the disk.
 MAX_SPOOL_BYTES = int(os.environ.get("EDDY_MAX_RESULT_BYTES", str(4 << 30)))
 BATCH = 2000
@@ -465,26 +464,29 @@ class QueryJobs:
         return ok
 
     def _fetch(self, session: DatabaseSession, cursor, job: Job, result: Result, started: float) -> None:
+        """Read the result off the socket into the spool. Batches grow while rows come fast and
+        shrink when they trickle (a slow query shows each row soon); the first row is flushed at once."""
         spool = result.spool
         bigints = [i for i, c in enumerate(result.columns) if c["type"] == "longlong"]
-        size = FIRST_BATCH
+        size = 1
         pending: list = []
         last_flush = time.monotonic()
         while True:
+            asked = time.monotonic()
             rows = fetch_rows(cursor, size)
+            now = time.monotonic()
             if rows and result.note:
                 continue  # over the limit: drain what is in flight until KILL QUERY ends it, keep none
             if rows:
                 if result.first_row_after is None:
                     result.first_row_after = time.perf_counter() - started
                 pending.extend(rows)
-            now = time.monotonic()
-            if pending and (not rows or len(pending) >= BATCH or now - last_flush > FLUSH_SECONDS or size < BATCH):
+            size = max(1, size // 4) if now - asked > FLUSH_SECONDS else min(BATCH, size * 4)
+            if pending and (not rows or not spool.count or len(pending) >= BATCH or now - last_flush > FLUSH_SECONDS):
                 spool.append(pending, bigints)
                 pending = []
                 last_flush = now
                 job.changed()
-                size = BATCH
             if not rows:
                 break
             if spool.bytes > MAX_SPOOL_BYTES and result.note is None:

@@ -23,13 +23,12 @@ INLINE_ROWS = 200  # a finished result this small travels with the job: one roun
 
 
 def job_payload(job) -> dict:
-    """The job's JSON, with each row set's first window inline once it is complete (a finished
-    small result, or the first 200 rows of a big one): the grid shows them without another request.
-    Reads the spool: call in the executor."""
+    """The job's JSON, with the first rows (up to 200) of each row set inline: the grid shows them
+    without another request. Reads the spool: call in the executor."""
     data = job.as_json()
     for item, result in list(zip(data["results"], job.results))[:5]:
         count = item["row_count"]
-        if result.spool is not None and (count >= INLINE_ROWS or (count and not item["fetching"])):
+        if result.spool is not None and count:
             item["rows"] = result.spool.read(0, INLINE_ROWS)
     return data
 

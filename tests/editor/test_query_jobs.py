@@ -268,3 +268,21 @@ def test_a_result_over_the_disk_limit_stops_fetching_and_the_script_goes_on(jobs
     assert big.stopped and "Stopped fetching" in big.note
     assert big.spool.bytes < 2_000_000 and big.spool.count < 100_000
     assert job.state == qj.DONE and job.results[1].spool.read(0, 1) == [["next"]]
+
+
+def test_rows_of_a_slow_query_appear_while_it_still_runs(jobs, session):
+    job = jobs.start(session, "t1", pick_statements("SELECT seq, SLEEP(0.1) FROM seq_1_to_30"), None)
+    deadline = time.monotonic() + 10
+
+    def has_rows():
+        return bool(job.results and job.results[0].spool and job.results[0].spool.count)
+
+    while not has_rows():
+        changed = threading.Event()
+        job.on_change(changed.set)
+        if not has_rows():
+            assert changed.wait(max(0.0, deadline - time.monotonic())), "no rows arrived"
+    result = job.results[0]
+    assert result.fetching and 0 < result.spool.count < 30  # shown before the statement ended
+    jobs.cancel(session, job)
+    wait_for(job)
