@@ -134,10 +134,17 @@ def test_big_result_scrolls_without_putting_every_row_in_the_page(editor):
     grid.evaluate("el => { el.scrollTop = el.scrollHeight; }")
     expect(grid).to_contain_text("row 300000")
     assert page.locator("#result-grid tbody tr").count() < 100
-    # Copy a cell as in the table grid.
+    # Select a cell; arrows move the selection (and scroll); Ctrl+C copies.
     grid.locator("td", has_text="row 300000").click()
-    page.keyboard.press("Control+c")
     expect(page.locator("#result-grid td.selected")).to_have_text("row 300000")
+    page.keyboard.press("ArrowUp")
+    expect(page.locator("#result-grid td.selected")).to_have_text("row 299999")
+    page.keyboard.press("Shift+ArrowLeft")
+    expect(page.locator("#result-grid td.selected")).to_have_count(2)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.keyboard.press("Control+c")
+    expect(grid).to_have_attribute("data-copied", "1")
+    assert page.evaluate("navigator.clipboard.readText()") == "299999\trow 299999"
 
 
 def test_run_selection_explain_and_reopen_from_history(editor):

@@ -268,6 +268,32 @@ export class ResultsGrid {
     if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "c" && this.selection) {
       event.preventDefault();
       await this.copySelection();
+      return;
+    }
+    // Arrow keys move the selected cell (Shift extends the range); Page keys move a screen.
+    const page = Math.max(1, Math.floor(this.container.clientHeight / ROW_HEIGHT) - 2);
+    const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1],
+      PageUp: [-page, 0], PageDown: [page, 0] };
+    const move = moves[event.key];
+    if (!move || !this.source.total) return;
+    event.preventDefault();
+    const s = this.selection || { r0: 0, c0: 0, r1: 0, c1: 0 };
+    const r = Math.max(0, Math.min(this.source.total - 1, s.r1 + move[0]));
+    const c = Math.max(0, Math.min(this.source.columns.length - 1, s.c1 + move[1]));
+    this.selection = event.shiftKey ? { ...s, r1: r, c1: c } : { r0: r, c0: c, r1: r, c1: c };
+    this.scrollToRow(r);
+    this.render();
+  }
+
+  scrollToRow(r) {
+    const { first, last } = this.visibleRange();
+    if (r > first && r < last - 2) return;
+    const total = this.source.total;
+    if (this.scale === 1) {
+      this.container.scrollTop = r <= first ? r * ROW_HEIGHT : (r + 3) * ROW_HEIGHT - this.container.clientHeight;
+    } else {
+      const maxScroll = this.container.scrollHeight - this.container.clientHeight;
+      this.container.scrollTop = (r / Math.max(1, total)) * maxScroll;
     }
   }
 
@@ -286,7 +312,6 @@ export class ResultsGrid {
           .join("\t"),
       )
       .join("\n");
-    this.lastCopied = text;
     try {
       await navigator.clipboard.writeText(text);
     } catch {
@@ -298,6 +323,7 @@ export class ResultsGrid {
       document.execCommand("copy");
       area.remove();
     }
+    this.container.dataset.copied = String(rows.length);
     return text;
   }
 }
