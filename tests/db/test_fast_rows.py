@@ -1,6 +1,7 @@
 """fast_rows.fetch_rows returns exactly what PyMySQL's SSCursor.fetchmany returns, faster."""
 
 import pymysql.cursors
+import pytest
 
 from core.db import Connection
 from core.db.fast_rows import fetch_rows
@@ -41,5 +42,36 @@ def test_same_values_as_pymysql_for_awkward_columns(mariadb):
         theirs, ours = both(conn, "SELECT CAST('1x' AS INTEGER) FROM mysql.seq_1_to_3")
         assert ours == theirs and ours[1] == 3
         assert conn.query("SELECT 1 AS one")[0].one == 1
+    finally:
+        conn.close()
+
+
+def test_rows_over_16_mb_span_several_packets(mariadb):
+    admin = Connection(mariadb.admin)
+    old = admin.get("SELECT @@GLOBAL.max_allowed_packet AS v").v
+    admin.execute("SET GLOBAL max_allowed_packet = 67108864")
+    conn = Connection(mariadb.user)  # a new session sees the new limit
+    try:
+        theirs, ours = both(conn, "SELECT seq, REPEAT('y', 17000000 * (seq = 2)), 'after' FROM mysql.seq_1_to_3")
+        assert ours == theirs
+        assert len(ours[0][1][1]) == 17_000_000 and ours[0][2][2] == "after"
+    finally:
+        conn.close()
+        admin.execute(f"SET GLOBAL max_allowed_packet = {int(old)}")
+        admin.close()
+
+
+def test_a_server_error_mid_result_is_raised_like_pymysql(mariadb):
+    conn = Connection(mariadb.user)
+    try:
+        cursor = conn.open_cursor(unbuffered=True)
+        # Fails on the 3rd row (subquery returns more than one row), after two rows were sent.
+        cursor.execute("SELECT seq, (SELECT seq FROM mysql.seq_1_to_2 WHERE seq <= s.seq - 1) FROM mysql.seq_1_to_5 s")
+        with pytest.raises(pymysql.err.OperationalError) as caught:
+            while fetch_rows(cursor, 1):
+                pass
+        assert caught.value.args[0] == 1242
+        cursor.close()
+        assert conn.query("SELECT 2 AS two")[0].two == 2  # the connection is in sync afterwards
     finally:
         conn.close()
