@@ -26,6 +26,13 @@ def ms3(seconds: float) -> str:
     return f"{seconds * 1000:.3f} ms"
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (stable under load, unlike wall time)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _status_kb(pid: int, field: str) -> int:
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -113,6 +120,7 @@ def run(server, params) -> None:
         api.run("SELECT 1")  # warm: tab connection open
         rss_before = _status_kb(proc.pid, "VmRSS")
         firsts, totals, rows = [], [], 0
+        cpu_before = _cpu_seconds(proc.pid)
         for _ in range(REPEAT_BIG):
             started = time.perf_counter()
             first = []
@@ -120,6 +128,7 @@ def run(server, params) -> None:
             totals.append(time.perf_counter() - started)
             firsts.append(first[0] if first else float("nan"))
             rows = job["results"][0]["row_count"]
+        cpu = (_cpu_seconds(proc.pid) - cpu_before) / REPEAT_BIG
         peak = _status_kb(proc.pid, "VmHWM")
         samples = []
         for _ in range(REPEAT_SMALL):
@@ -145,6 +154,7 @@ def run(server, params) -> None:
             ["mariadb --batch --quick: time to first row", ms(cli_first), "1.00×"],
             ["Eddy API: all rows fetched and spooled (job done)", ms(total), ratio(total, cli_total)],
             ["mariadb --batch --quick: all rows to /dev/null", ms(cli_total), "1.00×"],
+            ["Eddy server CPU (user+sys) per full fetch", ms(cpu), ratio(cpu, cli_total)],
             [
                 "Eddy server peak RSS (VmHWM) / RSS before the query",
                 f"{peak / 1024:.0f} MB / {rss_before / 1024:.0f} MB",
