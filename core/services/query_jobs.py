@@ -17,7 +17,6 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from pymysql import converters as pymysql_converters
 from pymysql.constants import FIELD_TYPE
@@ -26,11 +25,27 @@ from core.db import Connection
 from core.db.connection import describe_columns
 from core.db.errors import DatabaseError
 from core.db.fast_rows import fetch_rows
-from core.db.sql import Statement, first_keyword, split_statements, statement_at
+from core.db.sql import Statement, first_keyword
 from core.services import safe_writes
+from core.services.query_model import (
+    CANCELLED,
+    CONFIRM,
+    DONE,
+    ERROR,
+    RUNNING,
+    Job,
+    JobBusy,
+    Result,
+    error_line,
+    pick_statements,
+)
 from core.services.result_spool import RowSpool, spool_dir
 from core.services.sessions import DatabaseSession
 
+__all__ = [
+    "CANCELLED", "CONFIRM", "DONE", "ERROR", "RUNNING", "Job", "JobBusy", "Result", "QueryJobs", "EditorConnection",
+    "history_recorder", "pick_statements",
+]  # fmt: skip
 log = logging.getLogger("eddy.query")
 
 # A result bigger than this on disk stops fetching (like Stop) so a stray SELECT can't fill the disk.
@@ -38,7 +53,6 @@ MAX_SPOOL_BYTES = int(os.environ.get("EDDY_MAX_RESULT_BYTES", str(4 << 30)))
 BATCH = 2000
 FLUSH_SECONDS = 0.1
 MAX_JOBS_PER_SESSION = 30
-RUNNING, DONE, ERROR, CANCELLED, CONFIRM = "running", "done", "error", "cancelled", "confirm"
 
 
 # Values the editor only shows: keep the server's own text instead of building Decimal/datetime
@@ -56,119 +70,6 @@ class EditorConnection(Connection):
         super().connect()
         for field_type in TEXT_TYPES:
             self._conn.decoders[field_type] = pymysql_converters.through
-
-
-class JobBusy(DatabaseError):
-    """A query is already running in this tab."""
-
-
-@dataclass
-class Result:
-    """What one statement produced: a row set (kind 'rows') or a status (kind 'status'/'error')."""
-
-    index: int  # statement index in the job
-    kind: str
-    statement: str
-    line: int
-    columns: list[dict] = field(default_factory=list)
-    spool: RowSpool | None = None
-    fetching: bool = False
-    stopped: bool = False
-    affected: int | None = None
-    last_insert_id: int | None = None
-    warnings: list[dict] = field(default_factory=list)
-    elapsed: float = 0.0
-    first_row_after: float | None = None
-    error: dict | None = None
-    note: str | None = None
-
-    def as_json(self, number: int) -> dict:
-        return {
-            "id": number,
-            "index": self.index,
-            "kind": self.kind,
-            "statement": self.statement[:2000],
-            "line": self.line,
-            "columns": self.columns,
-            "row_count": self.spool.count if self.spool else 0,
-            "fetching": self.fetching,
-            "stopped": self.stopped,
-            "affected": self.affected,
-            "last_insert_id": self.last_insert_id,
-            "warnings": self.warnings,
-            "elapsed": self.elapsed,
-            "first_row_after": self.first_row_after,
-            "error": self.error,
-            "note": self.note,
-        }
-
-
-@dataclass
-class Job:
-    id: str
-    session_id: str
-    tab: str
-    statements: list[Statement]
-    database: str | None
-    safe_mode: bool
-    stop_on_error: bool
-    line_offset: int = 0  # lines before the text that was sent (a selection)
-    state: str = RUNNING
-    position: int = 0  # next statement to run
-    results: list[Result] = field(default_factory=list)
-    pending: dict | None = None  # what the user must confirm
-    current_database: str | None = None
-    thread_id: int | None = None
-    cancel_requested: bool = False
-    started: float = field(default_factory=time.time)
-    finished: float | None = None
-    version: int = 0
-    _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def changed(self) -> None:
-        with self._lock:
-            self.version += 1
-            listeners, self._listeners = self._listeners, []
-        for notify in listeners:
-            notify()
-
-    def on_change(self, notify: Callable[[], None]) -> None:
-        """Call notify (once, from the worker thread) at the next change."""
-        with self._lock:
-            self._listeners.append(notify)
-
-    def as_json(self) -> dict:
-        return {
-            "id": self.id,
-            "tab": self.tab,
-            "state": self.state,
-            "version": self.version,
-            "statements": len(self.statements),
-            "position": self.position,
-            "results": [r.as_json(i) for i, r in enumerate(self.results)],
-            "pending": self.pending,
-            "database": self.current_database,
-            "elapsed": (self.finished or time.time()) - self.started,
-        }
-
-    def result(self, number: int) -> Result:
-        if not 0 <= number < len(self.results):
-            raise KeyError(number)
-        return self.results[number]
-
-    def close(self) -> None:
-        for r in self.results:
-            if r.spool:
-                r.spool.close()
-
-
-def pick_statements(sql: str, mode: str = "all", cursor: int | None = None) -> list[Statement]:
-    """The statements to run: all of them, or the one under the cursor."""
-    if mode == "current":
-        statement = statement_at(sql, cursor or 0)
-        return [statement] if statement else []
-    return split_statements(sql)
 
 
 class QueryJobs:
@@ -442,7 +343,7 @@ class QueryJobs:
             else:
                 ok = False
                 message = err.message
-                error = {"code": err.code, "message": message, "line": _error_line(message, line)}
+                error = {"code": err.code, "message": message, "line": error_line(message, line)}
                 if job.cancel_requested:
                     error["message"] = f"Stopped by the user ({message})"
                 failed = Result(job.position, "error", statement.text, line, error=error)
@@ -496,17 +397,6 @@ class QueryJobs:
                 self._kill(session, job.thread_id)
         result.fetching = False
         result.elapsed = time.perf_counter() - started
-
-
-def _error_line(message: str, statement_line: int) -> int:
-    """The script line of a syntax error: MySQL says 'at line N' relative to the statement."""
-    marker = " at line "
-    at = message.rfind(marker)
-    if at >= 0:
-        digits = "".join(ch for ch in message[at + len(marker) :] if ch.isdigit())
-        if digits:
-            return statement_line + int(digits) - 1
-    return statement_line
 
 
 def history_recorder(store) -> Callable[..., None]:
