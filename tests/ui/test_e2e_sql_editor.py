@@ -169,3 +169,8 @@ def test_run_selection_explain_and_reopen_from_history(editor):
     entry.locator("button:text('Open')").click()
     expect(page.locator(".qtab:not(.add)")).to_have_count(2)
     expect(page.locator(".cm-content")).to_have_text("SELECT 'only me'")
+    # Save the tab under a name; it is listed and renames the tab.
+    page.fill("#save-name", "only me, saved")
+    page.click("#save")
+    expect(page.locator("#saved-list")).to_contain_text("only me, saved")
+    expect(page.locator(".qtab.current")).to_contain_text("only me, saved")
