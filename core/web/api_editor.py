@@ -53,6 +53,14 @@ async def wait_for_change(job, after: int, timeout: float) -> None:
         pass
 
 
+def as_int(value, name: str) -> int:
+    """An integer field or argument, or a 400 naming it."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise UserError(400, f"'{name}' must be an integer") from None
+
+
 class SqlPageHandler(BaseHandler):
     @tornado.web.authenticated
     def get(self, db=None):
@@ -90,7 +98,7 @@ class StartQueryHandler(QueryApi):
         if mode not in ("all", "current"):
             raise UserError(400, "Field 'mode' must be 'all' or 'current'.")
         cursor = body.get("cursor") or 0
-        statements = pick_statements(sql, mode, int(cursor))
+        statements = pick_statements(sql, mode, as_int(cursor, "cursor"))
         if not statements:
             raise UserError(400, "Nothing to run: only comments or blanks.")
         try:
@@ -101,7 +109,7 @@ class StartQueryHandler(QueryApi):
                 body.get("database") or None,
                 safe_mode=bool(body.get("safe_mode")),
                 stop_on_error=body.get("on_error", "stop") != "continue",
-                line_offset=int(body.get("line_offset") or 0),
+                line_offset=as_int(body.get("line_offset") or 0, "line_offset"),
             )
         except JobBusy as exc:
             raise UserError(409, exc.message) from exc
@@ -119,7 +127,7 @@ class JobHandler(QueryApi):
         job = self.job_or_404(job_id)
         after = self.get_query_argument("after", None)
         if after is not None:
-            await wait_for_change(job, int(after), LONG_POLL_SECONDS)
+            await wait_for_change(job, as_int(after, "after"), LONG_POLL_SECONDS)
         self.write(json.dumps(await self.run_blocking(job_payload, job), ensure_ascii=False))
 
 
@@ -193,7 +201,7 @@ class ExplainHandler(ApiHandler):
         sql = body.get("sql")
         if not isinstance(sql, str) or not sql.strip():
             raise UserError(400, "Nothing to explain.")
-        statements = pick_statements(sql, "current", int(body.get("cursor") or 0))
+        statements = pick_statements(sql, "current", as_int(body.get("cursor") or 0, "cursor"))
         if not statements:
             raise UserError(400, "Nothing to explain: only comments or blanks.")
         plan = await self.with_connection(

@@ -73,6 +73,10 @@ class TestEditorApi(EddyTestCase):
         assert self.post_json("/api/query", {"sql": "  -- only a comment\n"}).code == 400
         assert self.post_json("/api/query", {"sql": "SELECT 1", "tab": "../x"}).code == 400
         assert self.request("/api/query/nope").code == 404
+        assert self.post_json("/api/query", {"sql": "SELECT 1", "mode": "current", "cursor": "x"}).code == 400
+        job = self.run_sql("SELECT 1")
+        assert self.request(f"/api/query/{job['id']}?after=soon").code == 400
+        assert self.request(f"/api/query/{job['id']}/rows?from=x").code == 400
 
     def test_busy_tab_is_409(self):
         first = json.loads(self.post_json("/api/query", {"sql": "SELECT SLEEP(3)", "tab": "busy"}).body)
