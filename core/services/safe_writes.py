@@ -14,7 +14,7 @@ from core.services import cells
 
 TRANSACTIONAL_ENGINES = {"INNODB", "ROCKSDB", "TOKUDB", "NDBCLUSTER", "XTRADB"}
 PREVIEWABLE = {"UPDATE", "DELETE", "INSERT", "REPLACE"}
-WRITES = PREVIEWABLE | {"LOAD", "MERGE"}
+WRITES = PREVIEWABLE | {"LOAD", "MERGE", "CALL"}  # a procedure may change data: ask, without preview
 ALWAYS_CONFIRM_DDL = {"DROP", "TRUNCATE", "ALTER", "RENAME"}
 SAMPLE_ROWS = 5
 

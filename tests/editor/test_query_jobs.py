@@ -286,3 +286,9 @@ def test_rows_of_a_slow_query_appear_while_it_still_runs(jobs, session):
     assert result.fetching and 0 < result.spool.count < 30  # shown before the statement ended
     jobs.cancel(session, job)
     wait_for(job)
+
+
+def test_safe_mode_asks_before_a_call_without_pretending_to_preview_it(jobs, session):
+    job = run(jobs, session, "CALL no_such_procedure()", safe_mode=True)
+    assert job.state == qj.CONFIRM and not job.pending["preview"]["available"]
+    jobs.cancel(session, job)
