@@ -271,7 +271,9 @@ def test_a_result_over_the_disk_limit_stops_fetching_and_the_script_goes_on(jobs
 
 
 def test_rows_of_a_slow_query_appear_while_it_still_runs(jobs, session):
-    job = jobs.start(session, "t1", pick_statements("SELECT seq, SLEEP(0.1) FROM seq_1_to_30"), None)
+    # Rows over the server's 16 KB net buffer, so the server sends each as soon as it is made.
+    sql = "SELECT seq, REPEAT('x', 20000), SLEEP(0.1) FROM seq_1_to_30"
+    job = jobs.start(session, "t1", pick_statements(sql), None)
     deadline = time.monotonic() + 10
 
     def has_rows():
