@@ -371,7 +371,7 @@ class QueryJobs:
         bigints = [i for i, c in enumerate(result.columns) if c["type"] == "longlong"]
         size = 1
         pending: list = []
-        last_flush = time.monotonic()
+        last_flush = last_notify = time.monotonic()
         while True:
             asked = time.monotonic()
             rows = fetch_rows(cursor, size)
@@ -384,10 +384,15 @@ class QueryJobs:
                 pending.extend(rows)
             size = max(1, size // 4) if now - asked > FLUSH_SECONDS else min(BATCH, size * 4)
             if pending and (not rows or not spool.count or len(pending) >= BATCH or now - last_flush > FLUSH_SECONDS):
+                first_rows = not spool.count
                 spool.append(pending, bigints)
                 pending = []
                 last_flush = now
-                job.changed()
+                # Wake the pollers for the first rows, then at most every FLUSH_SECONDS: each wake
+                # costs a response, and the rows are read by window anyway.
+                if first_rows or now - last_notify > FLUSH_SECONDS:
+                    last_notify = now
+                    job.changed()
             if not rows:
                 break
             if spool.bytes > MAX_SPOOL_BYTES and result.note is None:

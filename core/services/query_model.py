@@ -36,6 +36,7 @@ class Result:
     first_row_after: float | None = None
     error: dict | None = None
     note: str | None = None
+    head: list | None = field(default=None, repr=False)  # the first rows, once they can't change
 
     def as_json(self, number: int) -> dict:
         return {

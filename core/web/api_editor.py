@@ -28,8 +28,15 @@ def job_payload(job) -> dict:
     data = job.as_json()
     for item, result in list(zip(data["results"], job.results))[:5]:
         count = item["row_count"]
-        if result.spool is not None and count:
-            item["rows"] = result.spool.read(0, INLINE_ROWS)
+        if result.spool is None or not count:
+            continue
+        if result.head is not None:
+            item["rows"] = result.head
+            continue
+        rows = result.spool.read(0, INLINE_ROWS)
+        if len(rows) == INLINE_ROWS or not item["fetching"]:
+            result.head = rows  # complete: later polls reuse it instead of reading the spool again
+        item["rows"] = rows
     return data
 
 
