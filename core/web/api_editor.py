@@ -77,7 +77,8 @@ class SqlPageHandler(BaseHandler):
         policy = CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'")
         self.set_header("Content-Security-Policy", policy)
         database = db or self.current_user.params.database or ""
-        self.render("sql.html", session=self.current_user, database=database, style_nonce=nonce)
+        native = getattr(self.application, "file_dialogs", None) is not None
+        self.render("sql.html", session=self.current_user, database=database, style_nonce=nonce, native=native)
 
 
 class QueryApi(ApiHandler):
@@ -200,6 +201,46 @@ class ExportHandler(QueryApi):
                 break
             self.write(chunk.encode("utf-8"))
             await self.flush()
+
+
+def write_export(path: str, columns, spool, fmt: str, table: str) -> int:
+    """Write a result's export to a file the user chose; the number of bytes written."""
+    written = 0
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        for chunk in result_export.export_chunks(columns, spool.iter_blocks(), fmt, table):
+            written += out.write(chunk)
+    return written
+
+
+class SaveExportHandler(QueryApi):
+    """In the native window (where download links do nothing): ask where to save, write it there.
+
+    Uses app.file_dialogs (set by the launcher when a pywebview window exists; None otherwise)."""
+
+    async def post(self, job_id):
+        job = self.job_or_404(job_id)
+        body = self.read_json()
+        fmt = body.get("format", "csv")
+        if fmt not in result_export.FORMATS:
+            raise UserError(400, "Format must be csv, json or sql")
+        try:
+            result = job.result(as_int(body.get("result", 0), "result"))
+        except KeyError as exc:
+            raise UserError(400, "Bad result number") from exc
+        if result.spool is None:
+            raise UserError(400, "This statement returned no rows")
+        dialogs = getattr(self.application, "file_dialogs", None)
+        if dialogs is None:
+            raise UserError(409, "No native window: use the download links instead")
+        path = await self.run_blocking(dialogs.save_file, f"result.{fmt}")
+        if not path:
+            return self.write(json.dumps({"saved": False}))
+        table = str(body.get("table") or "result")
+        try:
+            size = await self.run_blocking(write_export, path, result.columns, result.spool, fmt, table)
+        except OSError as exc:
+            raise UserError(400, f"Could not write {path}: {exc.strerror or exc}") from exc
+        self.write(json.dumps({"saved": True, "path": path, "bytes": size}))
 
 
 class ExplainHandler(ApiHandler):
@@ -333,6 +374,7 @@ ROUTES = [
     (rf"/api/query/{JOB}/cancel", CancelHandler),
     (rf"/api/query/{JOB}/confirm", ConfirmHandler),
     (rf"/api/query/{JOB}/export", ExportHandler),
+    (rf"/api/query/{JOB}/save", SaveExportHandler),
     (r"/api/explain", ExplainHandler),
     (r"/api/editor/schema", SchemaHandler),
     (r"/api/editor/history", HistoryHandler),

@@ -143,3 +143,20 @@ class TestEditorApi(EddyTestCase):
         assert self.get_json("/api/editor/options")[1] == {"safe_mode": True, "on_error": "continue"}
         bad = json.dumps({"on_error": "explode"})
         assert self.request("/api/editor/options", "PUT", bad, headers=headers).code == 400
+
+    def test_in_the_window_an_export_is_written_where_the_user_chose(self):
+        job = self.run_sql("SELECT 'a' AS x, NULL AS y")
+        payload = {"result": 0, "format": "csv"}
+        assert self.post_json(f"/api/query/{job['id']}/save", payload).code == 409  # browser mode: no dialog
+        target = self.data_root / "chosen.csv"
+
+        class FakeDialogs:
+            def save_file(self, filename, file_types=()):
+                assert filename == "result.csv"
+                return str(target)
+
+        self.app.file_dialogs = FakeDialogs()
+        response = self.post_json(f"/api/query/{job['id']}/save", payload)
+        assert response.code == 200 and json.loads(response.body)["saved"]
+        assert target.read_bytes() == b"x,y\r\na,\r\n"
+        assert 'data-native-dialogs="1"' in self.text(self.request("/sql"))

@@ -508,6 +508,18 @@ function renderRows(job, result, body) {
       a.download = `result.${fmt}`;
       a.className = "export";
       a.textContent = fmt.toUpperCase();
+      if (page.dataset.nativeDialogs === "1") {
+        // In the app window a download link does nothing: the server asks where and writes the file.
+        a.addEventListener("click", async (event) => {
+          event.preventDefault();
+          try {
+            const saved = await api(`/api/query/${job.id}/save`, { body: { result: result.id, format: fmt } });
+            if (saved.saved) showStatus(`Saved ${saved.bytes.toLocaleString()} bytes to ${saved.path}`);
+          } catch (err) {
+            showStatus(err.message, true);
+          }
+        });
+      }
       info.appendChild(a);
     }
   }
