@@ -153,6 +153,7 @@ def test_run_selection_explain_and_reopen_from_history(editor):
     # Select the second line only and run: just that text runs.
     page.keyboard.press("Control+End")
     page.keyboard.press("Shift+Home")
+    expect(page.locator("#run-all")).to_have_text("Run selection")
     page.click("#run-all")
     expect(page.locator("#result-grid")).to_contain_text("only me")
     expect(page.locator(".rtab", has_text="Result")).to_have_count(1)

@@ -150,6 +150,9 @@ function extensions() {
     sqlCompartment.of(sqlExtension()),
     errorLineField,
     EditorView.updateListener.of((update) => {
+      if (update.selectionSet) {
+        $("#run-all").textContent = update.state.selection.main.empty ? "Run all" : "Run selection";
+      }
       if (!update.docChanged) return;
       scheduleSave();
       // After `alias.` / `table.` ask every source afresh (as Ctrl+Space does), so the column list
