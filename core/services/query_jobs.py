@@ -148,18 +148,6 @@ class QueryJobs:
                 if exc.code != 1094:  # unknown thread: it just finished
                     raise
 
-    def close_session(self, session_id: str) -> None:
-        with self._lock:
-            conns = [k for k in self._tab_conns if k[0] == session_id]
-            closing = [self._tab_conns.pop(k) for k in conns if k not in self._busy]
-            jobs = [j for j in self._jobs.values() if j.session_id == session_id and j.state != RUNNING]
-            for j in jobs:
-                self._jobs.pop(j.id, None)
-        for conn in closing:
-            conn.close()
-        for j in jobs:
-            j.close()
-
     def close_unused(self, live_sessions: Callable[[str], bool], session_id: str, open_tabs: set[str]) -> None:
         """Close the connections of logged-out sessions and of this session's closed tabs."""
         with self._lock:
