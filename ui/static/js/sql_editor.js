@@ -278,6 +278,7 @@ function closeTab(tab) {
 
 // -- schema for autocomplete --------------------------------------------------------------------
 async function loadSchema() {
+  schemaLoadedAt = Date.now();
   const db = state.current?.database || "";
   try {
     const data = await fetch(`/api/editor/schema?database=${encodeURIComponent(db)}`, { credentials: "same-origin" });
@@ -665,6 +666,15 @@ for (const id of ["#safe-mode", "#on-error"]) {
     }).catch((err) => showStatus(`Could not keep the setting: ${err.message}`, true)),
   );
 }
+// The schema may have changed elsewhere (another page, another client): refresh it when the
+// editor comes back into view, at most every 10 s.
+let schemaLoadedAt = 0;
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible" && Date.now() - schemaLoadedAt > 10000) loadSchema();
+});
+window.addEventListener("focus", () => {
+  if (Date.now() - schemaLoadedAt > 10000) loadSchema();
+});
 window.addEventListener("beforeunload", () => {
   if (saveTimer) saveTabs();
 });
