@@ -175,3 +175,18 @@ def test_run_selection_explain_and_reopen_from_history(editor):
     page.click("#save")
     expect(page.locator("#saved-list")).to_contain_text("only me, saved")
     expect(page.locator(".qtab.current")).to_contain_text("only me, saved")
+
+
+def test_format_comment_toggle_and_search(editor):
+    page = editor
+    type_sql(page, "select id,name from people where id=1")
+    page.click("#format")
+    lines = page.locator(".cm-line")
+    expect(lines.first).to_have_text("SELECT")
+    expect(page.locator(".cm-content")).to_contain_text("FROM")
+    page.click("#editor .cm-content")
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("Control+/")
+    expect(lines.first).to_have_text("-- SELECT")
+    page.keyboard.press("Control+f")
+    expect(page.locator(".cm-search input[name=search]")).to_be_visible()
