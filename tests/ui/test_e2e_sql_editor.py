@@ -48,7 +48,13 @@ def test_autocomplete_table_and_alias_column_then_run_and_see_rows(editor):
     expect(column).to_be_visible()
     column.click()
     page.keyboard.type(" IS NOT NULL ORDER BY p.id")
-    expect(page.locator(".cm-content")).to_have_text("SELECT * FROM people p WHERE p.name IS NOT NULL ORDER BY p.id")
+    # Columns of the tables in the statement are offered without a prefix too.
+    page.keyboard.type(", sco", delay=60)
+    expect(selected).to_have_text(re.compile(r"^score"))
+    selected.click()
+    expect(page.locator(".cm-content")).to_have_text(
+        "SELECT * FROM people p WHERE p.name IS NOT NULL ORDER BY p.id, score"
+    )
     page.keyboard.press("Control+Enter")
     grid = page.locator("#result-grid")
     expect(grid).to_contain_text("Ada Lovelace")

@@ -92,6 +92,38 @@ function functionCompletions(context) {
   };
 }
 
+// Columns of the tables the statement names (FROM/JOIN/UPDATE/INTO), offered without a prefix:
+// `WHERE na` → name. lang-sql only offers columns after `table.` / `alias.`.
+const TABLE_REF = /\b(?:from|join|update|into)\s+(?:`((?:[^`]|``)+)`|([\w$]+))(?:\s*\.\s*(?:`((?:[^`]|``)+)`|([\w$]+)))?/gi;
+
+function statementAround(text, pos) {
+  const start = text.lastIndexOf(";", pos - 1) + 1;
+  const next = text.indexOf(";", pos);
+  return text.slice(start, next < 0 ? text.length : next);
+}
+
+function columnCompletions(context) {
+  const word = context.matchBefore(/[\w$]+/);
+  if (!word || (word.from === word.to && !context.explicit)) return null;
+  const before = context.state.sliceDoc(Math.max(0, word.from - 1), word.from);
+  if (before === "." || before === "`") return null;
+  const text = statementAround(context.state.doc.toString(), context.pos);
+  const seen = new Set();
+  const options = [];
+  for (const m of text.matchAll(TABLE_REF)) {
+    const first = (m[1] || m[2] || "").replace(/``/g, "`");
+    const second = (m[3] || m[4] || "").replace(/``/g, "`");
+    const table = second || first; // db.table or table
+    const columns = (!second || second === table) && state.schema.tables ? state.schema.tables[table] : null;
+    for (const column of columns || []) {
+      if (seen.has(column)) continue;
+      seen.add(column);
+      options.push({ label: column, type: "property", detail: table, boost: 2 });
+    }
+  }
+  return options.length ? { from: word.from, options, validFor: /^[\w$]*$/ } : null;
+}
+
 function sqlExtension() {
   const db = state.current?.database || page.dataset.database || "";
   const schema = {};
@@ -111,6 +143,7 @@ function sqlExtension() {
     sql({ dialect: MariaSQL, upperCaseKeywords: true }),
     MariaSQL.language.data.of({ autocomplete: schemaSource }),
     MariaSQL.language.data.of({ autocomplete: functionCompletions }),
+    MariaSQL.language.data.of({ autocomplete: columnCompletions }),
   ];
 }
 
@@ -431,7 +464,8 @@ function renderJob(tab) {
     cancelled: "Stopped",
     confirm: "Waiting for confirmation",
   }[job.state];
-  showStatus(
+  if (job.id === null) showStatus("EXPLAIN (nothing was run)");
+  else showStatus(
     `${label} · ${job.position}/${job.statements} statement(s) · ${fmtTime(job.elapsed)}` +
       (errors.length ? ` · ${errors.length} error(s)` : ""),
     job.state === "error",
