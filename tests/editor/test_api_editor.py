@@ -121,6 +121,13 @@ class TestEditorApi(EddyTestCase):
         assert plan["json"]["query_block"]
         refused = self.post_json("/api/explain", {"sql": "DROP TABLE people", "database": self.sample_db})
         assert refused.code == 400
+        # ANALYZE runs the statement: measured plan for a SELECT, never for a write.
+        body = {"sql": "SELECT COUNT(*) FROM people", "database": self.sample_db, "analyze": True}
+        measured = json.loads(self.post_json("/api/explain", body).body)
+        assert measured["analyze"]["query_block"]
+        body = {"sql": "DELETE FROM people", "database": self.sample_db, "analyze": True}
+        write = json.loads(self.post_json("/api/explain", body).body)
+        assert write["analyze"] is None and "read-only" in write["notes"][0]
 
     def test_schema_for_autocomplete(self):
         _, data = self.get_json(f"/api/editor/schema?database={self.sample_db}")
