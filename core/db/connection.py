@@ -274,11 +274,6 @@ class Connection:
         """True while the server says a transaction is open on this connection (BEGIN by the user)."""
         return self.is_open and bool(self._conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS)
 
-    def warning_count(self) -> int:
-        """Warnings left by the last statement (read before the next one)."""
-        result = getattr(self._conn, "_result", None) if self._conn else None
-        return getattr(result, "warning_count", 0) or 0
-
     # -- internals -------------------------------------------------------------------------
     def _ensure_connected(self) -> None:
         if self._conn is None or not self._conn.open:
