@@ -60,3 +60,9 @@ smoke: $(STAMP)
 
 clean:
 	rm -rf $(VENV) dist build/out test-artifacts .pytest_cache .ruff_cache
+
+# Rebuild ui/static/vendor/ (CodeMirror, sql-formatter, ...) from ui/package-lock.json; needs node + npm.
+# The output is committed, so run/test never need npm.
+.PHONY: vendor
+vendor:
+	cd ui && npm ci --no-audit --no-fund && node build-vendor.mjs

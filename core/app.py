@@ -8,12 +8,14 @@ from pathlib import Path
 import tornado.web
 
 from core import config
+from core.services.query_jobs import QueryJobs, history_recorder
 from core.services.sandbox_manager import SandboxManager
 from core.services.server_probe import DEFAULT_SOCKETS
 from core.services.sessions import SessionRegistry
 from core.store import Store
 from core.web import (
     api_admin,
+    api_editor,
     api_sandbox,
     api_sql,
     api_structure,
@@ -51,6 +53,7 @@ class EddyApplication(tornado.web.Application):
         self.probe_ports = (3306,)
         self.probe_sockets = DEFAULT_SOCKETS
         self.launch_session_id = None
+        self.query_jobs = QueryJobs(record=history_recorder(self.store))  # the SQL editor's running queries
 
         handlers = [
             (r"/auth", pages.AuthHandler),
@@ -66,6 +69,7 @@ class EddyApplication(tornado.web.Application):
             *pages_connections.ROUTES,
             *api_sandbox.ROUTES,
             *pages_about.ROUTES,
+            *api_editor.ROUTES,
         ]
         settings = dict(
             template_path=str(config.resource_path("ui", "templates")),
@@ -100,6 +104,7 @@ class EddyApplication(tornado.web.Application):
             return session_id
 
     def shutdown(self) -> None:
+        self.query_jobs.close_all()
         self.sessions.close_all()
         self.sandbox.stop()  # cleanly (InnoDB flushed); its data stays for next time
         self.executor.shutdown(wait=False, cancel_futures=True)

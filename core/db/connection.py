@@ -13,7 +13,7 @@ from typing import Any
 
 import pymysql
 import pymysql.cursors
-from pymysql.constants import FIELD_TYPE
+from pymysql.constants import FIELD_TYPE, SERVER_STATUS
 
 from core.db.errors import ConnectFailed, ConnectionLost, DatabaseError, translate, translate_connect
 from core.db.statements import check_read_only
@@ -314,6 +314,23 @@ class Connection:
                 self._last_use = time.monotonic()
 
         return names, rows()
+
+    # -- raw cursors (the SQL editor walks result sets itself) --------------------------------
+    def open_cursor(self, unbuffered: bool = False):
+        """A PyMySQL cursor on this connection (SSCursor when unbuffered: rows are read from the
+        socket as they are fetched). Translate its exceptions with handle_error()."""
+        self._ensure_connected()
+        self._last_use = time.monotonic()
+        cls = pymysql.cursors.SSCursor if unbuffered else pymysql.cursors.Cursor
+        return cls(self._conn)
+
+    def handle_error(self, exc: BaseException) -> DatabaseError:
+        """Our DatabaseError for a PyMySQL exception raised by an open_cursor() cursor."""
+        return self._handle_error(exc)
+
+    def in_transaction(self) -> bool:
+        """True while the server says a transaction is open on this connection (BEGIN by the user)."""
+        return self.is_open and bool(self._conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS)
 
     # -- internals -------------------------------------------------------------------------
     def _guard(self, sql: str) -> None:

@@ -1,4 +1,7 @@
-"""SQL text helpers: identifier quoting lives here and only here."""
+"""SQL text helpers: identifier quoting (here and only here), the statement splitter, classifiers."""
+
+import re
+from dataclasses import dataclass
 
 
 def quote_identifier(name: str) -> str:
@@ -29,3 +32,195 @@ def quote_literal(value: str, no_backslash_escapes: bool = False) -> str:
     if no_backslash_escapes:
         return "'" + value.replace("'", "''") + "'"
     return "'" + escape_string(value) + "'"
+
+
+# -- statement splitting -------------------------------------------------------------------------
+# What the mysql client does: split a script at the current delimiter, never inside quotes, backtick
+# identifiers or comments, and honour `DELIMITER xx` lines (procedures, triggers). Regex driven so a
+# large dump splits at C speed (the import feature reuses this).
+
+_QUOTED = r"""'(?:[^'\\]|\\.|'')*(?:'|\Z)|"(?:[^"\\]|\\.|"")*(?:"|\Z)|`(?:[^`]|``)*(?:`|\Z)"""
+# MySQL needs whitespace (or the end) after `--` for it to start a comment: `1--1` is arithmetic.
+_COMMENT = r"""--(?=[ \t\r\n]|\Z)[^\n]*|\#[^\n]*|/\*.*?(?:\*/|\Z)"""
+# Executable comments (`/*! ... */`, MariaDB's `/*M! ... */`) are code to the server, not blanks.
+_PLAIN_COMMENT = r"""--(?=[ \t\r\n]|\Z)[^\n]*|\#[^\n]*|/\*(?!!|M!).*?(?:\*/|\Z)"""
+_SKIPPABLE = re.compile(rf"(?:\s+|{_PLAIN_COMMENT})*", re.S)
+_DELIMITER_COMMAND = re.compile(r"delimiter[ \t]+(\S+)[^\n]*(?:\n|\Z)", re.I)
+_SCANNERS: dict[str, re.Pattern] = {}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of a script: its text (no delimiter, trimmed) and where it sits in the script."""
+
+    text: str
+    start_line: int  # 1-based line of the first non-blank character
+    end_line: int
+    start: int  # character offsets of text in the script
+    end: int
+    delimiter: str = ";"
+
+
+def _scanner(delimiter: str) -> re.Pattern:
+    if delimiter not in _SCANNERS:
+        _SCANNERS[delimiter] = re.compile(rf"{_QUOTED}|{_COMMENT}|(?P<delim>{re.escape(delimiter)})", re.S)
+    return _SCANNERS[delimiter]
+
+
+def _has_code(text: str) -> bool:
+    """False for text that is only whitespace and comments (mysql skips those)."""
+    return _SKIPPABLE.fullmatch(text) is None
+
+
+def split_statements(script: str, delimiter: str = ";") -> list[Statement]:
+    """Split a script into statements as the mysql client does (quotes, comments, DELIMITER)."""
+    statements: list[Statement] = []
+    pos, length = 0, len(script)
+    line, line_pos = 1, 0  # line number at offset line_pos (counted lazily)
+
+    def line_at(offset: int) -> int:
+        nonlocal line, line_pos
+        line += script.count("\n", line_pos, offset)
+        line_pos = offset
+        return line
+
+    while pos < length:
+        # A statement starts after blanks and comments; DELIMITER is only a command there.
+        code_at = _SKIPPABLE.match(script, pos).end()
+        command = _DELIMITER_COMMAND.match(script, code_at)
+        if command:
+            delimiter = command.group(1)
+            pos = command.end()
+            continue
+        scanner = _scanner(delimiter)
+        cursor, end, next_pos = code_at, length, length
+        while True:
+            match = scanner.search(script, cursor)
+            if match is None:
+                break
+            if match.group("delim") is not None:
+                end, next_pos = match.start(), match.end()
+                break
+            cursor = match.end()
+        raw = script[pos:end]
+        text = raw.strip()
+        if text and _has_code(text):
+            start = pos + (len(raw) - len(raw.lstrip()))
+            stop = start + len(text)
+            first = line_at(code_at if code_at <= end else start)
+            statements.append(Statement(text, first, line_at(stop), start, stop, delimiter))
+        pos = next_pos
+    return statements
+
+
+def statement_at(script: str, offset: int) -> Statement | None:
+    """The statement under the cursor: the last one starting at or before offset (so a cursor just
+    after a delimiter still means that statement), else the first one."""
+    statements = split_statements(script)
+    chosen = statements[0] if statements else None
+    for statement in statements:
+        if statement.start > offset:
+            break
+        chosen = statement
+    return chosen
+
+
+# -- classifying a statement (for safe mode and EXPLAIN) -------------------------------------------
+_TOKEN = re.compile(
+    rf"(?P<skip>{_COMMENT}|'(?:[^'\\]|\\.|'')*(?:'|\Z)|\"(?:[^\"\\]|\\.|\"\")*(?:\"|\Z))"
+    r"|(?P<ident>`(?:[^`]|``)*(?:`|\Z))|(?P<word>[A-Za-z_$@][\w$@]*)|(?P<open>\()|(?P<close>\))"
+    r"|(?P<dot>\.)|(?P<other>[^\s])",
+    re.S,
+)
+
+DDL_KEYWORDS = {"CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME"}
+DML_KEYWORDS = {"INSERT", "UPDATE", "DELETE", "REPLACE", "LOAD", "MERGE"}
+_OBJECT_KINDS = {
+    "TABLE", "VIEW", "DATABASE", "SCHEMA", "INDEX", "PROCEDURE", "FUNCTION", "TRIGGER", "EVENT", "USER",
+    "SEQUENCE", "ROLE", "SERVER", "TABLESPACE",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # word, ident (backticked), open, close, dot, other
+    text: str
+    depth: int  # parenthesis depth
+    start: int
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper() if self.kind == "word" else ""
+
+    @property
+    def name(self) -> str:
+        """The identifier it names (backticks removed)."""
+        if self.kind == "ident":
+            return self.text[1:-1].replace("``", "`")
+        return self.text
+
+
+def tokens(text: str) -> list[Token]:
+    """Words, identifiers and punctuation outside strings and comments, with paren depth."""
+    out, depth = [], 0
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "skip":
+            continue
+        if kind == "close":
+            depth = max(0, depth - 1)
+        out.append(Token(kind, m.group(), depth, m.start()))
+        if kind == "open":
+            depth += 1
+    return out
+
+
+def first_keyword(text: str) -> str:
+    """The statement's leading keyword, upper case ('' when there is none)."""
+    for token in tokens(text):
+        if token.kind == "open":
+            continue
+        return token.upper
+    return ""
+
+
+def has_top_level_word(text: str, word: str) -> bool:
+    """True when `word` appears as a keyword outside parentheses, strings and comments."""
+    word = word.upper()
+    return any(t.depth == 0 and t.upper == word for t in tokens(text))
+
+
+def _read_name(toks: list[Token], i: int) -> tuple[list[str], int]:
+    """A possibly qualified name starting at toks[i]: (['db', 't'], index after it)."""
+    parts = []
+    while i < len(toks) and toks[i].kind in ("word", "ident"):
+        parts.append(toks[i].name)
+        if i + 1 < len(toks) and toks[i + 1].kind == "dot":
+            i += 2
+            continue
+        i += 1
+        break
+    return parts, i
+
+
+def ddl_target(text: str) -> str | None:
+    """'DROP TABLE `db`.`t`'-style description of what a DDL statement acts on, None if not DDL."""
+    toks = [t for t in tokens(text) if t.depth == 0]
+    if not toks or toks[0].upper not in DDL_KEYWORDS:
+        return None
+    verb = toks[0].upper
+    i = 1
+    while i < len(toks) and toks[i].upper not in _OBJECT_KINDS:
+        i += 1
+    if i >= len(toks):
+        if verb == "TRUNCATE" and len(toks) > 1:  # TRUNCATE t (TABLE is optional)
+            parts, _ = _read_name(toks, 1)
+            return f"TRUNCATE TABLE {qualified(*parts)}" if parts else "TRUNCATE"
+        return verb
+    kind = toks[i].upper
+    i += 1
+    while i < len(toks) and toks[i].upper in ("IF", "NOT", "EXISTS"):
+        i += 1
+    parts, _ = _read_name(toks, i)
+    name = qualified(*parts) if parts and all(parts) else "?"
+    return f"{verb} {kind} {name}"

@@ -1,0 +1,401 @@
+"""Query jobs: a script run statement by statement in a worker thread, its rows streamed to a spool.
+
+Each editor tab owns one connection (so `USE`, `SET @x`, `BEGIN` and temporary tables persist
+between runs, like a terminal). A job walks the script's statements on that connection through an
+unbuffered cursor: rows are read off the socket in small batches and appended to a RowSpool on
+disk, so the server process's memory stays flat however large the result. The browser polls the
+job's state and reads windows of rows. Stop = `KILL QUERY <thread id>` sent on another connection
+of the same login; the rows fetched so far are kept.
+
+Statements that need confirmation (safe writes, DDL) pause the job in state 'confirm' with a
+preview; confirm() resumes it at that statement, cancel() ends it there.
+"""
+
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+
+from pymysql import converters as pymysql_converters
+from pymysql.constants import FIELD_TYPE
+
+from core.db import Connection
+from core.db.connection import describe_columns
+from core.db.errors import DatabaseError
+from core.db.fast_rows import fetch_rows
+from core.db.sql import Statement, first_keyword
+from core.services import safe_writes
+from core.services.query_model import (
+    CANCELLED,
+    CONFIRM,
+    DONE,
+    ERROR,
+    RUNNING,
+    Job,
+    JobBusy,
+    Result,
+    error_line,
+    pick_statements,
+)
+from core.services.result_spool import RowSpool, spool_dir
+from core.services.sessions import DatabaseSession
+
+__all__ = [
+    "CANCELLED", "CONFIRM", "DONE", "ERROR", "RUNNING", "Job", "JobBusy", "Result", "QueryJobs", "EditorConnection",
+    "history_recorder", "pick_statements",
+]  # fmt: skip
+log = logging.getLogger("eddy.query")
+
+# A result bigger than this on disk stops fetching (like Stop) so a stray SELECT can't fill the disk.
+MAX_SPOOL_BYTES = int(os.environ.get("EDDY_MAX_RESULT_BYTES", str(4 << 30)))
+BATCH = 2000
+FLUSH_SECONDS = 0.1
+MAX_JOBS_PER_SESSION = 30
+
+
+# Values the editor only shows: keep the server's own text instead of building Decimal/datetime
+# objects and printing them again (faster, and exact: DATETIME(3), zero dates, TIME over 24 h).
+TEXT_TYPES = (
+    FIELD_TYPE.DECIMAL, FIELD_TYPE.NEWDECIMAL, FIELD_TYPE.DATETIME, FIELD_TYPE.TIMESTAMP, FIELD_TYPE.DATE,
+    FIELD_TYPE.TIME,
+)  # fmt: skip
+
+
+class EditorConnection(Connection):
+    """A tab's connection: like Connection, but dates and decimals arrive as the server's text."""
+
+    def connect(self) -> None:
+        super().connect()
+        for field_type in TEXT_TYPES:
+            self._conn.decoders[field_type] = pymysql_converters.through
+
+
+class QueryJobs:
+    """Jobs and per-tab connections of every session; one running job per tab."""
+
+    def __init__(self, record: Callable[..., None] | None = None):
+        self._jobs: dict[str, Job] = {}
+        self._tab_conns: dict[tuple[str, str], Connection] = {}
+        self._busy: set[tuple[str, str]] = set()
+        self._last_database: dict[tuple[str, str], str | None] = {}
+        self._lock = threading.Lock()
+        self.record = record  # record(session, job, result, sql) after each statement (history)
+
+    # -- jobs ------------------------------------------------------------------------------
+    def start(self, session: DatabaseSession, tab: str, statements: list[Statement], database: str | None,
+              safe_mode: bool = False, stop_on_error: bool = True, line_offset: int = 0) -> Job:  # fmt: skip
+        key = (session.id, tab)
+        with self._lock:
+            if key in self._busy:
+                raise JobBusy("A query is still running in this tab: stop it first.")
+            self._busy.add(key)
+        job = Job(
+            id=secrets.token_urlsafe(12),
+            session_id=session.id,
+            tab=tab,
+            statements=statements,
+            database=database,
+            safe_mode=safe_mode,
+            stop_on_error=stop_on_error,
+            line_offset=line_offset,
+        )
+        with self._lock:
+            self._jobs[job.id] = job
+            self._prune(session.id)
+        self._spawn(session, job, confirmed=False)
+        return job
+
+    def get(self, session: DatabaseSession, job_id: str) -> Job | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        return job if job is not None and job.session_id == session.id else None
+
+    def confirm(self, session: DatabaseSession, job: Job) -> None:
+        """Run the statement waiting for confirmation for real, then the rest of the script."""
+        key = (session.id, job.tab)
+        with self._lock:
+            if job.state != CONFIRM or key in self._busy:
+                raise JobBusy("Nothing is waiting for confirmation.")
+            self._busy.add(key)
+        job.state, job.pending = RUNNING, None
+        job.changed()
+        self._spawn(session, job, confirmed=True)
+
+    def cancel(self, session: DatabaseSession, job: Job) -> bool:
+        """Stop a running job (KILL QUERY on a second connection) or decline a pending one."""
+        if job.state == CONFIRM:
+            job.state, job.pending, job.finished = CANCELLED, None, time.time()
+            job.changed()
+            return True
+        if job.state != RUNNING:
+            return False
+        job.cancel_requested = True
+        self._kill(session, job.thread_id)
+        job.changed()
+        return True
+
+    @staticmethod
+    def _kill(session: DatabaseSession, thread_id: int | None) -> None:
+        """KILL QUERY on another connection of the same login (the busy one cannot send it)."""
+        if not thread_id:
+            return
+        with session.connection() as other:
+            try:
+                other.execute(f"KILL QUERY {int(thread_id)}")
+            except DatabaseError as exc:
+                if exc.code != 1094:  # unknown thread: it just finished
+                    raise
+
+    def close_unused(self, live_sessions: Callable[[str], bool], session_id: str, open_tabs: set[str]) -> None:
+        """Close the connections of logged-out sessions and of this session's closed tabs."""
+        with self._lock:
+            stale = [
+                k for k in self._tab_conns
+                if k not in self._busy and (not live_sessions(k[0]) or (k[0] == session_id and k[1] not in open_tabs))
+            ]  # fmt: skip
+            conns = [self._tab_conns.pop(k) for k in stale]
+        for conn in conns:
+            conn.close()
+
+    def tab_connection_count(self) -> int:
+        with self._lock:
+            return len(self._tab_conns)
+
+    def close_all(self) -> None:
+        with self._lock:
+            conns, self._tab_conns = list(self._tab_conns.values()), {}
+            jobs, self._jobs = list(self._jobs.values()), {}
+        for job in jobs:
+            job.cancel_requested = True
+            job.close()
+        for conn in conns:
+            conn.close()
+
+    def _prune(self, session_id: str) -> None:
+        mine = [j for j in self._jobs.values() if j.session_id == session_id and j.state != RUNNING]
+        for job in sorted(mine, key=lambda j: j.started)[:-MAX_JOBS_PER_SESSION]:
+            self._jobs.pop(job.id, None)
+            job.close()
+
+    # -- the worker ------------------------------------------------------------------------
+    def _spawn(self, session: DatabaseSession, job: Job, confirmed: bool) -> None:
+        thread = threading.Thread(
+            target=self._run, args=(session, job, confirmed), name=f"eddy-query-{job.id}", daemon=True
+        )
+        thread.start()
+
+    def _tab_connection(self, session: DatabaseSession, tab: str) -> Connection:
+        key = (session.id, tab)
+        with self._lock:
+            conn = self._tab_conns.get(key)
+        if conn is None:
+            conn = EditorConnection(session.params)
+            with self._lock:
+                self._tab_conns[key] = conn
+        return conn
+
+    def _drop_tab_connection(self, session: DatabaseSession, tab: str) -> None:
+        with self._lock:
+            conn = self._tab_conns.pop((session.id, tab), None)
+        if conn is not None:
+            conn.close()
+
+    def _run(self, session: DatabaseSession, job: Job, confirmed: bool) -> None:
+        key = (session.id, job.tab)
+        outcome = RUNNING  # published only once the tab is free again
+        try:
+            conn = self._tab_connection(session, job.tab)
+            job.thread_id = conn.thread_id
+            if job.database and job.position == 0 and not confirmed:
+                conn.use(job.database)
+            while job.position < len(job.statements):
+                if job.cancel_requested:
+                    outcome = CANCELLED
+                    break
+                statement = job.statements[job.position]
+                if not confirmed:
+                    check = safe_writes.needs_confirmation(statement.text, job.safe_mode)
+                    if check is not None:
+                        self._pause(conn, job, statement, check)
+                        outcome = CANCELLED if job.cancel_requested else CONFIRM
+                        return
+                confirmed = False
+                ok = self._run_statement(session, conn, job, statement)
+                job.position += 1
+                job.changed()
+                if job.cancel_requested:
+                    outcome = CANCELLED
+                    break
+                if not ok and job.stop_on_error:
+                    outcome = ERROR
+                    break
+            else:
+                outcome = ERROR if any(r.kind == "error" for r in job.results) else DONE
+        except DatabaseError as exc:
+            job.results.append(Result(job.position, "error", "", 0, error={"code": exc.code, "message": exc.message}))
+            outcome = CANCELLED if job.cancel_requested else ERROR
+        except Exception as exc:  # a bug must still end the job, visibly
+            log.exception("query job %s failed", job.id)
+            job.results.append(Result(job.position, "error", "", 0, error={"code": 0, "message": repr(exc)}))
+            outcome = ERROR
+        finally:
+            # KILL QUERY ends the statement, not the session: the tab keeps its variables, temporary
+            # tables and open transaction. A connection that does not answer is replaced.
+            switched = any(first_keyword(st.text) == "USE" for st in job.statements[: job.position + 1])
+            if not (job.cancel_requested or switched or outcome == ERROR):
+                # Nothing can have changed the current database: skip a round trip.
+                job.current_database = job.database or self._last_database.get(key)
+            for attempt in range(2 if job.current_database is None or job.cancel_requested or switched else 0):
+                try:
+                    row = self._tab_connection(session, job.tab).get("SELECT DATABASE() AS db")
+                    job.current_database = row.db if row else None
+                    break
+                except DatabaseError as exc:
+                    # A kill that landed after its statement ended may interrupt this one instead.
+                    if attempt or exc.code != 1317:
+                        self._drop_tab_connection(session, job.tab)
+                        break
+            with self._lock:
+                self._busy.discard(key)
+                self._last_database[key] = job.current_database
+            job.state = ERROR if outcome == RUNNING else outcome
+            if job.state != CONFIRM:
+                job.finished = time.time()
+            job.changed()
+
+    def _pause(self, conn: Connection, job: Job, statement: Statement, check) -> None:
+        pending = {
+            "index": job.position,
+            "line": statement.start_line + job.line_offset,
+            "statement": statement.text[:2000],
+            "kind": check.kind,
+            "reason": check.reason,
+            "target": check.target,
+        }
+        if check.kind == "write":
+            try:
+                pending["preview"] = safe_writes.preview_write(conn, statement.text)
+            except DatabaseError as exc:
+                pending["preview"] = {"available": False, "reason": f"Preview failed: {exc}"}
+        job.pending = pending
+
+    def _run_statement(self, session: DatabaseSession, conn: Connection, job: Job, statement: Statement) -> bool:
+        line = statement.start_line + job.line_offset
+        started = time.perf_counter()
+        produced: list[Result] = []
+        total_rows = 0
+        cursor = conn.open_cursor(unbuffered=True)
+        try:
+            cursor.execute(statement.text)
+            while True:
+                if cursor.description:
+                    result = Result(job.position, "rows", statement.text, line, spool=RowSpool(spool_dir()))
+                    result.columns = [
+                        {"name": c.name, "type": c.type, "binary": c.is_binary} for c in describe_columns(cursor)
+                    ]
+                    result.fetching = True
+                    job.results.append(result)
+                    produced.append(result)
+                    job.changed()
+                    self._fetch(session, cursor, job, result, started)
+                    total_rows += result.spool.count
+                    if job.cancel_requested:
+                        break
+                else:
+                    result = Result(job.position, "status", statement.text, line)
+                    result.affected = cursor.rowcount if cursor.rowcount >= 0 else None
+                    result.last_insert_id = cursor.lastrowid or None
+                    result.elapsed = time.perf_counter() - started
+                    # A CALL ends with a status packet after its row sets: show it only when alone.
+                    if not produced:
+                        job.results.append(result)
+                        produced.append(result)
+                if not cursor.nextset():
+                    break
+            warnings = cursor.warning_count
+            cursor.close()
+            if warnings and produced:
+                produced[-1].warnings = [
+                    {"level": r.Level, "code": r.Code, "message": r.Message} for r in conn.query("SHOW WARNINGS")
+                ]
+            ok, error = True, None
+        except Exception as exc:
+            err = conn.handle_error(exc)
+            last = produced[-1] if produced else None
+            stopped_while_fetching = last is not None and last.kind == "rows" and (job.cancel_requested or last.note)
+            if stopped_while_fetching:
+                produced[-1].stopped = True
+                ok, error = True, None
+            else:
+                ok = False
+                message = err.message
+                error = {"code": err.code, "message": message, "line": error_line(message, line)}
+                if job.cancel_requested:
+                    error["message"] = f"Stopped by the user ({message})"
+                failed = Result(job.position, "error", statement.text, line, error=error)
+                job.results.append(failed)
+                produced.append(failed)
+        finally:
+            for r in produced:
+                if r.fetching:
+                    r.fetching = False
+                r.elapsed = r.elapsed or time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        if self.record:
+            affected = next((r.affected for r in produced if r.affected is not None), None)
+            try:
+                self.record(session, job, statement.text, elapsed, total_rows or affected, ok,
+                            None if ok else f"({error['code']}) {error['message']}")  # fmt: skip
+            except Exception:  # history is a convenience: never fail the query for it
+                log.exception("could not record history")
+        return ok
+
+    def _fetch(self, session: DatabaseSession, cursor, job: Job, result: Result, started: float) -> None:
+        """Read the result off the socket into the spool. Batches grow while rows come fast and
+        shrink when they trickle (a slow query shows each row soon); the first row is flushed at once."""
+        spool = result.spool
+        bigints = [i for i, c in enumerate(result.columns) if c["type"] == "longlong"]
+        size = 1
+        pending: list = []
+        last_flush = last_notify = time.monotonic()
+        while True:
+            asked = time.monotonic()
+            rows = fetch_rows(cursor, size)
+            now = time.monotonic()
+            if rows and result.note:
+                continue  # over the limit: drain what is in flight until KILL QUERY ends it, keep none
+            if rows:
+                if result.first_row_after is None:
+                    result.first_row_after = time.perf_counter() - started
+                pending.extend(rows)
+            size = max(1, size // 4) if now - asked > FLUSH_SECONDS else min(BATCH, size * 4)
+            if pending and (not rows or not spool.count or len(pending) >= BATCH or now - last_flush > FLUSH_SECONDS):
+                first_rows = not spool.count
+                spool.append(pending, bigints)
+                pending = []
+                last_flush = now
+                # Wake the pollers for the first rows, then at most every FLUSH_SECONDS: each wake
+                # costs a response, and the rows are read by window anyway.
+                if first_rows or now - last_notify > FLUSH_SECONDS:
+                    last_notify = now
+                    job.changed()
+            if not rows:
+                break
+            if spool.bytes > MAX_SPOOL_BYTES and result.note is None:
+                result.note = (
+                    f"Stopped fetching at {spool.count:,} rows: the result passed {MAX_SPOOL_BYTES >> 20:,} MB."
+                )
+                self._kill(session, job.thread_id)
+        result.fetching = False
+        result.elapsed = time.perf_counter() - started
+
+
+def history_recorder(store) -> Callable[..., None]:
+    """record() for QueryJobs that writes each statement to the per-user store's history."""
+
+    def record(session: DatabaseSession, job: Job, sql: str, elapsed: float, rows, ok: bool, error):
+        store.add_history(session.params.label(), job.current_database or job.database, sql, elapsed, rows, ok, error)
+
+    return record

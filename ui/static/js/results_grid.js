@@ -1,0 +1,329 @@
+// A virtual-scrolling result grid: only the visible rows are in the page; rows are fetched in
+// windows from GET /api/query/<job>/rows and a few windows are cached. Cells follow the table
+// page's conventions: SQL NULL is a badge (distinct from the text "NULL" and from ""), binary
+// values are {"binary": hex, "size": n}. Click selects a cell, shift+click a range, Ctrl/⌘+C
+// copies it as tab-separated text.
+
+const ROW_HEIGHT = 24;
+const WINDOW = 200;
+const MAX_CACHED_WINDOWS = 12;
+const MAX_SCROLL_HEIGHT = 8_000_000; // browsers cap element heights; beyond this, scroll is scaled
+const PREVIEW = 200;
+
+export function cellText(value) {
+  if (value === null) return "NULL";
+  if (typeof value === "object") return "0x" + value.binary;
+  return String(value);
+}
+
+function renderCell(td, value) {
+  td.className = "";
+  td.textContent = "";
+  if (value === null) {
+    td.className = "null";
+    const badge = document.createElement("span");
+    badge.className = "null-badge";
+    badge.textContent = "NULL";
+    td.appendChild(badge);
+  } else if (typeof value === "object") {
+    td.className = "binary";
+    td.title = `${value.size} bytes`;
+    td.textContent = "0x" + value.binary.slice(0, PREVIEW);
+  } else {
+    const text = String(value);
+    if (typeof value === "number") td.className = "num";
+    if (text === "") td.className = "empty-string";
+    td.textContent = text.length > PREVIEW ? text.slice(0, PREVIEW) + "…" : text;
+    if (text.length > PREVIEW) td.title = text.slice(0, 2000);
+  }
+}
+
+export class ResultsGrid {
+  // source: {jobId, result (number), columns: [{name, type}], total, fetching}
+  constructor(container, source) {
+    this.container = container;
+    this.source = source;
+    this.cache = new Map(); // window index -> rows
+    this.pending = new Map();
+    this.selection = null; // {r0, c0, r1, c1}
+    this.container.textContent = "";
+    this.container.classList.add("vgrid");
+    this.container.tabIndex = 0;
+    this.sizer = document.createElement("div");
+    this.sizer.className = "vgrid-sizer";
+    this.table = document.createElement("table");
+    this.table.className = "grid vgrid-table";
+    const thead = this.table.createTHead();
+    const hr = thead.insertRow();
+    const corner = document.createElement("th");
+    corner.className = "rownum";
+    corner.textContent = "#";
+    hr.appendChild(corner);
+    for (const c of source.columns) {
+      const th = document.createElement("th");
+      const name = document.createElement("span");
+      name.className = "col-name";
+      name.textContent = c.name;
+      const type = document.createElement("span");
+      type.className = "col-type";
+      type.textContent = " " + c.type;
+      th.append(name, type);
+      hr.appendChild(th);
+    }
+    this.tbody = this.table.createTBody();
+    // Small finished results come with the job: no extra request.
+    if (source.rows && (source.rows.length === source.total || source.rows.length >= WINDOW)) {
+      this.cache.set(0, source.rows.slice(0, WINDOW));
+    }
+    this.container.append(this.table, this.sizer);
+    this.onScroll = () => this.schedule();
+    this.container.addEventListener("scroll", this.onScroll);
+    this.table.addEventListener("mousedown", (e) => this.onMouseDown(e));
+    this.table.addEventListener("dblclick", (e) => this.showValue(e));
+    this.container.addEventListener("keydown", (e) => this.onKeyDown(e));
+    this.resizeObserver = new ResizeObserver(() => this.schedule());
+    this.resizeObserver.observe(this.container);
+    this.update(source);
+  }
+
+  destroy() {
+    this.resizeObserver.disconnect();
+    this.container.removeEventListener("scroll", this.onScroll);
+  }
+
+  // New total / fetching state from the job poll.
+  update(source) {
+    const grew = source.total !== this.source.total;
+    this.source = { ...this.source, ...source };
+    if (grew) {
+      // The last window may have been partial: forget it so it is fetched again.
+      const lastWindow = Math.floor(Math.max(0, this.source.total - 1) / WINDOW);
+      for (const key of [...this.cache.keys()]) if (key >= lastWindow - 1) this.cache.delete(key);
+    }
+    const full = this.source.total * ROW_HEIGHT;
+    this.scale = full > MAX_SCROLL_HEIGHT ? MAX_SCROLL_HEIGHT / full : 1;
+    this.sizer.style.height = `${Math.min(full, MAX_SCROLL_HEIGHT) + ROW_HEIGHT * 2}px`;
+    this.schedule();
+  }
+
+  schedule() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = null;
+      this.render();
+    });
+  }
+
+  visibleRange() {
+    const height = this.container.clientHeight || 400;
+    const count = Math.ceil(height / ROW_HEIGHT) + 1;
+    const total = this.source.total;
+    let first;
+    if (this.scale === 1) {
+      first = Math.floor(this.container.scrollTop / ROW_HEIGHT);
+    } else {
+      const maxScroll = Math.max(1, this.container.scrollHeight - height);
+      first = Math.round((this.container.scrollTop / maxScroll) * Math.max(0, total - count + 2));
+    }
+    first = Math.max(0, Math.min(first, Math.max(0, total - count + 2)));
+    return { first, last: Math.min(total, first + count) };
+  }
+
+  async rowsWindow(index) {
+    if (this.cache.has(index)) return this.cache.get(index);
+    if (!this.pending.has(index)) {
+      const { jobId, result } = this.source;
+      const url = `/api/query/${jobId}/rows?result=${result}&from=${index * WINDOW}&count=${WINDOW}`;
+      const p = fetch(url, { credentials: "same-origin" })
+        .then((r) => r.json())
+        .then((data) => {
+          this.pending.delete(index);
+          if (data.rows && (data.rows.length === WINDOW || !data.fetching)) {
+            this.cache.set(index, data.rows);
+            while (this.cache.size > MAX_CACHED_WINDOWS) this.cache.delete(this.cache.keys().next().value);
+          }
+          return data.rows || [];
+        });
+      this.pending.set(index, p);
+    }
+    return this.pending.get(index);
+  }
+
+  async rows(from, to) {
+    const out = [];
+    for (let w = Math.floor(from / WINDOW); w * WINDOW < to; w++) {
+      const rows = await this.rowsWindow(w);
+      const base = w * WINDOW;
+      for (let i = Math.max(from, base); i < Math.min(to, base + rows.length); i++) out.push(rows[i - base]);
+    }
+    return out;
+  }
+
+  // Fixed column widths from the header and the first rows, so columns don't jump while scrolling.
+  fixWidths(rows) {
+    if (this.widthsFixed || !rows.length) return;
+    this.widthsFixed = true;
+    const colgroup = document.createElement("colgroup");
+    const num = document.createElement("col");
+    num.style.width = `${Math.max(40, String(this.source.total).length * 8 + 16)}px`;
+    colgroup.appendChild(num);
+    let total = 0;
+    this.source.columns.forEach((c, i) => {
+      let chars = c.name.length + c.type.length + 2;
+      for (const row of rows.slice(0, 100)) chars = Math.max(chars, Math.min(48, cellText(row[i]).length));
+      const width = Math.max(60, Math.min(360, chars * 7.6 + 22));
+      total += width;
+      const col = document.createElement("col");
+      col.style.width = `${width}px`;
+      colgroup.appendChild(col);
+    });
+    this.table.insertBefore(colgroup, this.table.firstChild);
+    this.table.classList.add("fixed");
+    this.table.style.width = `${total + 60}px`;
+  }
+
+  async render() {
+    const { first, last } = this.visibleRange();
+    this.table.style.top = `${this.container.scrollTop}px`;
+    const token = (this.renderToken = (this.renderToken || 0) + 1);
+    const rows = await this.rows(first, last);
+    if (token !== this.renderToken) return;
+    this.fixWidths(rows);
+    const tbody = this.tbody;
+    while (tbody.rows.length > rows.length) tbody.deleteRow(-1);
+    rows.forEach((row, i) => {
+      const tr = tbody.rows[i] || tbody.insertRow();
+      const r = first + i;
+      tr.dataset.row = r;
+      if (tr.cells.length !== row.length + 1) {
+        tr.textContent = "";
+        const num = tr.insertCell();
+        num.className = "rownum";
+        row.forEach(() => tr.insertCell());
+      }
+      tr.cells[0].textContent = r + 1;
+      tr.cells[0].className = "rownum";
+      row.forEach((value, c) => {
+        const td = tr.cells[c + 1];
+        td.title = "";
+        renderCell(td, value);
+        td.dataset.col = c;
+        if (this.isSelected(r, c)) td.classList.add("selected");
+      });
+    });
+  }
+
+  // The whole value of a cell (long text, JSON, binary) in a dialog.
+  async showValue(event) {
+    const td = event.target.closest("td");
+    if (!td || td.dataset.col === undefined) return;
+    const r = Number(td.parentElement.dataset.row);
+    const c = Number(td.dataset.col);
+    const [row] = await this.rows(r, r + 1);
+    if (!row) return;
+    const value = row[c];
+    let dialog = document.getElementById("cell-dialog");
+    if (!dialog) {
+      dialog = document.createElement("dialog");
+      dialog.id = "cell-dialog";
+      dialog.className = "cell-dialog";
+      const pre = document.createElement("pre");
+      const close = document.createElement("button");
+      close.type = "button";
+      close.textContent = "Close";
+      close.addEventListener("click", () => dialog.close());
+      dialog.append(pre, close);
+      document.body.appendChild(dialog);
+    }
+    const pre = dialog.querySelector("pre");
+    pre.className = value === null ? "null" : "";
+    pre.textContent =
+      value === null ? "NULL (SQL NULL)" : typeof value === "object" ? `0x${value.binary}  (${value.size} bytes)` : String(value);
+    dialog.showModal();
+  }
+
+  isSelected(r, c) {
+    const s = this.selection;
+    if (!s) return false;
+    return (
+      r >= Math.min(s.r0, s.r1) && r <= Math.max(s.r0, s.r1) && c >= Math.min(s.c0, s.c1) && c <= Math.max(s.c0, s.c1)
+    );
+  }
+
+  onMouseDown(event) {
+    const td = event.target.closest("td");
+    if (!td || td.dataset.col === undefined) return;
+    const r = Number(td.parentElement.dataset.row);
+    const c = Number(td.dataset.col);
+    if (event.shiftKey && this.selection) {
+      this.selection = { ...this.selection, r1: r, c1: c };
+    } else {
+      this.selection = { r0: r, c0: c, r1: r, c1: c };
+    }
+    this.container.focus();
+    this.render();
+  }
+
+  async onKeyDown(event) {
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "c" && this.selection) {
+      event.preventDefault();
+      await this.copySelection();
+      return;
+    }
+    // Arrow keys move the selected cell (Shift extends the range); Page keys move a screen.
+    const page = Math.max(1, Math.floor(this.container.clientHeight / ROW_HEIGHT) - 2);
+    const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1],
+      PageUp: [-page, 0], PageDown: [page, 0] };
+    const move = moves[event.key];
+    if (!move || !this.source.total) return;
+    event.preventDefault();
+    const s = this.selection || { r0: 0, c0: 0, r1: 0, c1: 0 };
+    const r = Math.max(0, Math.min(this.source.total - 1, s.r1 + move[0]));
+    const c = Math.max(0, Math.min(this.source.columns.length - 1, s.c1 + move[1]));
+    this.selection = event.shiftKey ? { ...s, r1: r, c1: c } : { r0: r, c0: c, r1: r, c1: c };
+    this.scrollToRow(r);
+    this.render();
+  }
+
+  scrollToRow(r) {
+    const { first, last } = this.visibleRange();
+    if (r > first && r < last - 2) return;
+    const total = this.source.total;
+    if (this.scale === 1) {
+      this.container.scrollTop = r <= first ? r * ROW_HEIGHT : (r + 3) * ROW_HEIGHT - this.container.clientHeight;
+    } else {
+      const maxScroll = this.container.scrollHeight - this.container.clientHeight;
+      this.container.scrollTop = (r / Math.max(1, total)) * maxScroll;
+    }
+  }
+
+  async copySelection() {
+    const s = this.selection;
+    const r0 = Math.min(s.r0, s.r1);
+    const r1 = Math.min(Math.max(s.r0, s.r1), r0 + 10000);
+    const c0 = Math.min(s.c0, s.c1);
+    const c1 = Math.max(s.c0, s.c1);
+    const rows = await this.rows(r0, r1 + 1);
+    const text = rows
+      .map((row) =>
+        row
+          .slice(c0, c1 + 1)
+          .map((v) => (v === null ? "NULL" : cellText(v).replace(/[\t\n\r]/g, " ")))
+          .join("\t"),
+      )
+      .join("\n");
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      // Clipboard permission denied (e.g. plain http in some browsers): fall back to execCommand.
+      const area = document.createElement("textarea");
+      area.value = text;
+      document.body.appendChild(area);
+      area.select();
+      document.execCommand("copy");
+      area.remove();
+    }
+    this.container.dataset.copied = String(rows.length);
+    return text;
+  }
+}
