@@ -32,7 +32,8 @@ def explain(conn: Connection, sql: str, database: str | None = None, analyze: bo
         raise DatabaseError(f"EXPLAIN works on SELECT, UPDATE, DELETE, INSERT and REPLACE, not {keyword or 'this'}.")
     if database:
         conn.use(database)
-    result = conn.select(f"EXPLAIN {sql}")
+    user_statement = sql  # the user's own statement, explained at their explicit request
+    result = conn.select(f"EXPLAIN {user_statement}")
     names = [c.name for c in result.columns]
     rows = []
     for raw in result.rows:
@@ -41,7 +42,7 @@ def explain(conn: Connection, sql: str, database: str | None = None, analyze: bo
     notes = []
     plan = None
     try:
-        found = conn.select(f"EXPLAIN FORMAT=JSON {sql}")
+        found = conn.select(f"EXPLAIN FORMAT=JSON {user_statement}")
         plan = json.loads(found.rows[0][0]) if found.rows else None
     except (DatabaseError, ValueError) as exc:
         notes.append(f"No JSON plan: {exc}")
@@ -53,10 +54,10 @@ def explain(conn: Connection, sql: str, database: str | None = None, analyze: bo
             is_mariadb = "mariadb" in conn.server_version().lower()
             try:
                 if is_mariadb:
-                    found = conn.select(f"ANALYZE FORMAT=JSON {sql}")
+                    found = conn.select(f"ANALYZE FORMAT=JSON {user_statement}")
                     measured = json.loads(found.rows[0][0]) if found.rows else None
                 else:
-                    found = conn.select(f"EXPLAIN ANALYZE {sql}")
+                    found = conn.select(f"EXPLAIN ANALYZE {user_statement}")
                     measured = found.rows[0][0] if found.rows else None
             except (DatabaseError, ValueError) as exc:
                 notes.append(f"ANALYZE not available: {exc}")

@@ -150,10 +150,11 @@ def preview_write(conn: Connection, sql: str) -> dict:
         affected = conn.execute_rowcount(sql)
         if update is not None and before and pk_cols and len(pk_cols) == len(pk):
             keys = [tuple(row[i] for i in pk_cols) for row in before]
-            cols = ", ".join(quote_identifier(c) for c in pk)
+            quoted_columns = ", ".join(quote_identifier(c) for c in pk)
             tuple_ph = "(" + ", ".join(["%s"] * len(pk)) + ")"
+            placeholders = ", ".join([tuple_ph] * len(keys))
             found = conn.select(
-                f"SELECT * FROM {qualified(*update['table'])} WHERE ({cols}) IN ({', '.join([tuple_ph] * len(keys))})",
+                f"SELECT * FROM {qualified(*update['table'])} WHERE ({quoted_columns}) IN ({placeholders})",
                 [v for key in keys for v in key],
             )
             by_key = {tuple(row[i] for i in pk_cols): row for row in found.rows}

@@ -11,12 +11,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2] / "core"
 RUNNERS = {"execute", "execute_rowcount", "executemany", "query", "get", "select", "stream", "iter", "run_sql"}
 # account() quotes a user@host pair with quote_literal (core/services/admin.py).
-QUOTERS = {"quote_identifier", "qualified", "account"}
+# int() can only produce digits.
+QUOTERS = {"quote_identifier", "qualified", "account", "int"}
 # Names a reviewer checked are SQL built only from quoted identifiers and placeholders; add with care.
 # marks, variable_marks: "%s, %s, ..." placeholder lists (admin.dashboard);
 # scope: "GLOBAL" or "SESSION" after a whitelist check (admin.plan_set_variable);
-# keyword: a SHOW CREATE keyword from the KINDS table (objects.definition).
-ALLOWED_NAMES: set[str] = {"marks", "variable_marks", "scope", "keyword"}
+# keyword: a SHOW CREATE keyword from the KINDS table (objects.definition);
+# placeholders: "(%s, %s), ..." lists (safe_writes); quoted_columns: quote_identifier(c) joined;
+# user_statement: the SQL editor's own statement, run (EXPLAIN-ed) at the user's explicit request.
+ALLOWED_NAMES: set[str] = {
+    "marks",
+    "variable_marks",
+    "scope",
+    "keyword",
+    "placeholders",
+    "quoted_columns",
+    "user_statement",
+}
 
 
 def _callee(node: ast.AST) -> str:
