@@ -10,7 +10,7 @@ import tornado.web
 from core import config
 from core.services.sessions import SessionRegistry
 from core.store import Store
-from core.web import api_sql, pages, uimethods, uimodules
+from core.web import api_grid, api_sql, pages, uimethods, uimodules
 from core.web.base import SecureStaticFileHandler
 
 DB = r"(?P<db>[^/]+)"
@@ -39,6 +39,7 @@ class EddyApplication(tornado.web.Application):
             (rf"/db/{DB}", pages.DatabaseHandler),
             (rf"/db/{DB}/table/{TABLE}", pages.TableHandler),
             *api_sql.ROUTES,
+            *api_grid.ROUTES,
         ]
         settings = dict(
             template_path=str(config.resource_path("ui", "templates")),
