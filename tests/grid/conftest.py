@@ -57,9 +57,7 @@ def reset_grid_db(admin) -> None:
     conn = Connection(admin)
     for statement in SCHEMA:
         conn.execute(statement)
-    conn.executemany(
-        f"INSERT INTO `{GRID_DB}`.`items` (name, qty, note, data, doc) VALUES (%s, %s, %s, %s, %s)", ITEMS
-    )
+    conn.executemany(f"INSERT INTO `{GRID_DB}`.`items` (name, qty, note, data, doc) VALUES (%s, %s, %s, %s, %s)", ITEMS)
     conn.executemany(
         f"INSERT INTO `{GRID_DB}`.`order lines 表` (`key`, `back``tick`, `名字`, item_id) VALUES (%s, %s, %s, %s)",
         [(1, "a`b", "值 🙂", 1), (2, "select", None, None), (3, "x y", "", 4)],

@@ -51,7 +51,9 @@ class TestGridApi(EddyTestCase):
         assert code == 400 and "no primary key" in data["error"]
 
     def test_apply_preview_then_run_then_see_it(self):
-        code, data = self.api("items", "rows", {"filter": {"conditions": [{"column": "name", "op": "=", "value": "NULL"}]}})
+        code, data = self.api(
+            "items", "rows", {"filter": {"conditions": [{"column": "name", "op": "=", "value": "NULL"}]}}
+        )
         row = data["rows"][0]
         meta = self.api("items", "meta")[1]
         original = dict(zip([c["name"] for c in meta["columns"]], row))
@@ -61,10 +63,16 @@ class TestGridApi(EddyTestCase):
         code, result = self.api("items", "apply", {"changes": [change]})
         assert code == 200 and result["ok"] and result["affected"] == 1
         code, again = self.api("items", "apply", {"changes": [change]})  # same original again: now stale
-        assert not again["ok"] and again["errors"][0]["id"] == "u1" and "changed on the server" in again["errors"][0]["message"]
+        assert (
+            not again["ok"]
+            and again["errors"][0]["id"] == "u1"
+            and "changed on the server" in again["errors"][0]["message"]
+        )
 
     def test_whole_cell_and_download(self):
-        code, data = self.api("items", "rows", {"filter": {"conditions": [{"column": "name", "op": "=", "value": "long"}]}})
+        code, data = self.api(
+            "items", "rows", {"filter": {"conditions": [{"column": "name", "op": "=", "value": "long"}]}}
+        )
         key = {"id": data["rows"][0][0]}
         code, cell = self.api("items", "cell", {"key": key, "column": "note"})
         assert code == 200 and cell["value"].endswith(" END") and len(cell["value"]) == 3004

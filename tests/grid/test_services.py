@@ -34,7 +34,8 @@ def test_filter_values_are_parameters_and_sql_is_shown():
         ["name", "qty", "note"],
     )
     assert f.where == (
-        "(`name` = %s OR `qty` BETWEEN %s AND %s OR `note` IN (%s, %s) OR `note` IS NULL) AND (qty > 0 -- trailing comment\n)"
+        "(`name` = %s OR `qty` BETWEEN %s AND %s OR `note` IN (%s, %s) OR `note` IS NULL)"
+        " AND (qty > 0 -- trailing comment\n)"
     )
     assert f.params == ["x' OR 1=1 --", 1, 5, "a", "b"]
 
@@ -115,7 +116,7 @@ def _row(conn, name):
 
 def test_update_insert_delete_in_one_transaction_with_awkward_values(conn):
     meta, row, original = _row(conn, "plain")
-    value = "it's \"quoted\"\nnew line 🐍 NULL"
+    value = 'it\'s "quoted"\nnew line 🐍 NULL'
     result = apply_changes(
         conn,
         meta,

@@ -8,7 +8,7 @@
 //   cellClass / rowClass: extra CSS classes (e.g. pending edits),
 //   editable: (row, ci) => bool, onEdit: (row, ci, text) => void,
 //   onSort: (sort) => void, onResize: (ci, px) => void, onOpen: (row, ci) => void,
-//   onSave: () => void, onActive: (row, ci) => void,
+//   onSave: () => void, onActive: (row, ci) => void, onCellClick: (row, ci, event, cellElement) => void,
 // })
 // Cells keep SQL NULL (null), the empty string and the text "NULL" apart; binary cells arrive as
 // {binary: hex, size}; cut text as {text, length, truncated}.
@@ -103,7 +103,6 @@ export class DataGrid {
     });
     this.scroller.addEventListener("keydown", (e) => this.onKey(e));
     this.body.addEventListener("mousedown", (e) => this.onMouseDown(e));
-    this.body.addEventListener("dblclick", (e) => this.onDoubleClick(e));
     new ResizeObserver(() => this.schedule()).observe(this.scroller);
     this.renderHead();
   }
@@ -308,7 +307,9 @@ export class DataGrid {
         this.load(b);
       }
     }
+    this.rendering = true; // detaching a focused editor fires blur: that is not a commit
     this.body.textContent = "";
+    this.rendering = false;
     const columns = this.visibleColumns();
     for (let i = 0; i < count; i++) {
       const pos = first + i;
@@ -363,8 +364,17 @@ export class DataGrid {
       this.selected.clear();
       this.anchorRow = hit.pos;
     }
+    const cell = event.target.closest(".dg-cell");
     if (hit.col !== null) this.setActive(hit.pos, hit.col);
     else this.render();
+    // A double click edits. (Rows re-render on mousedown, so no dblclick event would reach a cell.)
+    if (event.detail === 2 && hit.col !== null) {
+      event.preventDefault();
+      this.startEdit();
+      return;
+    }
+    // Re-rendering replaced the cell, so no click will follow: report it now.
+    if (cell && this.opts.onCellClick) this.opts.onCellClick(this.rowAt(hit.pos), hit.col, event, cell);
   }
 
   selectRows(pos, event) {
@@ -379,11 +389,6 @@ export class DataGrid {
       this.selected.add(pos);
       this.anchorRow = pos;
     }
-  }
-
-  onDoubleClick(event) {
-    const hit = this.hit(event);
-    if (hit && hit.col !== null) this.startEdit();
   }
 
   setActive(pos, col) {
@@ -482,7 +487,7 @@ export class DataGrid {
       }
     });
     input.addEventListener("blur", () => {
-      if (this.editing && this.editing.input === input) this.commitEdit();
+      if (!this.rendering && this.editing && this.editing.input === input) this.commitEdit();
     });
     this.placeEditor();
     input.focus();
@@ -496,6 +501,7 @@ export class DataGrid {
     cell.textContent = "";
     cell.classList.add("editing");
     cell.append(input);
+    if (document.activeElement !== input) input.focus({ preventScroll: true });
   }
 
   commitEdit() {

@@ -95,6 +95,10 @@ const grid = new DataGrid($("grid"), {
     if (!$("cell-panel").hidden) openCell(row, ci);
   },
   onSave: () => applyChanges(),
+  // Alt+click, or a click on cut text or binary, opens the whole value in the side panel.
+  onCellClick: (row, ci, event, cell) => {
+    if (event.altKey || cell.classList.contains("long") || cell.classList.contains("binary")) openCell(row, ci);
+  },
   onError: (error) => showError(error.message),
 });
 window.eddyGrid = grid; // for tests and the console
@@ -647,14 +651,6 @@ $("cell-save").addEventListener("click", () => {
   if (!panelCell || !$("cell-text")) return;
   setValue(panelCell.row, panelCell.ci, $("cell-text").value);
   openCell(panelCell.row, panelCell.ci);
-});
-
-// "Open" from the keyboard (Alt+Enter) or a click on the gutter's neighbour: show the panel.
-$("grid").addEventListener("click", (e) => {
-  const cell = e.target.closest(".dg-cell");
-  if (!cell || !(e.altKey || cell.classList.contains("long") || cell.classList.contains("binary"))) return;
-  const pos = Number(cell.parentElement.dataset.pos);
-  openCell(grid.rowAt(pos), Number(cell.dataset.col));
 });
 
 refreshPending();
