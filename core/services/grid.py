@@ -30,6 +30,7 @@ LEARN_SPACING = 500  # anchors learned from served windows are at least this far
 DIRECT_REACH = 2 * ANCHOR_SPACING  # a jump farther than this from a known anchor builds the anchors
 BUILD_SECONDS = 20.0  # stop building anchors after this long (partial anchors still help)
 EXACT_COUNT_BELOW = 200_000  # estimated rows under which the count is exact from the start
+PREPARE_MIN, PREPARE_MAX = 50_000, 10_000_000  # views whose anchors are built right after page 1
 MAX_WINDOW = 1_000
 MAX_VIEWS = 64
 TEXT_LIMIT = 2_000  # characters of text sent per cell; the rest on demand
@@ -285,7 +286,20 @@ class WindowPlanner:
             "where": render_sql(filt.where, filt.params) if filt.where else "",
             "sql": render_sql(sql, params),
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 2),
+            "prepare": keyset
+            and not view.built
+            and exact is False
+            and index_serves(meta, order)
+            and PREPARE_MIN <= (total or 0) <= PREPARE_MAX,
         }
+
+    def prepare(self, conn: Connection, meta: TableMeta, scope, sort=None, filter_spec=None) -> None:
+        """Build a view's anchors ahead of the first jump (run in the background after page 1)."""
+        filt = compile_filter(filter_spec, meta.column_names)
+        order = effective_order(meta, parse_sort(sort, meta.column_names))
+        view = self.cache.get(view_key(scope, meta, order, filt))
+        if not view.built:
+            self.build_anchors(conn, meta, view, order, filt)
 
     def _plan(self, conn, meta, view, order, filt, start, count, keyset) -> tuple[str, list, str]:
         cols = ", ".join(quote_for_format(c) for c in meta.column_names)

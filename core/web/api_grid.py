@@ -1,9 +1,12 @@
 """The table grid's JSON API: metadata, row windows, counts, applying edits, whole cells, prefs."""
 
 import json
+import logging
 import threading
 import time
 from urllib.parse import quote
+
+from tornado.ioloop import IOLoop
 
 from core.services import cells
 from core.services.editor import EditError, apply_changes
@@ -11,6 +14,8 @@ from core.services.filters import FilterError
 from core.services.grid import GridError, WindowPlanner, read_cell
 from core.services.table_meta import TableMeta, load_table_meta
 from core.web.base import ApiHandler, UserError
+
+log = logging.getLogger("eddy.grid")
 
 META_SECONDS = 30.0  # table metadata is re-read after this long, and whenever the page loads
 
@@ -86,6 +91,8 @@ class RowsHandler(GridHandler):
     async def post(self, db, table):
         body = self.read_json()
         planner, scope = self.state.planner, self.scope
+        if body.get("refresh"):
+            planner.invalidate(scope, db, table)
         result = await self.call(
             lambda conn, meta: planner.window(
                 conn, meta, scope, body.get("sort"), body.get("filter"), body.get("start", 0), body.get("count", 200)
@@ -93,7 +100,17 @@ class RowsHandler(GridHandler):
             db,
             table,
         )
+        if result.pop("prepare", False):
+            # A big view ordered by an index: build its anchors now, so the first jump is cheap.
+            IOLoop.current().spawn_callback(self.prepare_view, db, table, body.get("sort"), body.get("filter"))
         self.write_json(result)
+
+    async def prepare_view(self, db, table, sort, filter_spec):
+        planner, scope = self.state.planner, self.scope
+        try:
+            await self.call(lambda conn, meta: planner.prepare(conn, meta, scope, sort, filter_spec), db, table)
+        except Exception as exc:  # only an optimisation: the jump itself will build them
+            log.warning("building anchors for %s.%s failed: %s", db, table, exc)
 
 
 class CountHandler(GridHandler):

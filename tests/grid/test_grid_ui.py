@@ -155,3 +155,26 @@ def test_table_without_key_is_read_only_with_the_reason(page, running_app, maria
     expect(page.locator("#btn-insert")).to_be_disabled()
     page.locator("#grid .dg-row").first.locator(".dg-cell").first.dblclick()
     expect(page.locator(".dg-editor")).to_have_count(0)
+
+
+def test_copy_rows_as_insert_and_keyboard_navigation(page, running_app, mariadb, grid_db):
+    open_table(page, running_app, mariadb, "items")
+    row_with(page, "emoji 🐍 表").locator(".dg-gutter").click()
+    page.select_option("#copy-format", "INSERT")
+    page.click("#btn-copy")
+    copied = page.evaluate("() => window.eddyLastCopy")
+    assert copied.startswith("INSERT INTO `items` (`id`, `name`, `qty`, `note`, `data`, `doc`) VALUES (")
+    assert "'emoji 🐍 表'" in copied and "X'89504e470d0a1a0a00'" in copied and ", '', " in copied
+    page.select_option("#copy-format", "CSV")
+    page.click("#btn-copy")
+    assert page.evaluate("() => window.eddyLastCopy").splitlines()[0] == "id,name,qty,note,data,doc"
+    # Arrows move the active cell; Enter edits; Esc cancels without a pending change.
+    page.locator("#grid .dg-row").first.locator('.dg-cell[data-col="1"]').click()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator(".dg-cell.active")).to_have_attribute("data-col", "2")
+    page.keyboard.press("Enter")
+    page.locator(".dg-editor").fill("99")
+    page.keyboard.press("Escape")
+    expect(page.locator(".dg-editor")).to_have_count(0)
+    expect(page.locator("#pending-count")).to_have_text("")

@@ -52,7 +52,9 @@ const grid = new DataGrid($("grid"), {
     hidden: (prefs.hidden || []).includes(c.name),
   })),
   fetch: async (start, count) => {
-    const answer = await api(`${base}/rows`, { body: { start, count, sort: state.sort, filter: state.filter } });
+    const body = { start, count, sort: state.sort, filter: state.filter, refresh: state.refresh };
+    state.refresh = false;
+    const answer = await api(`${base}/rows`, { body });
     state.total = answer.total;
     state.exact = answer.exact;
     showStatus(answer);
@@ -309,6 +311,20 @@ window.addEventListener("beforeunload", (e) => {
   if (pendingCount()) e.preventDefault();
 });
 
+$("btn-reload").addEventListener("click", () => {
+  state.refresh = true; // the server forgets this view's anchors and count too
+  grid.reset({ keepPosition: true });
+});
+
+$("goto-row").addEventListener("keydown", (e) => {
+  if (e.key !== "Enter") return;
+  const n = Number.parseInt(e.target.value, 10);
+  if (Number.isFinite(n) && n > 0) {
+    grid.setActive(state.inserts.length + n - 1, grid.active.col);
+    grid.scroller.focus({ preventScroll: true });
+  }
+});
+
 $("btn-count").addEventListener("click", async () => {
   $("btn-count").disabled = true;
   try {
@@ -485,11 +501,22 @@ async function copySelection(format) {
   const cols = grid.selected.size ? grid.visibleColumns() : [grid.active.col];
   const text = grid.selected.size ? formatRows(rows, format, cols) : formatRows(rows, format, cols).split("\n").slice(1).join("\n");
   window.eddyLastCopy = text;
+  const done = () => flash(`Copied ${rows.length} row${rows.length === 1 ? "" : "s"} as ${format}.`);
   try {
     await navigator.clipboard.writeText(text);
-    flash(`Copied ${rows.length} row${rows.length === 1 ? "" : "s"} as ${format}.`);
-  } catch (error) {
-    showError(`Copy failed: ${error.message}`);
+    done();
+  } catch {
+    // Some webviews refuse the async clipboard: fall back to a selected textarea and copy.
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.className = "copy-buffer";
+    document.body.append(area);
+    area.select();
+    const ok = document.execCommand("copy");
+    area.remove();
+    grid.scroller.focus({ preventScroll: true });
+    if (ok) done();
+    else showError("Copy failed: the clipboard is not available here.");
   }
 }
 $("btn-copy").addEventListener("click", () => copySelection($("copy-format").value));
