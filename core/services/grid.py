@@ -32,6 +32,7 @@ BUILD_SECONDS = 20.0  # stop building anchors after this long (partial anchors s
 EXACT_COUNT_BELOW = 200_000  # estimated rows under which the count is exact from the start
 PREPARE_MIN, PREPARE_MAX = 50_000, 10_000_000  # views whose anchors are built right after page 1
 MAX_WINDOW = 1_000
+INTEGER_TYPES = {"tinyint", "smallint", "mediumint", "int", "integer", "bigint"}
 MAX_VIEWS = 64
 TEXT_LIMIT = 2_000  # characters of text sent per cell; the rest on demand
 BINARY_LIMIT = 512  # bytes of binary sent per cell
@@ -147,9 +148,13 @@ class ViewIndex:
     built: bool = False
     count: int | None = None
     estimate: int | None = None
+    dense: tuple[int, int] | None = None  # (first key, +1/-1): an integer key without gaps
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def nearest(self, position: int) -> tuple[int, tuple] | None:
+        if self.dense is not None and self.count is not None and position < self.count:
+            first, step = self.dense
+            return position, (first + step * position,)
         i = bisect.bisect_right(self.positions, position) - 1
         if i < 0:
             return None
@@ -326,7 +331,9 @@ class WindowPlanner:
         with view.lock:
             if view.built:
                 return
-            if index_serves(meta, order):
+            if self._dense_key(conn, meta, view, order, filt):
+                pass
+            elif index_serves(meta, order):
                 self._build_by_seeks(conn, meta, view, order, filt)
             else:
                 try:
@@ -334,6 +341,21 @@ class WindowPlanner:
                 except DatabaseError:  # no window functions (old MySQL): OFFSET from the nearest anchor
                     pass
             view.built = True
+
+    def _dense_key(self, conn, meta, view, order, filt) -> bool:
+        """An unfiltered view in the order of a single integer key with no gaps (MIN..MAX all there):
+        row N's key is MIN + N, no anchors needed. COUNT(*) reads the smallest index."""
+        if filt.where or len(order) != 1 or [order[0].column] != meta.row_key:
+            return False
+        if (meta.column(order[0].column) or {}).get("data_type") not in INTEGER_TYPES:
+            return False
+        c = quote_for_format(order[0].column)
+        low, high, n = _run(conn, f"SELECT MIN({c}), MAX({c}), COUNT(*) FROM {_table(meta)}", []).rows[0]
+        view.count = int(n)
+        if n and high - low + 1 == n:
+            view.dense = (high, -1) if order[0].desc else (low, 1)
+            return True
+        return False
 
     def _key_select(self, meta, order) -> str:
         cols = ", ".join(quote_for_format(k.column) for k in order)

@@ -18,6 +18,7 @@ from core.web.base import ApiHandler, UserError
 log = logging.getLogger("eddy.grid")
 
 META_SECONDS = 30.0  # table metadata is re-read after this long, and whenever the page loads
+PANEL_LIMIT = 4 * 1024 * 1024  # bytes/characters the side panel receives whole
 
 
 class GridState:
@@ -149,6 +150,13 @@ class CellHandler(GridHandler):
         value = await self.call(
             lambda conn, meta: read_cell(conn, meta, body.get("key") or {}, body.get("column")), db, table
         )
+        if isinstance(value, (bytes, bytearray)) and len(value) > PANEL_LIMIT:
+            # Too big to show as hex: a preview, and the download link for the rest.
+            self.write_json({"value": {"binary": bytes(value[:65536]).hex(), "size": len(value), "truncated": True}})
+            return
+        if isinstance(value, str) and len(value) > PANEL_LIMIT:
+            self.write_json({"value": {"text": value[:PANEL_LIMIT], "length": len(value), "truncated": True}})
+            return
         self.write_json({"value": cells.to_json(value)})
 
 

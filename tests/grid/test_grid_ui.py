@@ -178,3 +178,13 @@ def test_copy_rows_as_insert_and_keyboard_navigation(page, running_app, mariadb,
     page.keyboard.press("Escape")
     expect(page.locator(".dg-editor")).to_have_count(0)
     expect(page.locator("#pending-count")).to_have_text("")
+
+
+def test_side_panel_pretty_prints_json_and_previews_binary(page, running_app, mariadb, grid_db):
+    open_table(page, running_app, mariadb, "items")
+    cell(page, "emoji 🐍 表", 5).click(modifiers=["Alt"])
+    expect(page.locator("#cell-text")).to_have_value('{\n  "a": [\n    1,\n    2\n  ],\n  "b": null\n}')
+    cell(page, "emoji 🐍 表", 4).click()  # binary: a click opens it
+    expect(page.locator("#cell-view")).to_contain_text("9 bytes")
+    expect(page.locator("#cell-view .cell-image")).to_have_count(1)  # PNG signature: an image preview
+    expect(page.locator("#cell-view a", has_text="Download")).to_have_attribute("href", re.compile(r"/download\?key="))

@@ -185,3 +185,38 @@ def test_awkward_identifiers_composite_key_edit(conn):
     assert result.ok, result.errors
     assert "`back``tick` <=> 'a`b'" in result.statements[0]
     assert conn.get(f"SELECT `名字` AS v FROM `{GRID_DB}`.`order lines 表` WHERE `key` = 1").v is None
+
+
+def test_lock_timeout_rolls_back_and_names_the_row(conn, mariadb):
+    meta, row, original = _row(conn, "NULL")
+    holder = mariadb.connect()
+    holder.begin()
+    holder.query(f"SELECT * FROM `{GRID_DB}`.items WHERE id = %s FOR UPDATE", row[0])
+    try:
+        conn.execute("SET SESSION innodb_lock_wait_timeout = 1")
+        change = {"id": "locked", "op": "update", "key": {"id": row[0]}, "original": original, "values": {"qty": 8}}
+        result = apply_changes(conn, meta, [{"id": "n", "op": "insert", "values": {"name": "lock test"}}, change])
+    finally:
+        holder.rollback()
+        holder.close()
+    assert not result.ok and result.errors[0]["id"] == "locked" and result.errors[0]["code"] == 1205
+    assert conn.get(f"SELECT 1 AS x FROM `{GRID_DB}`.items WHERE name = 'lock test'") is None  # insert rolled back
+
+
+def test_integer_keys_with_and_without_gaps_jump_exactly(conn):
+    """Gapless integer keys jump by arithmetic; keys with gaps through anchors; both match OFFSET."""
+    conn.execute(f"DROP TABLE IF EXISTS `{GRID_DB}`.gappy")
+    conn.execute(f"CREATE TABLE `{GRID_DB}`.gappy (id BIGINT PRIMARY KEY, v INT) SELECT seq * 3 AS id, seq AS v "
+                 f"FROM `{GRID_DB}`.seq_1_to_30000 WHERE seq % 11 <> 0")  # fmt: skip
+    planner = WindowPlanner()
+    for table, expect_dense in (("big", True), ("gappy", False)):
+        meta = load_table_meta(conn, GRID_DB, table)
+        for sort, order in ((None, "id"), ([{"column": "id", "dir": "desc"}], "id DESC")):
+            for start in (20_000, 17, 26_000):
+                window = planner.window(conn, meta, "t", sort, None, start, 7)
+                expected = [r[0] for r in conn.select(
+                    f"SELECT id FROM `{GRID_DB}`.`{table}` ORDER BY {order} LIMIT 7 OFFSET {start}").rows]  # fmt: skip
+                assert ids(window) == expected, (table, sort, start)
+            view = planner.cache.get(grid_service.view_key("t", meta, grid_service.effective_order(meta, parse_sort(
+                sort, meta.column_names)), compile_filter(None, [])))  # fmt: skip
+            assert (view.dense is not None) == expect_dense

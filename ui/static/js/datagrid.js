@@ -102,6 +102,7 @@ export class DataGrid {
       this.schedule();
     });
     this.scroller.addEventListener("keydown", (e) => this.onKey(e));
+    this.scroller.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
     this.body.addEventListener("mousedown", (e) => this.onMouseDown(e));
     new ResizeObserver(() => this.schedule()).observe(this.scroller);
     this.renderHead();
@@ -199,6 +200,7 @@ export class DataGrid {
     this.selected.clear();
     this.loadedOnce = false;
     if (!keepPosition) {
+      this.pinnedFirst = undefined;
       this.scroller.scrollTop = 0;
       this.active.row = 0;
     }
@@ -254,7 +256,32 @@ export class DataGrid {
     return Math.min(this.rowCount() * this.opts.rowHeight, MAX_CANVAS);
   }
 
+  scaled() {
+    return this.rowCount() * this.opts.rowHeight > MAX_CANVAS;
+  }
+
+  // Past MAX_CANVAS one pixel of scrollbar is several rows: wheel and keys move by rows, and the
+  // exact first row is remembered for as long as nothing else moves the scrollbar.
+  scrollToFirst(first) {
+    const maxFirst = Math.max(0, this.rowCount() - this.viewRows());
+    first = Math.max(0, Math.min(maxFirst, first));
+    const range = this.canvasHeight() + this.head.offsetHeight - this.scroller.clientHeight;
+    this.scroller.scrollTop = maxFirst ? Math.round((first / maxFirst) * range) : 0;
+    this.pinnedTop = this.scroller.scrollTop;
+    this.pinnedFirst = first;
+    this.schedule();
+  }
+
+  onWheel(event) {
+    if (!this.scaled() || Math.abs(event.deltaY) < Math.abs(event.deltaX) || event.ctrlKey) return;
+    event.preventDefault();
+    const unit = event.deltaMode === 1 ? 1 : event.deltaMode === 2 ? this.viewRows() : 1 / this.opts.rowHeight;
+    const rows = Math.round(event.deltaY * unit) || Math.sign(event.deltaY);
+    this.scrollToFirst(this.firstRow() + rows);
+  }
+
   firstRow() {
+    if (this.pinnedFirst !== undefined && this.scroller.scrollTop === this.pinnedTop) return this.pinnedFirst;
     const n = this.rowCount();
     const visible = this.viewRows();
     const maxFirst = Math.max(0, n - visible);
@@ -265,15 +292,15 @@ export class DataGrid {
   }
 
   scrollToRow(pos) {
-    const n = this.rowCount();
     const visible = this.viewRows();
     const first = this.firstRow();
     if (pos >= first && pos < first + visible) return;
     const target = pos < first ? pos : pos - visible + 1;
-    const maxFirst = Math.max(1, n - visible);
-    const range = this.canvasHeight() + this.head.offsetHeight - this.scroller.clientHeight;
-    this.scroller.scrollTop =
-      n * this.opts.rowHeight <= MAX_CANVAS ? target * this.opts.rowHeight : Math.round((target / maxFirst) * range);
+    if (this.scaled()) {
+      this.scrollToFirst(target);
+      return;
+    }
+    this.scroller.scrollTop = target * this.opts.rowHeight;
     this.schedule();
   }
 

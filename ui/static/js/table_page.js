@@ -9,6 +9,7 @@ const base = `/api/db/${encodeURIComponent(meta.database)}/table/${encodeURIComp
 const names = meta.columns.map((c) => c.name);
 const keyIdx = meta.row_key.map((k) => names.indexOf(k));
 const $ = (id) => document.getElementById(id);
+const fkColumns = new Set(meta.foreign_keys.flatMap((fk) => fk.columns.map((c) => names.indexOf(c))));
 
 const state = {
   sort: [],
@@ -76,7 +77,8 @@ const grid = new DataGrid($("grid"), {
   cellClass: (row, ci) => {
     if (row.kind === "new") return row.set.has(ci) ? "pending" : "default";
     const edit = state.updates.get(row.key);
-    return edit && edit.values.has(ci) ? "pending" : "";
+    const fk = fkColumns.has(ci) && row.values[ci] !== null ? "fk " : "";
+    return fk + (edit && edit.values.has(ci) ? "pending" : "");
   },
   rowClass: (row) => {
     const classes = [];
@@ -97,9 +99,10 @@ const grid = new DataGrid($("grid"), {
     if (!$("cell-panel").hidden) openCell(row, ci);
   },
   onSave: () => applyChanges(),
-  // Alt+click, or a click on cut text or binary, opens the whole value in the side panel.
+  // Alt+click, or a click on cut text, binary or a foreign key, opens the side panel.
   onCellClick: (row, ci, event, cell) => {
-    if (event.altKey || cell.classList.contains("long") || cell.classList.contains("binary")) openCell(row, ci);
+    const opens = ["long", "binary", "fk"].some((c) => cell.classList.contains(c));
+    if (event.altKey || opens) openCell(row, ci);
   },
   onError: (error) => showError(error.message),
 });
