@@ -188,3 +188,16 @@ def test_side_panel_pretty_prints_json_and_previews_binary(page, running_app, ma
     expect(page.locator("#cell-view")).to_contain_text("9 bytes")
     expect(page.locator("#cell-view .cell-image")).to_have_count(1)  # PNG signature: an image preview
     expect(page.locator("#cell-view a", has_text="Download")).to_have_attribute("href", re.compile(r"/download\?key="))
+
+
+def test_hidden_columns_persist_per_table(page, running_app, mariadb, grid_db):
+    open_table(page, running_app, mariadb, "items")
+    expect(page.locator(".dg-hcell", has_text="doc")).to_have_count(1)
+    page.click("#btn-columns")
+    with page.expect_response(re.compile(r"/prefs$")):
+        page.locator('#columns-panel input[data-col="doc"]').uncheck()
+    expect(page.locator(".dg-hcell", has_text="doc")).to_have_count(0)
+    page.reload()
+    expect(page.locator("#grid .dg-row .dg-cell:not(.loading)").first).to_be_visible()
+    expect(page.locator(".dg-hcell", has_text="doc")).to_have_count(0)
+    expect(page.locator(".dg-hcell", has_text="note")).to_have_count(1)

@@ -235,7 +235,7 @@ function buildChanges() {
 let pendingRun = null;
 
 async function applyChanges() {
-  if (!pendingCount()) return;
+  if (!pendingCount() || $("apply-dialog").open) return;
   const changes = buildChanges();
   try {
     const preview = await api(`${base}/apply`, { body: { changes, preview: true } });
