@@ -291,6 +291,13 @@ export class DataGrid {
     return Math.min(maxFirst, Math.round((this.scroller.scrollTop / range) * maxFirst));
   }
 
+  // Show row `pos` at the top and make it active ("go to row").
+  jumpTo(pos, col = this.active.col) {
+    if (this.scaled()) this.scrollToFirst(pos);
+    else this.scroller.scrollTop = pos * this.opts.rowHeight;
+    this.setActive(pos, col);
+  }
+
   scrollToRow(pos) {
     const visible = this.viewRows();
     const first = this.firstRow();

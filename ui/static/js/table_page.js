@@ -323,7 +323,7 @@ $("goto-row").addEventListener("keydown", (e) => {
   if (e.key !== "Enter") return;
   const n = Number.parseInt(e.target.value, 10);
   if (Number.isFinite(n) && n > 0) {
-    grid.setActive(state.inserts.length + n - 1, grid.active.col);
+    grid.jumpTo(state.inserts.length + n - 1);
     grid.scroller.focus({ preventScroll: true });
   }
 });
