@@ -145,7 +145,7 @@ def test_awkward_identifiers_set_null_and_follow_foreign_key(page, running_app, 
     cell(page, "a`b", 3).click(modifiers=["Alt"])
     page.click(".fk-link")
     expect(page).to_have_url(re.compile(r"/table/items\?filter="))
-    expect(page.locator("#status-count")).to_have_text("1 rows")
+    expect(page.locator("#status-count")).to_have_text("1 row")
     expect(page.locator("#grid")).to_contain_text("plain")
 
 
@@ -201,3 +201,36 @@ def test_hidden_columns_persist_per_table(page, running_app, mariadb, grid_db):
     expect(page.locator("#grid .dg-row .dg-cell:not(.loading)").first).to_be_visible()
     expect(page.locator(".dg-hcell", has_text="doc")).to_have_count(0)
     expect(page.locator(".dg-hcell", has_text="note")).to_have_count(1)
+
+
+def test_duplicate_row_conflict_is_reported_then_fixed(page, running_app, mariadb, grid_db):
+    open_table(page, running_app, mariadb, "items")
+    row_with(page, "long").locator(".dg-gutter").click()
+    page.click("#btn-duplicate")
+    expect(page.locator("#grid-error")).to_contain_text("cannot be duplicated")  # cut values stay server-side
+    row_with(page, "emoji 🐍 表").locator(".dg-gutter").click()
+    page.click("#btn-duplicate")
+    copy = page.locator("#grid .dg-row.inserted")
+    expect(copy.locator('.dg-cell[data-col="1"]')).to_have_text("emoji 🐍 表")
+    expect(copy.locator('.dg-cell[data-col="0"]')).to_have_text("DEFAULT")  # auto-increment left to the server
+    apply_and_run(page)
+    expect(page.locator("#grid-error")).to_contain_text("Duplicate entry")
+    expect(page.locator("#grid-error")).to_contain_text("New row")
+    copy.locator('.dg-cell[data-col="1"]').dblclick()
+    page.locator(".dg-editor").fill("emoji copy")
+    page.keyboard.press("Enter")
+    apply_and_run(page)
+    expect(row_with(page, "emoji copy")).to_have_count(1)
+    conn = mariadb.connect()
+    copied = conn.get(f"SELECT data, doc FROM `{GRID_DB}`.items WHERE name = 'emoji copy'")
+    assert copied.data == b"\x89PNG\r\n\x1a\n\x00" and copied.doc == '{"a": [1, 2], "b": null}'
+
+
+def test_referenced_by_links_to_the_rows_pointing_here(page, running_app, mariadb, grid_db):
+    open_table(page, running_app, mariadb, "items")
+    cell(page, "plain", 1).click(modifiers=["Alt"])
+    link = page.locator("#cell-refs a", has_text="order lines 表.item_id")
+    link.click()
+    expect(page).to_have_url(re.compile(r"/table/order%20lines%20%E8%A1%A8\?filter="))
+    expect(page.locator("#status-count")).to_have_text("1 row")
+    expect(page.locator("#grid")).to_contain_text("a`b")

@@ -154,7 +154,8 @@ function refreshPending() {
 
 function showStatus(answer) {
   const count = answer.total.toLocaleString("en-US");
-  $("status-count").textContent = answer.exact ? `${count} rows` : `~${count} rows (estimate)`;
+  const rows = answer.total === 1 ? "row" : "rows";
+  $("status-count").textContent = answer.exact ? `${count} ${rows}` : `~${count} rows (estimate)`;
   $("btn-count").hidden = answer.exact;
   $("status-plan").textContent = `· ${answer.plan} · ${answer.elapsed_ms} ms server`;
   $("sql-text").textContent = answer.sql;
