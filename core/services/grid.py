@@ -34,6 +34,7 @@ PREPARE_MIN, PREPARE_MAX = 50_000, 10_000_000  # views whose anchors are built r
 MAX_WINDOW = 1_000
 INTEGER_TYPES = {"tinyint", "smallint", "mediumint", "int", "integer", "bigint"}
 MAX_VIEWS = 64
+MAX_ANCHOR_BYTES = 4_096
 TEXT_LIMIT = 2_000  # characters of text sent per cell; the rest on demand
 BINARY_LIMIT = 512  # bytes of binary sent per cell
 
@@ -139,6 +140,10 @@ def _run(conn: Connection, sql: str, params: list):
     return conn.select(sql, params) if params else conn.select(sql % ())
 
 
+def _key_size(key: tuple) -> int:
+    return sum(len(v) for v in key if isinstance(v, (str, bytes, bytearray)))
+
+
 @dataclass
 class ViewIndex:
     """What is known about one view: anchors (position -> order values) and its row count."""
@@ -162,8 +167,8 @@ class ViewIndex:
         return p, self.keys[p]
 
     def add(self, position: int, key: tuple, spacing: int = 1) -> None:
-        if position in self.keys:
-            return
+        if position in self.keys or _key_size(key) > MAX_ANCHOR_BYTES:
+            return  # huge keys (sorting by long text) are not kept: memory stays flat
         i = bisect.bisect_left(self.positions, position)
         near = [self.positions[j] for j in (i - 1, i) if 0 <= j < len(self.positions)]
         if spacing > 1 and any(abs(p - position) < spacing for p in near):
