@@ -220,3 +220,31 @@ def test_integer_keys_with_and_without_gaps_jump_exactly(conn):
             view = planner.cache.get(grid_service.view_key("t", meta, grid_service.effective_order(meta, parse_sort(
                 sort, meta.column_names)), compile_filter(None, [])))  # fmt: skip
             assert (view.dense is not None) == expect_dense
+
+
+def test_lost_connection_mid_apply_saves_nothing_and_says_so(conn, mariadb, monkeypatch):
+    from core.services import editor
+
+    meta, row, original = _row(conn, "plain")
+    real_execute, calls = editor._execute, []
+
+    def execute_then_lose_connection(c, sql, params):
+        calls.append(sql)
+        if len(calls) == 2:  # the server drops us between the first and second statement
+            killer = mariadb.connect()
+            killer.execute(f"KILL {c.thread_id}")
+            killer.close()
+        return real_execute(c, sql, params)
+
+    monkeypatch.setattr(editor, "_execute", execute_then_lose_connection)
+    changes = [
+        {"id": "first", "op": "update", "key": {"id": row[0]}, "original": original, "values": {"qty": 77}},
+        {"id": "second", "op": "insert", "values": {"name": "after the kill"}},
+    ]
+    result = apply_changes(conn, meta, changes)
+    assert not result.ok and result.errors[0]["id"] == "second"
+    assert "Lost connection" in result.errors[0]["message"] and "Nothing was saved" in result.errors[0]["message"]
+    check = mariadb.connect()
+    assert check.get(f"SELECT qty FROM `{GRID_DB}`.items WHERE id = %s", row[0]).qty != 77
+    assert check.get(f"SELECT 1 AS x FROM `{GRID_DB}`.items WHERE name = 'after the kill'") is None
+    check.close()
