@@ -2,6 +2,7 @@
 // Apply (they survive reloads of rows and failed applies), filters, copy, the cell side panel.
 import { api } from "./eddy.js";
 import { DataGrid, cellText } from "./datagrid.js";
+import { formatValues, plain } from "./grid_copy.js";
 
 const page = document.getElementById("table-page");
 const meta = JSON.parse(page.dataset.meta);
@@ -459,45 +460,9 @@ function savePrefs() {
 }
 
 // -- copy as TSV / CSV / JSON / INSERT -----------------------------------------------------
-function plain(v) {
-  if (v === null || v === undefined) return null;
-  if (typeof v === "object") return "binary" in v ? "0x" + v.binary : v.text;
-  return v;
-}
-
-function sqlLiteral(v) {
-  if (v === null || v === undefined) return "NULL";
-  if (typeof v === "number") return String(v);
-  if (typeof v === "object" && "binary" in v) return "X'" + v.binary + "'";
-  const text = typeof v === "object" ? v.text : String(v);
-  return "'" + text.replace(/\\/g, "\\\\").replace(/'/g, "''").replace(/\n/g, "\\n").replace(/\r/g, "\\r") + "'";
-}
-
-function quoteIdent(name) {
-  return "`" + name.replace(/`/g, "``") + "`";
-}
-
-export function formatRows(rows, format, cols) {
+function formatRows(rows, format, cols) {
   const values = rows.map((row) => cols.map((ci) => grid.opts.cellValue(row, ci)));
-  const heads = cols.map((ci) => names[ci]);
-  if (format === "JSON") {
-    return JSON.stringify(values.map((r) => Object.fromEntries(r.map((v, i) => [heads[i], plain(v)]))), null, 2);
-  }
-  if (format === "INSERT") {
-    const target = quoteIdent(meta.table);
-    const list = heads.map(quoteIdent).join(", ");
-    return values.map((r) => `INSERT INTO ${target} (${list}) VALUES (${r.map(sqlLiteral).join(", ")});`).join("\n");
-  }
-  if (format === "CSV") {
-    const field = (v) => {
-      if (v === null || v === undefined) return "\\N";
-      const s = String(plain(v));
-      return /[",\r\n]/.test(s) || s === "\\N" ? '"' + s.replace(/"/g, '""') + '"' : s;
-    };
-    return [heads.map(field), ...values.map((r) => r.map(field))].map((r) => r.join(",")).join("\r\n");
-  }
-  const tsv = (v) => (v === null || v === undefined ? "\\N" : String(plain(v)).replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n"));
-  return [heads.join("\t"), ...values.map((r) => r.map(tsv).join("\t"))].join("\n");
+  return formatValues(values, cols.map((ci) => names[ci]), format, meta.table);
 }
 
 async function copySelection(format) {
