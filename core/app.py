@@ -16,6 +16,7 @@ from core.store import Store
 from core.web import (
     api_admin,
     api_editor,
+    api_grid,
     api_sandbox,
     api_sql,
     api_structure,
@@ -70,6 +71,7 @@ class EddyApplication(tornado.web.Application):
             *api_sandbox.ROUTES,
             *pages_about.ROUTES,
             *api_editor.ROUTES,
+            *api_grid.ROUTES,
         ]
         settings = dict(
             template_path=str(config.resource_path("ui", "templates")),

@@ -224,3 +224,17 @@ def ddl_target(text: str) -> str | None:
     parts, _ = _read_name(toks, i)
     name = qualified(*parts) if parts and all(parts) else "?"
     return f"{verb} {kind} {name}"
+
+
+def render_sql(sql: str, params=None) -> str:
+    """The statement with its parameters inlined as literals: for showing, never for running.
+
+    `sql` is in PyMySQL's format: %s placeholders, %% for a literal percent sign."""
+    import pymysql.converters
+
+    return sql % tuple(pymysql.converters.escape_item(p, "utf8mb4") for p in (params or ()))
+
+
+def quote_for_format(name: str) -> str:
+    """quote_identifier, with % doubled: for statements run with %s parameters."""
+    return quote_identifier(name).replace("%", "%%")

@@ -1,5 +1,6 @@
 """HTML pages: launch-secret exchange, connect, home, database, table, log out."""
 
+import json
 from urllib.parse import quote
 
 import tornado.web
@@ -8,6 +9,7 @@ from core.db import ConnectionParams
 from core.db.errors import ConnectFailed
 from core.services import browse
 from core.services.profiles import load_profiles, save_login_as_profile
+from core.web.api_grid import grid_state, prefs_key
 from core.web.base import LAUNCH_COOKIE, BaseHandler, UserError
 
 COOKIE_OPTIONS = {"httponly": True, "samesite": "Strict", "expires_days": None}
@@ -130,8 +132,12 @@ class DatabaseHandler(BaseHandler):
 class TableHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self, db, table):
-        def load(conn):
-            return browse.tables(conn, db), browse.table_page(conn, db, table)
+        state, scope = grid_state(self.application), self.db_session.id
 
-        tables, page = await self.with_connection(load)
-        self.render("table.html", session=self.current_user, database=db, tables=tables, page=page)
+        def load(conn):
+            return browse.tables(conn, db), state.meta(conn, scope, db, table, fresh=True)
+
+        tables, meta = await self.with_connection(load)
+        prefs = await self.run_blocking(self.application.store.get_setting, prefs_key(self.db_session, db, table), {})
+        meta_json = json.dumps({**meta.to_json(), "prefs": prefs}, default=str)
+        self.render("table.html", session=self.current_user, database=db, tables=tables, meta=meta, meta_json=meta_json)

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.security.conftest import SEC_DB, XSS_CELLS, XSS_TABLE
+from tests.security.conftest import SEC_DB, XSS_CELLS, XSS_COLUMN, XSS_TABLE
 from tests.security.test_local_server import XSS_PAGES
 
 
@@ -24,5 +24,6 @@ def test_hostile_pages_run_no_script_in_chromium(page, running_app, mariadb, hos
     page.locator("#tables a", has_text=XSS_TABLE).click()
     for cell in XSS_CELLS:
         expect(page.locator("#grid")).to_contain_text(cell)
+    expect(page.locator("#grid")).to_contain_text(XSS_COLUMN)
     assert dialogs == [], f"a payload ran: {dialogs}"
     assert errors == []

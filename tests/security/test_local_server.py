@@ -226,7 +226,9 @@ def test_security_headers_on_every_kind_of_response(eddy, path):
 XSS_PAGES = [
     ("/", [XSS_DB]),
     (f"/db/{SEC_DB}", [XSS_TABLE]),
-    (f"/db/{SEC_DB}/table/{seg(XSS_TABLE)}", [XSS_TABLE, XSS_COLUMN, *XSS_CELLS[:2]]),
+    # The grid page carries the table name; columns and cells arrive as JSON (checked below) and
+    # are drawn as text by datagrid.js (checked in Chromium, test_browser_xss.py).
+    (f"/db/{SEC_DB}/table/{seg(XSS_TABLE)}", [XSS_TABLE]),
     (f"/db/{seg(XSS_DB)}", [XSS_DB]),
     ("/db/" + seg("<script>alert('url')</script>") + "/table/x", ["<script>alert('url')</script>"]),
 ]
@@ -340,9 +342,12 @@ def test_injection_through_names_and_parameters_is_harmless(eddy, unchanged, att
 
 def test_awkward_but_legitimate_names_still_work(eddy):
     """The defence is quoting, not refusing: a real table named like an XSS payload opens."""
-    response = eddy.tab().get(f"/db/{SEC_DB}/table/{seg(XSS_TABLE)}")
+    tab = eddy.tab()
+    response = tab.get(f"/db/{SEC_DB}/table/{seg(XSS_TABLE)}")
     assert response.status == 200
-    assert "alert(2)" in response.text  # the cell, escaped
+    rows = tab.post_json(f"/api/db/{SEC_DB}/table/{seg(XSS_TABLE)}/rows", {"start": 0, "count": 10})
+    assert rows.status == 200
+    assert "<img src=x onerror=alert(2)>" in [r[1] for r in rows.json()["rows"]]  # the cell, as data
 
 
 # -- errors and logs never leak ---------------------------------------------------------------------

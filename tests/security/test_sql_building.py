@@ -12,14 +12,18 @@ ROOT = Path(__file__).resolve().parents[2] / "core"
 RUNNERS = {"execute", "execute_rowcount", "executemany", "query", "get", "select", "stream", "iter", "run_sql"}
 # account() quotes a user@host pair with quote_literal (core/services/admin.py).
 # int() can only produce digits.
-QUOTERS = {"quote_identifier", "qualified", "account", "int"}
+QUOTERS = {"quote_identifier", "qualified", "account", "int", "quote_for_format"}
 # Names a reviewer checked are SQL built only from quoted identifiers and placeholders; add with care.
 # marks, variable_marks: "%s, %s, ..." placeholder lists (admin.dashboard);
 # scope: "GLOBAL" or "SESSION" after a whitelist check (admin.plan_set_variable);
 # keyword: a SHOW CREATE keyword from the KINDS table (objects.definition);
 # placeholders: "(%s, %s), ..." lists (safe_writes); quoted_columns: quote_identifier(c) joined;
-# user_statement: the SQL editor's own statement, run (EXPLAIN-ed) at the user's explicit request.
+# user_statement: the SQL editor's own statement, run (EXPLAIN-ed) at the user's explicit request;
+# quoted_table, guard_where, quoted_key_terms: the grid editor's quoted names and %s guards.
 ALLOWED_NAMES: set[str] = {
+    "quoted_table",
+    "guard_where",
+    "quoted_key_terms",
     "marks",
     "variable_marks",
     "scope",
@@ -45,6 +49,10 @@ def _interpolation_ok(expr: ast.AST) -> bool:
     return isinstance(expr, ast.Constant)
 
 
+def _is_empty_tuple(node: ast.AST) -> bool:
+    return isinstance(node, ast.Tuple) and not node.elts
+
+
 def violations_in(source: str, filename: str) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(source, filename)):
@@ -60,6 +68,8 @@ def violations_in(source: str, filename: str) -> list[str]:
             for arg in [*sql.args, *(k.value for k in sql.keywords)]:
                 if not _interpolation_ok(arg):
                     found.append(f"{where}: .format() interpolates {ast.unparse(arg)}")
+        elif isinstance(sql, ast.BinOp) and isinstance(sql.op, ast.Mod) and _is_empty_tuple(sql.right):
+            continue  # `sql % ()` only turns %% back into % (statements built for %s parameters)
         elif isinstance(sql, ast.BinOp) and isinstance(sql.op, (ast.Mod, ast.Add)):
             found.append(f"{where}: SQL built with {'%' if isinstance(sql.op, ast.Mod) else '+'}")
     return found

@@ -97,22 +97,37 @@ class TestPages(EddyTestCase):
         assert "people_names" in body and ">view<" in body
         assert 'href="/db/eddy_test/table/order%20items%20%E8%A1%A8"' in body
 
-    def test_table_page_shows_rows_null_and_escapes_html(self):
+    def rows(self, table, **body):
+        path = "/api/db/eddy_test/table/" + urllib.parse.quote(table, safe="") + "/rows"
+        response = self.post_json(path, {"start": 0, "count": 100, **body})
+        assert response.code == 200, self.text(response)
+        return json.loads(response.body)
+
+    def test_table_page_shows_grid_with_types_and_escapes_html(self):
         self.connect()
         body = self.text(self.follow("/db/eddy_test/table/people"))
-        assert 'class="null-badge">NULL<' in body  # SQL NULL
-        assert "<td>NULL</td>" in body  # the string "NULL"
-        assert "张伟 🐍" in body
+        assert 'id="grid"' in body and "js/table_page.js" in body
+        assert "varchar(100)" in body  # column types travel in the page's metadata
         assert "<script>alert(1)</script>" not in body
-        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
-        assert "<details>" in body and " END</pre>" in body  # long text cut, whole on demand
-        assert "varchar(100)" in body
+
+    def test_table_rows_keep_null_apart_from_the_text_null(self):
+        self.connect()
+        data = self.rows("people")
+        names = [r[1] for r in data["rows"]]
+        notes = [r[2] for r in data["rows"]]
+        assert "NULL" in names and None in notes  # the string "NULL" and SQL NULL stay apart
+        assert "张伟 🐍" in names and "<script>alert(1)</script>" in names  # raw text; the grid sets textContent
+        assert any(n and n.endswith(" END") for n in notes)  # 505 chars: whole (cut only past 2,000)
+        assert data["rows"][0][3] == {"binary": "89504e470001", "size": 6}
 
     def test_table_with_awkward_identifiers(self):
         self.connect()
         path = "/db/eddy_test/table/" + urllib.parse.quote("order items 表", safe="")
         body = self.text(self.follow(path))
-        assert "back`tick" in body and "值 🙂" in body
+        assert "back`tick" in body
+        data = self.rows("order items 表", sort=[{"column": "back`tick", "dir": "desc"}])
+        assert [r[1] for r in data["rows"]] == ["a`b", None]  # sorted DESC by `back``tick`: NULL last
+        assert data["rows"][0][2] == "值 🙂"
 
     def test_missing_table_is_404(self):
         self.connect()

@@ -1,0 +1,191 @@
+"""What the grid needs to know about a table: columns, the key that identifies a row, indexes that
+can serve an order, foreign keys both ways, and why a table is read-only when it is."""
+
+from dataclasses import asdict, dataclass, field
+
+from core.db import Connection
+from core.db.errors import DatabaseError
+from core.services.browse import NotFound
+
+APPROXIMATE_TYPES = {"float", "double", "real"}
+
+
+@dataclass
+class TableMeta:
+    database: str
+    table: str
+    kind: str
+    engine: str | None
+    rows_estimate: int | None
+    columns: list[dict]
+    primary_key: list[str]
+    row_key: list[str]  # primary key, else a unique key of NOT NULL columns; [] means read-only
+    row_key_name: str | None
+    indexes: list[dict]  # {"name", "columns", "unique"}
+    foreign_keys: list[dict] = field(default_factory=list)  # {"name", "columns", "ref_db", "ref_table", "ref_columns"}
+    referenced_by: list[dict] = field(default_factory=list)  # {"name", "db", "table", "columns", "ref_columns"}
+    read_only_reason: str | None = None
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c["name"] for c in self.columns]
+
+    def column(self, name: str) -> dict | None:
+        return next((c for c in self.columns if c["name"] == name), None)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["editable"] = self.read_only_reason is None
+        return data
+
+
+def _indexes(conn: Connection, database: str, table: str) -> list[dict]:
+    rows = conn.query(
+        """
+        SELECT INDEX_NAME AS name, NON_UNIQUE AS non_unique, COLUMN_NAME AS col, SUB_PART AS sub_part
+        FROM information_schema.STATISTICS
+        WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
+        ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX
+        """,
+        database,
+        table,
+    )
+    indexes: dict[str, dict] = {}
+    for r in rows:
+        index = indexes.setdefault(r.name, {"name": r.name, "columns": [], "unique": not r.non_unique, "prefix": False})
+        index["columns"].append(r.col)
+        index["prefix"] = index["prefix"] or r.sub_part is not None
+    return list(indexes.values())
+
+
+def _foreign_keys(conn: Connection, database: str, table: str) -> tuple[list[dict], list[dict]]:
+    rows = conn.query(
+        """
+        SELECT CONSTRAINT_NAME AS name, TABLE_SCHEMA AS db, TABLE_NAME AS tbl, COLUMN_NAME AS col,
+               REFERENCED_TABLE_SCHEMA AS ref_db, REFERENCED_TABLE_NAME AS ref_table,
+               REFERENCED_COLUMN_NAME AS ref_col
+        FROM information_schema.KEY_COLUMN_USAGE
+        WHERE REFERENCED_TABLE_NAME IS NOT NULL
+          AND ((TABLE_SCHEMA = %s AND TABLE_NAME = %s)
+               OR (REFERENCED_TABLE_SCHEMA = %s AND REFERENCED_TABLE_NAME = %s))
+        ORDER BY TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION
+        """,
+        database,
+        table,
+        database,
+        table,
+    )
+    outgoing: dict[tuple, dict] = {}
+    incoming: dict[tuple, dict] = {}
+    for r in rows:
+        if r.db == database and r.tbl == table:
+            fk = outgoing.setdefault(
+                (r.name,),
+                {"name": r.name, "columns": [], "ref_db": r.ref_db, "ref_table": r.ref_table, "ref_columns": []},
+            )
+            fk["columns"].append(r.col)
+            fk["ref_columns"].append(r.ref_col)
+        if r.ref_db == database and r.ref_table == table:
+            fk = incoming.setdefault(
+                (r.db, r.tbl, r.name),
+                {"name": r.name, "db": r.db, "table": r.tbl, "columns": [], "ref_columns": []},
+            )
+            fk["columns"].append(r.col)
+            fk["ref_columns"].append(r.ref_col)
+    return list(outgoing.values()), list(incoming.values())
+
+
+def _json_columns(conn: Connection, database: str, table: str) -> set[str]:
+    """MariaDB stores JSON as LONGTEXT with a json_valid() check; find those columns."""
+    try:
+        rows = conn.query(
+            "SELECT CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS "
+            "WHERE CONSTRAINT_SCHEMA = %s AND TABLE_NAME = %s",
+            database,
+            table,
+        )
+    except DatabaseError:  # MySQL has no TABLE_NAME there; its JSON type says itself
+        return set()
+    found = set()
+    for r in rows:
+        clause = r.clause or ""
+        if clause.lower().startswith("json_valid(`") and clause.endswith("`)"):
+            found.add(clause[len("json_valid(`") : -2].replace("``", "`"))
+    return found
+
+
+def load_table_meta(conn: Connection, database: str, table: str) -> TableMeta:
+    info = conn.get(
+        """
+        SELECT TABLE_NAME AS name, IF(TABLE_TYPE = 'VIEW', 'view', 'table') AS kind, ENGINE AS engine,
+               TABLE_ROWS AS rows_estimate
+        FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
+        """,
+        database,
+        table,
+    )
+    if info is None:
+        raise NotFound(f"Table '{database}.{table}' does not exist")
+    columns = conn.query(
+        """
+        SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, DATA_TYPE AS data_type,
+               IS_NULLABLE = 'YES' AS nullable, COLUMN_DEFAULT AS `default`, COLUMN_KEY AS `key`,
+               EXTRA AS extra, CHARACTER_SET_NAME AS charset
+        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
+        ORDER BY ORDINAL_POSITION
+        """,
+        database,
+        table,
+    )
+    json_cols = _json_columns(conn, database, table)
+    cols = []
+    for c in columns:
+        data_type = (c.data_type or "").lower()
+        extra = (c.extra or "").lower()
+        cols.append(
+            {
+                "name": c.name,
+                "type": c.type,
+                "data_type": data_type,
+                "nullable": bool(c.nullable),
+                "default": c.default,
+                "auto_increment": "auto_increment" in extra,
+                "generated": "generated" in extra or "virtual" in extra or "persistent" in extra,
+                "binary": data_type in ("binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"),
+                "json": data_type == "json" or c.name in json_cols,
+                "approximate": data_type in APPROXIMATE_TYPES,
+            }
+        )
+    indexes = _indexes(conn, database, table)
+    primary = next((i["columns"] for i in indexes if i["name"] == "PRIMARY"), [])
+    nullable = {c["name"] for c in cols if c["nullable"]}
+    row_key, row_key_name = (primary, "PRIMARY") if primary else ([], None)
+    if not row_key:
+        for index in indexes:
+            if index["unique"] and not index["prefix"] and not (set(index["columns"]) & nullable):
+                row_key, row_key_name = index["columns"], index["name"]
+                break
+    outgoing, incoming = _foreign_keys(conn, database, table)
+    reason = None
+    if info.kind == "view":
+        reason = "This is a view: the grid does not edit views."
+    elif not row_key:
+        reason = (
+            "Read-only: the table has no primary key and no unique key on NOT NULL columns, "
+            "so a row cannot be identified safely."
+        )
+    return TableMeta(
+        database=database,
+        table=table,
+        kind=info.kind,
+        engine=info.engine,
+        rows_estimate=info.rows_estimate,
+        columns=cols,
+        primary_key=primary,
+        row_key=row_key if info.kind != "view" else [],
+        row_key_name=row_key_name,
+        indexes=indexes,
+        foreign_keys=outgoing,
+        referenced_by=incoming,
+        read_only_reason=reason,
+    )
