@@ -351,7 +351,8 @@ def _estimate_rows(conn: Connection, database: str, tables: list[str]) -> int | 
         return None
     marks = ", ".join(["%s"] * len(tables))
     row = conn.get(
-        f"SELECT SUM(TABLE_ROWS) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME IN ({marks})",
+        "SELECT SUM(TABLE_ROWS) AS n FROM information_schema.TABLES "
+        f"WHERE TABLE_SCHEMA = %s AND TABLE_NAME IN ({marks})",
         database,
         *tables,
     )
