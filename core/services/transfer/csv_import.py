@@ -1,0 +1,703 @@
+"""Import a CSV/TSV file into a table: streamed, batched under max_allowed_packet, one transaction.
+
+Rows are parsed by the csv module (core.services.transfer.formats) and sent as multi-row
+INSERTs built here rather than by PyMySQL's executemany: a whole batch is escaped with one
+str.translate (field and row separators are private-use sentinels that the same translate turns
+into `','` and `'),('`), which removes most per-value Python work. Sentinels are counted after
+joining; a batch whose data happens to hold one falls back to per-value escaping.
+
+Failure keeps the table as it was: the import runs in one transaction (or, when asked, commits
+every N rows and reports a checkpoint to resume from); cancel or any error rolls back. A bad row
+(wrong column count, a value the column refuses, bad encoding) is reported with its line number,
+column and reason, or skipped and written to a rejects CSV when the user chose that.
+"""
+
+import csv
+import re
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pymysql
+from pymysql.constants import COMMAND
+
+from core.db import Connection, DatabaseError
+from core.db.sql import qualified, quote_identifier
+from core.services.jobs import Cancelled, Job
+from core.services.transfer.columns import kind_of_data_type
+from core.services.transfer.formats import Dialect, RecordReader
+
+FIELD_SEP, ROW_SEP, NULL_MARK, RAW_MARK = "\ue000", "\ue001", "\ue002", "\ue003"
+# The batch is escaped after encoding: bytes.replace runs at memory speed, and UTF-8 being
+# self-synchronising, a sentinel's bytes never match inside another character.
+# CR/LF may stay raw inside a quoted literal; NUL is escaped as PyMySQL does.
+B_FIELD_SEP, B_ROW_SEP, B_NULL, B_RAW = (s.encode() for s in (FIELD_SEP, ROW_SEP, NULL_MARK, RAW_MARK))
+BATCH_REPLACEMENTS = (
+    (b"\\", b"\\\\"),
+    (b"'", b"\\'"),
+    (b"\x00", b"\\0"),
+    (B_FIELD_SEP, b"','"),
+    (B_ROW_SEP, b"'),('"),
+)
+
+
+def escape_batch(data: bytes) -> bytes:
+    for old, new in BATCH_REPLACEMENTS:
+        if old in data:
+            data = data.replace(old, new)
+    return data
+
+
+VALUE_ESCAPES = str.maketrans({"\\": "\\\\", "'": "\\'", "\x00": "\\0", "\n": "\\n", "\r": "\\r", "\x1a": "\\Z"})
+DUPLICATES = ("error", "skip", "replace", "update")
+HEX_RE = re.compile(r"0[xX]([0-9a-fA-F]*)")
+ROW_IN_MESSAGE = re.compile(r"at row (\d+)")
+COLUMN_IN_MESSAGE = re.compile(r"column [`']?(?:[^`']*[`']\.[`'])*([^`']+)[`']?")
+SURROGATES = re.compile("[\udc80-\udcff]")
+
+
+class ImportFailed(DatabaseError):
+    """The import stopped; nothing was kept (or, in batched mode, everything before the checkpoint)."""
+
+    def __init__(self, message: str, line: int | None = None, column: str | None = None, checkpoint=None):
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.checkpoint = checkpoint
+
+
+@dataclass
+class Target:
+    """Where each table column's value comes from: a file column index or a constant."""
+
+    column: str
+    source: int | None = None
+    constant: str | None = None
+
+
+@dataclass
+class ImportOptions:
+    empty: str = "null"  # unquoted empty field: "null" or "empty" (a quoted "" is always '')
+    null_marker: str = ""  # e.g. \N or NULL; unquoted fields equal to it are NULL
+    on_duplicate: str = "error"
+    bad_rows: str = "stop"  # or "skip": rejected rows go to a CSV file
+    commit_every: int = 0  # 0: one transaction; N: commit every N rows (resumable checkpoint)
+    resume_from: int = 0  # data records to skip (the checkpoint of an earlier batched import)
+    method: str = "insert"  # or "load_data": LOAD DATA LOCAL INFILE, the server's own loader
+    batch_bytes: int = 0  # 0: from max_allowed_packet
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ImportOptions":
+        known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
+        opts = cls(**known)
+        if opts.empty not in ("null", "empty"):
+            raise ValueError("empty must be 'null' or 'empty'")
+        if opts.on_duplicate not in DUPLICATES:
+            raise ValueError(f"on_duplicate must be one of {', '.join(DUPLICATES)}")
+        if opts.bad_rows not in ("stop", "skip"):
+            raise ValueError("bad_rows must be 'stop' or 'skip'")
+        if opts.method not in ("insert", "load_data"):
+            raise ValueError("method must be 'insert' or 'load_data'")
+        opts.commit_every = max(0, int(opts.commit_every or 0))
+        opts.resume_from = max(0, int(opts.resume_from or 0))
+        return opts
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0  # rows inserted (or affected)
+    records: int = 0  # data records read from the file
+    skipped: int = 0
+    rejects_path: str | None = None
+    checkpoint: int = 0
+    warnings: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "rows": self.rows,
+            "records": self.records,
+            "skipped": self.skipped,
+            "rejects_path": self.rejects_path,
+            "checkpoint": self.checkpoint,
+            "warnings": self.warnings,
+        }
+
+
+def table_columns(conn: Connection, database: str, table: str) -> list[dict]:
+    rows = conn.query(
+        "SELECT COLUMN_NAME AS name, DATA_TYPE AS data_type, COLUMN_TYPE AS type, IS_NULLABLE = 'YES' AS nullable, "
+        "EXTRA AS extra, COLUMN_KEY AS `key` FROM information_schema.COLUMNS "
+        "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION",
+        database,
+        table,
+    )
+    if not rows:
+        raise ImportFailed(f"Table '{database}.{table}' does not exist")
+    return [dict(r) for r in rows]
+
+
+def default_mapping(header: list[str] | None, width: int, columns: list[dict]) -> list[Target]:
+    """By name when the file has a header (case-insensitive), else by position; generated columns skipped."""
+    names = [c["name"] for c in columns if "GENERATED" not in (c["extra"] or "").upper()]
+    if header:
+        index = {h.strip().lower(): i for i, h in enumerate(header)}
+        return [Target(n, source=index[n.lower()]) for n in names if n.lower() in index]
+    return [Target(n, source=i) for i, n in enumerate(names[:width])]
+
+
+def mapping_from_list(items: list[dict]) -> list[Target]:
+    targets = []
+    for item in items or []:
+        if not item.get("column"):
+            continue
+        if item.get("constant") is not None:
+            targets.append(Target(item["column"], constant=str(item["constant"])))
+        elif item.get("source") is not None and item.get("source") != "":
+            targets.append(Target(item["column"], source=int(item["source"])))
+    return targets
+
+
+def _insert_head(database: str, table: str, targets: list[Target], on_duplicate: str) -> tuple[str, str]:
+    cols = ", ".join(quote_identifier(t.column) for t in targets)
+    verb = "REPLACE" if on_duplicate == "replace" else "INSERT"
+    head = f"{verb} INTO {qualified(database, table)} ({cols}) VALUES "
+    tail = ""
+    if on_duplicate == "skip":
+        # Not INSERT IGNORE: that would also turn refused values into silent warnings.
+        first = quote_identifier(targets[0].column)
+        tail = f" ON DUPLICATE KEY UPDATE {first} = {first}"
+    elif on_duplicate == "update":
+        tail = " ON DUPLICATE KEY UPDATE " + ", ".join(
+            f"{quote_identifier(t.column)} = VALUES({quote_identifier(t.column)})" for t in targets
+        )
+    return head, tail
+
+
+def _sql_mode(conn: Connection) -> str:
+    mode = conn.get("SELECT @@SESSION.sql_mode AS m").m or ""
+    parts = [p for p in mode.split(",") if p and p != "NO_BACKSLASH_ESCAPES"]
+    if "STRICT_ALL_TABLES" not in parts:
+        parts.append("STRICT_ALL_TABLES")
+    return ",".join(parts)
+
+
+def max_packet(conn: Connection) -> int:
+    return int(conn.get("SELECT @@max_allowed_packet AS p").p)
+
+
+class _BatchBuilder:
+    """Turns records into multi-row INSERT statements (bytes)."""
+
+    def __init__(self, targets: list[Target], kinds: list[str], width: int):
+        self.width = width
+        self.sources = [t.source for t in targets]
+        self.constants = "".join(FIELD_SEP + t.constant for t in targets if t.source is None)
+        # Constants go last; reorder the target list to match.
+        self.order = [t for t in targets if t.source is not None] + [t for t in targets if t.source is None]
+        self.picked = [t.source for t in targets if t.source is not None]
+        self.identity = self.picked == list(range(width))
+        self.kinds = [kinds[i] for i, t in enumerate(targets) if t.source is not None]
+        self.special = [i for i, k in enumerate(self.kinds) if k in ("bit", "binary")]
+        self.ncols = len(targets)
+
+    def row_text(self, fields: list) -> tuple[str, int, int]:
+        """The row's fields joined by FIELD_SEP, NULLs as NULL_MARK; (text, nulls, raw literals)."""
+        vals = fields if self.identity else [fields[i] for i in self.picked]
+        raws = 0
+        if self.special:
+            vals = list(vals)
+            for i in self.special:
+                v = vals[i]
+                if v is None or v == "":
+                    continue
+                lit = self.literal(self.kinds[i], v)
+                if lit is not None:
+                    vals[i] = RAW_MARK + lit + RAW_MARK
+                    raws += 1
+        nulls = 0
+        if None in vals:
+            nulls = vals.count(None)
+            vals = [NULL_MARK if v is None else v for v in vals]
+        return FIELD_SEP.join(vals) + self.constants, nulls, raws
+
+    @staticmethod
+    def literal(kind: str, value: str) -> str | None:
+        if kind == "binary":
+            m = HEX_RE.fullmatch(value)
+            return ("0x" + m.group(1) if m.group(1) else "''") if m else None
+        if kind == "bit":
+            v = value.strip()
+            if v.isdigit():
+                return v
+            if v.lower().startswith("b'") and v.endswith("'") and set(v[2:-1]) <= {"0", "1"}:
+                return v
+        return None
+
+    def statement(self, head: str, tail: str, texts: list[str], nulls: int, raws: int) -> bytes:
+        """The INSERT for a batch, as UTF-8 bytes (UnicodeEncodeError: a field held bad bytes)."""
+        data = ROW_SEP.join(texts).encode("utf-8")
+        n = len(texts)
+        if (
+            data.count(B_FIELD_SEP) != n * (self.ncols - 1)
+            or data.count(B_ROW_SEP) != n - 1
+            or data.count(B_NULL) != nulls
+            or data.count(B_RAW) != 2 * raws
+        ):
+            return (head + ",".join(self.single_values(t) for t in texts) + tail).encode("utf-8")
+        body = b"('" + escape_batch(data) + b"')"
+        if nulls:
+            body = body.replace(b"'" + B_NULL + b"'", b"NULL")
+        if raws:
+            body = body.replace(b"'" + B_RAW, b"").replace(B_RAW + b"'", b"")
+        return head.encode("utf-8") + body + tail.encode("utf-8")
+
+    def single_values(self, text: str) -> str:
+        """One row's VALUES tuple escaped value by value (data holding a sentinel character)."""
+        out = []
+        for i, v in enumerate(self._split(text)):
+            if v == NULL_MARK:
+                out.append("NULL")
+            elif len(v) >= 2 and v[0] == RAW_MARK and v[-1] == RAW_MARK and i in self.special:
+                out.append(v[1:-1])
+            else:
+                out.append("'" + v.translate(VALUE_ESCAPES) + "'")
+        return "(" + ",".join(out) + ")"
+
+    def _split(self, text: str) -> list[str]:
+        return text.split(FIELD_SEP)
+
+
+def _column_of(message: str) -> str | None:
+    m = re.search(r"column [`']([^`']+)[`']", message) or re.search(r"column `[^`]*`\.`[^`]*`\.`([^`]+)`", message)
+    if m:
+        return m.group(1).split(".")[-1].strip("`")
+    return None
+
+
+class CsvImporter:
+    def __init__(
+        self,
+        conn: Connection,
+        database: str,
+        table: str,
+        path: Path,
+        dialect: Dialect,
+        opts: ImportOptions,
+        mapping: list[Target] | None = None,
+        job: Job | None = None,
+        rejects_dir: Path | None = None,
+    ):
+        self.conn = conn
+        self.database = database
+        self.table = table
+        self.path = Path(path)
+        self.dialect = dialect
+        self.opts = opts
+        self.mapping = mapping
+        self.job = job
+        self.rejects_dir = rejects_dir
+        self.result = ImportResult()
+        self._rejects = None
+        self._rejects_writer = None
+
+    # -- rejects ----------------------------------------------------------------------------
+    def _reject(self, line: int, fields: list, reason: str, header: list[str] | None, column: str | None = None):
+        if self.opts.bad_rows != "skip":
+            where = f"line {line}" + (f", column '{column}'" if column else "")
+            raise ImportFailed(
+                f"Bad row at {where}: {reason}", line=line, column=column, checkpoint=self.result.checkpoint
+            )
+        if self._rejects is None:
+            f = tempfile.NamedTemporaryFile(
+                "w",
+                encoding="utf-8",
+                newline="",
+                suffix="-rejected.csv",
+                prefix="eddy-",
+                delete=False,
+                dir=self.rejects_dir,
+            )
+            self._rejects = f
+            self.result.rejects_path = f.name
+            self._rejects_writer = csv.writer(f)
+            self._rejects_writer.writerow(["line", "column", "reason", *(header or [])])
+        safe = ["" if v is None else v.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for v in fields]
+        self._rejects_writer.writerow([line, column or "", reason, *safe])
+        self.result.skipped += 1
+
+    # -- main loop --------------------------------------------------------------------------
+    def run(self) -> ImportResult:
+        columns = table_columns(self.conn, self.database, self.table)
+        by_name = {c["name"]: c for c in columns}
+        conn = self.conn
+        conn.execute(f"SET SESSION sql_mode = '{_sql_mode(conn)}'")
+        conn.execute("SET SESSION time_zone = '+00:00'")
+        packet = max_packet(conn)
+        budget = self.opts.batch_bytes or max(16 * 1024, min(packet // 4, 1024 * 1024))
+        reader = RecordReader(self.path, self.dialect, self.opts.empty, self.opts.null_marker)
+        try:
+            header = reader.read_header()
+            width = len(header) if header else None
+            if self.mapping is None:
+                if width is None:
+                    first = next(iter(reader), None)
+                    width = len(first[1]) if first else 0
+                    reader.close()
+                    reader = RecordReader(self.path, self.dialect, self.opts.empty, self.opts.null_marker)
+                self.mapping = default_mapping(header, width, columns)
+            if not self.mapping:
+                raise ImportFailed("No file column matches a table column: map the columns by hand")
+            for t in self.mapping:
+                if t.column not in by_name:
+                    raise ImportFailed(f"Table '{self.table}' has no column '{t.column}'")
+            if self.opts.method == "load_data":
+                return self._load_data(header, width)
+            self._insert_loop(reader, header, width, columns, by_name, budget, packet)
+        finally:
+            reader.close()
+            if self._rejects is not None:
+                self._rejects.close()
+        return self.result
+
+    def _insert_loop(self, reader, header, width, columns, by_name, budget, packet):
+        """Send batch N, parse batch N+1 while the server inserts N, then read N's result."""
+        opts, conn, job = self.opts, self.conn, self.job
+        needed = max((t.source for t in self.mapping if t.source is not None), default=-1) + 1
+        width = width or needed
+        kinds = [kind_of_data_type(by_name[t.column]["data_type"]) for t in self.mapping]
+        builder = _BatchBuilder(self.mapping, kinds, width)
+        # The builder puts constant columns last: the column list follows the same order.
+        head, tail = _insert_head(self.database, self.table, builder.order, opts.on_duplicate)
+        since_commit = 0
+        pending = None
+        conn.begin()
+        try:
+            for item in self._batches(reader, builder, width, budget, head, tail):
+                if pending is not None:
+                    since_commit += self._finish(pending, builder, head, tail, packet, header)
+                    pending = None
+                for line, fields, reason in item["bad"]:
+                    self._reject(line, fields, reason, header)
+                if job is not None:
+                    job.progress(done=self.result.rows, bytes_done=item["bytes_read"])
+                if opts.commit_every and since_commit >= opts.commit_every:
+                    conn.commit()
+                    self.result.checkpoint = self.result.records
+                    since_commit = 0
+                    conn.begin()
+                if not item["texts"]:
+                    self.result.records = item["records"]
+                    continue
+                data = item["data"]
+                if data is None or len(data) > packet - 1024:
+                    # Bad bytes or an oversized batch: the careful, synchronous path.
+                    self._flush(
+                        builder,
+                        head,
+                        tail,
+                        item["texts"],
+                        item["lines"],
+                        item["fields"],
+                        item["nulls"],
+                        item["raws"],
+                        packet,
+                        header,
+                    )
+                    since_commit += len(item["texts"])
+                    self.result.records = item["records"]
+                    continue
+                self._send(data)
+                pending = item
+            if pending is not None:
+                self._finish(pending, builder, head, tail, packet, header)
+                pending = None
+            if job is not None:
+                job.progress(done=self.result.rows, bytes_done=reader.bytes_read())
+            conn.commit()
+            self.result.checkpoint = self.result.records
+        except BaseException as exc:
+            if pending is not None:
+                self._drain()
+            try:
+                conn.rollback()
+            except DatabaseError:
+                pass
+            if isinstance(exc, ImportFailed):
+                exc.checkpoint = self.result.checkpoint
+                if opts.commit_every and self.result.checkpoint:
+                    exc.message += (
+                        f" Rows of the first {self.result.checkpoint:,} records were committed; "
+                        f"resume from record {self.result.checkpoint:,}."
+                    )
+                    exc.args = (exc.message,)
+            raise
+
+    # The statement is sent now and its result read later (PyMySQL's own two halves of query()).
+    def _send(self, data: bytes) -> None:
+        raw = self.conn._conn
+        try:
+            raw._execute_command(COMMAND.COM_QUERY, data)
+        except Exception as exc:
+            raise self.conn._handle_error(exc) from exc
+
+    def _receive(self) -> int:
+        raw = self.conn._conn
+        try:
+            return raw._read_query_result()
+        except Exception as exc:
+            raise self.conn._handle_error(exc) from exc
+
+    def _drain(self) -> None:
+        try:
+            self.conn._conn._read_query_result()
+        except Exception:  # the statement's own error is not the one being reported
+            pass
+
+    def _finish(self, item, builder, head, tail, packet, header) -> int:
+        """Read a sent batch's result; on a refused row, report it or retry row by row."""
+        try:
+            affected = self._receive()
+            self.result.rows += len(item["texts"]) if self.opts.on_duplicate in ("replace", "update") else affected
+        except DatabaseError as exc:
+            self._batch_failed(exc, builder, head, tail, item["texts"], item["lines"], item["fields"], header)
+        self.result.records = item["records"]
+        return len(item["texts"])
+
+    def _batches(self, reader, builder, width, budget, head, tail):
+        def item(texts, lines, fields_of, nulls, raws, bad, records):
+            try:
+                data = builder.statement(head, tail, texts, nulls, raws) if texts else None
+            except UnicodeEncodeError:
+                data = None  # _flush finds the row with bad bytes
+            return {
+                "data": data,
+                "texts": texts,
+                "lines": lines,
+                "fields": fields_of,
+                "nulls": nulls,
+                "raws": raws,
+                "bad": bad,
+                "records": records,
+                "bytes_read": reader.bytes_read(),
+            }
+
+        texts, lines, fields_of, bad = [], [], [], []
+        size = nulls = raws = records = 0
+        skip = self.opts.resume_from
+        row_text = builder.row_text
+        for line, fields in reader:
+            records += 1
+            if skip:
+                skip -= 1
+                continue
+            if len(fields) != width:
+                bad.append((line, fields, f"expected {width} fields, found {len(fields)}"))
+                continue
+            text, n, r = row_text(fields)
+            texts.append(text)
+            lines.append(line)
+            fields_of.append(fields)
+            nulls += n
+            raws += r
+            size += len(text)
+            if size >= budget or len(bad) > 1000:
+                yield item(texts, lines, fields_of, nulls, raws, bad, records)
+                texts, lines, fields_of, bad = [], [], [], []
+                size = nulls = raws = 0
+        yield item(texts, lines, fields_of, nulls, raws, bad, records)
+
+    def _flush(self, builder, head, tail, texts, lines, fields_of, nulls, raws, packet, header, data=None):
+        try:
+            if data is None:
+                data = builder.statement(head, tail, texts, nulls, raws)
+        except UnicodeEncodeError:
+            return self._one_by_one(builder, head, tail, texts, lines, fields_of, header)
+        if len(data) > packet - 1024 and len(texts) > 1:
+            half = len(texts) // 2
+            for part in (slice(0, half), slice(half, None)):
+                sub = texts[part]
+                self._flush(
+                    builder,
+                    head,
+                    tail,
+                    sub,
+                    lines[part],
+                    fields_of[part],
+                    sum(t.count(NULL_MARK) for t in sub),
+                    sum(t.count(RAW_MARK) for t in sub) // 2,
+                    packet,
+                    header,
+                )
+            return
+        try:
+            self.result.rows += self._execute(data, len(texts))
+        except DatabaseError as exc:
+            self._batch_failed(exc, builder, head, tail, texts, lines, fields_of, header)
+
+    def _batch_failed(self, exc, builder, head, tail, texts, lines, fields_of, header) -> None:
+        if getattr(exc, "code", 0) in (2006, 2013):
+            raise exc
+        m = ROW_IN_MESSAGE.search(exc.message)
+        if self.opts.bad_rows == "stop" and m and 0 < int(m.group(1)) <= len(texts):
+            row = int(m.group(1)) - 1
+            column = _column_of(exc.message)
+            raise ImportFailed(
+                f"Bad row at line {lines[row]}" + (f", column '{column}'" if column else "") + f": {exc.message}",
+                line=lines[row],
+                column=column,
+            ) from exc
+        self._one_by_one(builder, head, tail, texts, lines, fields_of, header)
+
+    def _execute(self, data: bytes, n: int) -> int:
+        def run(cursor):
+            cursor.execute(data)
+            return cursor.rowcount
+
+        affected = self.conn._run(run, retry_safe=False)
+        return n if self.opts.on_duplicate in ("replace", "update") else affected
+
+    def _one_by_one(self, builder, head, tail, texts, lines, fields_of, header):
+        """Find the rows the server (or the encoder) refuses: each is reported or rejected."""
+        for text, line, fields in zip(texts, lines, fields_of):
+            if SURROGATES.search(text):
+                col = next(
+                    (
+                        t.column
+                        for t, v in zip(self.mapping, self._mapped(fields))
+                        if v is not None and SURROGATES.search(v)
+                    ),
+                    None,
+                )
+                bad = SURROGATES.search(text).group()
+                byte = ord(bad) - 0xDC00
+                self._reject(
+                    line, fields, f"bad encoding: byte 0x{byte:02X} is not valid {self.dialect.encoding}", header, col
+                )
+                continue
+            sql = head + builder.single_values(text) + tail
+            try:
+                self.result.rows += self._execute(sql.encode("utf-8"), 1)
+            except DatabaseError as exc:
+                if getattr(exc, "code", 0) in (2006, 2013):
+                    raise
+                self._reject(line, fields, exc.message, header, _column_of(exc.message))
+
+    def _mapped(self, fields):
+        return [fields[t.source] if t.source is not None and t.source < len(fields) else None for t in self.mapping]
+
+    # -- LOAD DATA LOCAL INFILE ---------------------------------------------------------------
+    def _load_data(self, header, width) -> ImportResult:
+        return load_data(self, header, width)
+
+
+def load_data(imp: CsvImporter, header, width) -> ImportResult:
+    """The server's own loader: fastest, but it cannot tell a quoted "" from an empty field."""
+    d, opts = imp.dialect, imp.opts
+    if opts.on_duplicate == "update":
+        raise ImportFailed("LOAD DATA cannot update duplicates: use the normal import for that")
+    if opts.resume_from:
+        raise ImportFailed("LOAD DATA cannot resume from a checkpoint: use the normal import for that")
+    charset = {"utf-8": "utf8mb4", "utf-8-sig": "utf8mb4", "latin-1": "latin1", "gb18030": "gbk"}[d.encoding]
+    p = imp.conn.params
+    try:
+        raw = pymysql.connect(
+            host=p.host,
+            port=p.port,
+            user=p.user,
+            password=p.password.encode("utf-8"),
+            database=imp.database,
+            unix_socket=p.unix_socket or None,
+            ssl=p.ssl,
+            charset="utf8mb4",
+            local_infile=True,
+            autocommit=False,
+        )
+    except pymysql.MySQLError as exc:
+        raise ImportFailed(f"Could not open a LOAD DATA connection: {exc}") from exc
+    width = width or (max((t.source for t in imp.mapping if t.source is not None), default=-1) + 1)
+    variables = [f"@c{i}" for i in range(width)]
+    sets = []
+    for t in imp.mapping:
+        ident = quote_identifier(t.column)
+        if t.source is None:
+            sets.append(f"{ident} = {raw.escape(t.constant)}")
+            continue
+        v = f"@c{t.source}"
+        if d.escapes:
+            sets.append(f"{ident} = {v}")
+        elif opts.null_marker:
+            sets.append(f"{ident} = IF({v} = {raw.escape(opts.null_marker)}, NULL, {v})")
+        elif opts.empty == "null":
+            sets.append(f"{ident} = NULLIF({v}, '')")
+        else:
+            sets.append(f"{ident} = {v}")
+    verb = {"skip": "IGNORE", "replace": "REPLACE"}.get(opts.on_duplicate, "")
+    enclosed = "" if d.escapes or not d.quote else f"OPTIONALLY ENCLOSED BY {raw.escape(d.quote)}"
+    escaped = "ESCAPED BY '\\\\'" if d.escapes else "ESCAPED BY ''"
+    sql = (
+        f"LOAD DATA LOCAL INFILE {raw.escape(str(imp.path))} {verb} INTO TABLE {qualified(imp.database, imp.table)} "
+        f"CHARACTER SET {charset} FIELDS TERMINATED BY {raw.escape(d.delimiter)} {enclosed} {escaped} "
+        f"LINES TERMINATED BY {raw.escape(d.line_end)} IGNORE {1 if d.header else 0} LINES "
+        f"({', '.join(variables)}) SET {', '.join(sets)}"
+    )
+    stop = threading.Event()
+    job = imp.job
+
+    def watch_cancel():
+        # LOAD DATA is one statement: cancelling means KILL QUERY from a second connection.
+        while not stop.wait(0.2):
+            if job is not None and job.cancel_requested:
+                try:
+                    imp.conn.execute(f"KILL QUERY {int(raw.thread_id())}")
+                except DatabaseError:
+                    pass
+                return
+
+    watcher = threading.Thread(target=watch_cancel, daemon=True)
+    try:
+        with raw.cursor() as cur:
+            cur.execute(f"SET SESSION sql_mode = '{_sql_mode(imp.conn)}'")
+            cur.execute("SET SESSION time_zone = '+00:00'")
+            watcher.start()
+            try:
+                cur.execute(sql)
+                imp.result.rows = cur.rowcount
+                warnings = raw.show_warnings() if cur.rowcount is not None else ()
+            finally:
+                stop.set()
+            if job is not None:
+                job.check_cancelled()
+            raw.commit()
+            imp.result.records = imp.result.rows
+            imp.result.warnings = [f"{w[0]} {w[1]}: {w[2]}" for w in list(warnings)[:20]]
+            if job is not None:
+                job.progress(done=imp.result.rows, bytes_done=imp.path.stat().st_size)
+    except pymysql.MySQLError as exc:
+        try:
+            raw.rollback()
+        except pymysql.MySQLError:
+            pass
+        if job is not None and job.cancel_requested:
+            raise Cancelled("Cancelled by the user") from exc
+        message = exc.args[1] if len(exc.args) > 1 else str(exc)
+        m = ROW_IN_MESSAGE.search(message)
+        line = int(m.group(1)) + (1 if d.header else 0) if m else None
+        raise ImportFailed(
+            f"LOAD DATA failed{f' at line {line}' if line else ''}: {message}", line=line, column=_column_of(message)
+        ) from exc
+    except BaseException:
+        try:
+            raw.rollback()
+        except pymysql.MySQLError:
+            pass
+        raise
+    finally:
+        stop.set()
+        raw.close()
+    return imp.result
+
+
+def run_import(conn, database, table, path, dialect, opts, mapping=None, job=None, rejects_dir=None) -> dict:
+    importer = CsvImporter(conn, database, table, path, dialect, opts, mapping, job, rejects_dir)
+    return importer.run().as_dict()
