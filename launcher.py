@@ -11,6 +11,7 @@ import webbrowser
 
 from core import __version__, config
 from core.app import EddyApplication
+from core.file_dialogs import WindowFileDialogs
 from core.server import ServerThread
 
 log = logging.getLogger("eddy")
@@ -97,6 +98,7 @@ def run_window(server: ServerThread, url: str) -> None:
 
     window = webview.create_window("Eddy", url, width=1280, height=820, min_size=(800, 500))
     server.app.on_quit = window.destroy
+    server.app.file_dialogs = WindowFileDialogs(window)
     window.events.loaded += lambda: announce("EDDY_WINDOW_LOADED")
 
     def destroy_on_signal():

@@ -8,9 +8,11 @@ from pathlib import Path
 import tornado.web
 
 from core import config
+from core.services.jobs import JobRegistry
 from core.services.sessions import SessionRegistry
+from core.services.transfer.files import TransferFiles
 from core.store import Store
-from core.web import api_sql, pages, uimethods, uimodules
+from core.web import api_sql, api_transfer, pages, uimethods, uimodules
 from core.web.base import SecureStaticFileHandler
 
 DB = r"(?P<db>[^/]+)"
@@ -30,6 +32,10 @@ class EddyApplication(tornado.web.Application):
         self._token_lock = threading.Lock()
         # Set by the launcher when a native window exists (File > Quit, /api/app/quit).
         self.on_quit = None
+        # Set by the launcher to a core.file_dialogs.WindowFileDialogs when a native window exists.
+        self.file_dialogs = None
+        self.jobs = JobRegistry()  # imports and exports in progress
+        self.transfer_files = TransferFiles(data_dir / "transfer-tmp")
 
         handlers = [
             (r"/auth", pages.AuthHandler),
@@ -39,6 +45,7 @@ class EddyApplication(tornado.web.Application):
             (rf"/db/{DB}", pages.DatabaseHandler),
             (rf"/db/{DB}/table/{TABLE}", pages.TableHandler),
             *api_sql.ROUTES,
+            *api_transfer.ROUTES,
         ]
         settings = dict(
             template_path=str(config.resource_path("ui", "templates")),
@@ -65,6 +72,8 @@ class EddyApplication(tornado.web.Application):
             return False
 
     def shutdown(self) -> None:
+        self.jobs.cancel_all()
+        self.transfer_files.close()
         self.sessions.close_all()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.store.close()
