@@ -11,7 +11,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-
 KEEP_PER_OWNER = 4
 
 
