@@ -617,6 +617,7 @@ def load_data(imp: CsvImporter, header, width) -> ImportResult:
         raise ImportFailed(f"Could not open a LOAD DATA connection: {exc}") from exc
     width = width or (max((t.source for t in imp.mapping if t.source is not None), default=-1) + 1)
     variables = [f"@c{i}" for i in range(width)]
+    kinds = {c["name"]: kind_of_data_type(c["data_type"]) for c in table_columns(imp.conn, imp.database, imp.table)}
     sets = []
     for t in imp.mapping:
         ident = quote_identifier(t.column)
@@ -625,13 +626,19 @@ def load_data(imp: CsvImporter, header, width) -> ImportResult:
             continue
         v = f"@c{t.source}"
         if d.escapes:
-            sets.append(f"{ident} = {v}")
+            value = v
         elif opts.null_marker:
-            sets.append(f"{ident} = IF({v} = {raw.escape(opts.null_marker)}, NULL, {v})")
+            value = f"IF({v} = {raw.escape(opts.null_marker)}, NULL, {v})"
         elif opts.empty == "null":
-            sets.append(f"{ident} = NULLIF({v}, '')")
+            value = f"NULLIF({v}, '')"
         else:
-            sets.append(f"{ident} = {v}")
+            value = v
+        kind = kinds.get(t.column)
+        if kind == "binary":  # Eddy writes bytes as 0x-hex
+            value = f"IF({v} REGEXP '^0[xX][0-9a-fA-F]*$', UNHEX(SUBSTRING({v}, 3)), CAST({value} AS BINARY))"
+        elif kind == "bit":
+            value = f"CAST({value} AS UNSIGNED)"
+        sets.append(f"{ident} = {value}")
     verb = {"skip": "IGNORE", "replace": "REPLACE"}.get(opts.on_duplicate, "")
     enclosed = "" if d.escapes or not d.quote else f"OPTIONALLY ENCLOSED BY {raw.escape(d.quote)}"
     escaped = "ESCAPED BY '\\\\'" if d.escapes else "ESCAPED BY ''"

@@ -176,7 +176,12 @@ def sql_values_sql(cols: list[ColumnKind]) -> tuple[str, list]:
                 f"IF({col.ident} IS NULL, 'NULL', IF(LENGTH({col.ident}) = 0, '''''', CONCAT('0x', HEX({col.ident}))))"
             )
         else:
-            parts.append(f"QUOTE({_text(col)})")
+            # Raw CR/LF inside the literal become \r and \n: one row per line, and clients that
+            # rewrite line ends (the mariadb CLI on some systems) cannot change the data.
+            parts.append(
+                f"REPLACE(REPLACE(QUOTE({_text(col)}), CHAR(13 USING utf8mb4), CHAR(92, 114 USING utf8mb4)), "
+                "CHAR(10 USING utf8mb4), CHAR(92, 110 USING utf8mb4))"
+            )
     return f"CAST(CONCAT('(', CONCAT_WS(',', {', '.join(parts)}), ')') AS BINARY)", []
 
 
@@ -444,8 +449,11 @@ def _export_into(conn, out, source: ExportSource, opts: ExportOptions, progress:
     if opts.format == "xlsx":
         _xlsx(conn, out, [(source.label(), select_sql)], opts, progress)
         return
-    cols = describe(conn, select_sql)
     is_table = bool(source.table)
+    if is_table:
+        cols = describe(conn, select_sql)
+    else:
+        select_sql, cols = _ordered_query(conn, select_sql)
     table_ref = qualified(source.database, source.table) if is_table and source.database else None
     if opts.format == "sql":
         out.write(SQL_HEADER.encode())
@@ -457,6 +465,21 @@ def _export_into(conn, out, source: ExportSource, opts: ExportOptions, progress:
         out.write(SQL_FOOTER.encode())
         return
     _write_one(conn, out, select_sql, is_table and table_ref is not None, table_ref, cols, opts, progress)
+
+
+def _ordered_query(conn: Connection, select_sql: str) -> tuple[str, list[ColumnKind]]:
+    """The query as a derived table that keeps its ORDER BY, and its columns.
+
+    MariaDB drops the ORDER BY of a derived table unless it has a LIMIT; a query that has
+    one already makes the added LIMIT a syntax error, and then keeps its order as written.
+    """
+    from core.db.errors import DatabaseError
+
+    limited = f"{select_sql}\nLIMIT 18446744073709551615"
+    try:
+        return limited, describe(conn, limited)
+    except DatabaseError:
+        return select_sql, describe(conn, select_sql)
 
 
 class _Counting(io.RawIOBase):

@@ -75,7 +75,8 @@ def detect_dialect(path: Path, table_columns: list[str] | None = None) -> tuple[
     # Judge on whole lines only: the sample may end mid-record.
     cut = max(text.rfind("\n"), 0)
     body = text[:cut] if cut else text
-    line_end = "\r\n" if "\r\n" in body else "\n"
+    crlf = body.count("\r\n")
+    line_end = "\r\n" if crlf and crlf * 2 >= body.count("\n") else "\n"
     delimiter = _guess_delimiter(body)
     quote = '"' if '"' in body or "'" not in body else "'"
     header = _guess_header(body, delimiter, quote, table_columns)
