@@ -375,8 +375,8 @@ class CsvImporter:
         try:
             for item in self._batches(reader, builder, width, budget, head, tail):
                 if pending is not None:
-                    since_commit += self._finish(pending, builder, head, tail, packet, header)
-                    pending = None
+                    sent, pending = pending, None  # its result is being read: nothing left to drain
+                    since_commit += self._finish(sent, builder, head, tail, packet, header)
                 for line, fields, reason in item["bad"]:
                     self._reject(line, fields, reason, header)
                 if job is not None:
@@ -410,8 +410,8 @@ class CsvImporter:
                 self._send(data)
                 pending = item
             if pending is not None:
-                self._finish(pending, builder, head, tail, packet, header)
-                pending = None
+                sent, pending = pending, None
+                self._finish(sent, builder, head, tail, packet, header)
             if job is not None:
                 job.progress(done=self.result.rows, bytes_done=reader.bytes_read())
             conn.commit()
@@ -670,11 +670,16 @@ def load_data(imp: CsvImporter, header, width) -> ImportResult:
             try:
                 cur.execute(sql)
                 imp.result.rows = cur.rowcount
-                warnings = raw.show_warnings() if cur.rowcount is not None else ()
+                warnings = list(raw.show_warnings() or ())
             finally:
                 stop.set()
             if job is not None:
                 job.check_cancelled()
+            problems = [w for w in warnings if w[0] in ("Warning", "Error")]
+            if problems:
+                # LOCAL turns refused values into warnings (the server cannot stop the upload): undo.
+                level, code, message = problems[0][:3]
+                raise pymysql.err.DataError(code, f"{message} ({len(problems)} problem(s) in all)")
             raw.commit()
             imp.result.records = imp.result.rows
             imp.result.warnings = [f"{w[0]} {w[1]}: {w[2]}" for w in list(warnings)[:20]]
