@@ -170,7 +170,8 @@ def test_inferred_types_and_ddl():
 def test_splitter_handles_quotes_comments_and_delimiter():
     script = (
         'SELECT \'a;b\', "c;\\"d", `e;f`; -- x;\n# y;\n/* z; */ SELECT 2;\n'
-        "DELIMITER ;;\nCREATE PROCEDURE p() BEGIN SELECT 1; END ;;\nDELIMITER ;\n/*!40101 SET NAMES utf8mb4 */;\nSELECT 'it''s'"
+        "DELIMITER ;;\nCREATE PROCEDURE p() BEGIN SELECT 1; END ;;\nDELIMITER ;\n"
+        "/*!40101 SET NAMES utf8mb4 */;\nSELECT 'it''s'"
     )
     got = [(s.sql, s.line) for s in split_statements(script)]
     assert got == [
