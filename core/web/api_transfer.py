@@ -136,7 +136,12 @@ class PreviewHandler(TransferHandler):
         entry = self.file_for(body.get("file"))
         try:
             result = await self.with_connection(
-                preview.preview, entry.path, body.get("database"), body.get("table") or None, body.get("dialect")
+                preview.preview,
+                entry.path,
+                body.get("database"),
+                body.get("table") or None,
+                body.get("dialect"),
+                entry.name,
             )
         except ValueError as exc:
             raise UserError(400, str(exc)) from exc

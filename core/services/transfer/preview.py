@@ -19,7 +19,9 @@ INT = re.compile(r"[+-]?\d+$")
 DEC = re.compile(r"[+-]?(\d*)\.(\d+)$")
 
 
-def preview(conn: Connection, path: Path, database: str | None, table: str | None, overrides: dict | None) -> dict:
+def preview(
+    conn: Connection, path: Path, database: str | None, table: str | None, overrides: dict | None, name: str = ""
+) -> dict:
     columns = table_columns(conn, database, table) if table else []
     detected, _sample = detect_dialect(path, [c["name"] for c in columns])
     dialect = Dialect.from_dict({**detected.__dict__, **(overrides or {})})
@@ -48,7 +50,7 @@ def preview(conn: Connection, path: Path, database: str | None, table: str | Non
                 f"The table's engine is {engine.e}: it cannot roll back, so a failed import leaves rows."
             )
     else:
-        result["create_sql"] = infer_create_table(database, Path(path).stem, header, rows, width)
+        result["create_sql"] = infer_create_table(database, Path(name or path).stem, header, rows, width)
     return result
 
 
