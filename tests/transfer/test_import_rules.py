@@ -218,3 +218,19 @@ def test_cancelled_export_leaves_no_file(conn, people, tmp_path):
     with pytest.raises(Cancelled):
         run_export(conn, ExportSource(database=DB, table="people"), ExportOptions(), target, job)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_values_holding_the_batch_sentinels_still_import_exactly(conn, people, tmp_path):
+    path = write(tmp_path, 'id,name,age,note\n3,"\ue000\ue001",1,"\ue002 \ue003 \'q\'"\n4,x,2,\n')
+    run_import(conn, DB, "people", path, CSV, ImportOptions())
+    got = {r[0]: r[1:] for r in rows(conn)}
+    assert got[3] == ("\ue000\ue001", 1, "\ue002 \ue003 'q'") and got[4] == ("x", 2, None)
+
+
+def test_latin1_column_exports_as_utf8(conn, tmp_path):
+    conn.execute(f"DROP TABLE IF EXISTS `{DB}`.l1")
+    conn.execute(f"CREATE TABLE `{DB}`.l1 (id INT, a VARCHAR(10) CHARACTER SET latin1, b VARCHAR(10))")
+    conn.execute(f"INSERT INTO `{DB}`.l1 VALUES (1, 'Zoë', '中文')")
+    path = tmp_path / "l1.csv"
+    run_export(conn, ExportSource(database=DB, table="l1"), ExportOptions(header=False), path)
+    assert path.read_bytes() == '1,"Zoë","中文"\r\n'.encode()

@@ -63,6 +63,7 @@ NUMERIC_DATA_TYPES = {
 class ColumnKind:
     name: str
     kind: str  # "num" | "temporal" | "bit" | "binary" | "text"
+    utf8mb4: bool = False  # text already in utf8mb4: no CONVERT needed on the server
 
     @property
     def ident(self) -> str:
@@ -113,8 +114,21 @@ def describe(conn: Connection, select_sql: str) -> list[ColumnKind]:
         return cursor._result.fields
 
     fields = conn._run(run, retry_safe=True)
+    utf8mb4 = _utf8mb4_collations(conn)
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise ValueError(f"The query returns several columns named {', '.join(dupes)}: give them distinct aliases")
-    return [ColumnKind(f.name, kind_of_field(f)) for f in fields]
+    return [ColumnKind(f.name, kind_of_field(f), f.charsetnr in utf8mb4) for f in fields]
+
+
+_COLLATIONS: dict[str, frozenset] = {}
+
+
+def _utf8mb4_collations(conn: Connection) -> frozenset:
+    """Collation ids of utf8mb4 on this server (they differ between versions)."""
+    key = conn.server_version()
+    if key not in _COLLATIONS:
+        rows = conn.query("SELECT ID AS id FROM information_schema.COLLATIONS WHERE CHARACTER_SET_NAME = 'utf8mb4'")
+        _COLLATIONS[key] = frozenset(int(r.id) for r in rows if r.id is not None)
+    return _COLLATIONS[key]

@@ -33,6 +33,7 @@ FIELD_SEP, ROW_SEP, NULL_MARK, RAW_MARK = "\ue000", "\ue001", "\ue002", "\ue003"
 # self-synchronising, a sentinel's bytes never match inside another character.
 # CR/LF may stay raw inside a quoted literal; NUL is escaped as PyMySQL does.
 B_FIELD_SEP, B_ROW_SEP, B_NULL, B_RAW = (s.encode() for s in (FIELD_SEP, ROW_SEP, NULL_MARK, RAW_MARK))
+SENTINEL_PREFIX = b"\xee\x80"
 BATCH_REPLACEMENTS = (
     (b"\\", b"\\\\"),
     (b"'", b"\\'"),
@@ -234,17 +235,14 @@ class _BatchBuilder:
                 return v
         return None
 
-    def statement(self, head: str, tail: str, texts: list[str], nulls: int, raws: int) -> bytes:
+    def statement(self, head: str, tail: str, texts: list[str], nulls: int, raws: int, rows: list[list]) -> bytes:
         """The INSERT for a batch, as UTF-8 bytes (UnicodeEncodeError: a field held bad bytes)."""
         data = ROW_SEP.join(texts).encode("utf-8")
         n = len(texts)
-        if (
-            data.count(B_FIELD_SEP) != n * (self.ncols - 1)
-            or data.count(B_ROW_SEP) != n - 1
-            or data.count(B_NULL) != nulls
-            or data.count(B_RAW) != 2 * raws
-        ):
-            return (head + ",".join(self.single_values(t) for t in texts) + tail).encode("utf-8")
+        # U+E000..U+E003 all start with EE 80 in UTF-8: one count checks that the data held none.
+        if data.count(SENTINEL_PREFIX) != n * (self.ncols - 1) + (n - 1) + nulls + 2 * raws:
+            # The data holds a sentinel character: escape value by value instead.
+            return (head + ",".join(self.values_of(r) for r in rows) + tail).encode("utf-8")
         body = b"('" + escape_batch(data) + b"')"
         if nulls:
             body = body.replace(b"'" + B_NULL + b"'", b"NULL")
@@ -252,20 +250,21 @@ class _BatchBuilder:
             body = body.replace(b"'" + B_RAW, b"").replace(B_RAW + b"'", b"")
         return head.encode("utf-8") + body + tail.encode("utf-8")
 
-    def single_values(self, text: str) -> str:
-        """One row's VALUES tuple escaped value by value (data holding a sentinel character)."""
+    def values_of(self, fields: list) -> str:
+        """One row's VALUES tuple, escaped value by value."""
+        vals = fields if self.identity else [fields[i] for i in self.picked]
         out = []
-        for i, v in enumerate(self._split(text)):
-            if v == NULL_MARK:
+        for i, v in enumerate(vals):
+            lit = self.literal(self.kinds[i], v) if i in self.special and v not in (None, "") else None
+            if v is None:
                 out.append("NULL")
-            elif len(v) >= 2 and v[0] == RAW_MARK and v[-1] == RAW_MARK and i in self.special:
-                out.append(v[1:-1])
+            elif lit is not None:
+                out.append(lit)
             else:
                 out.append("'" + v.translate(VALUE_ESCAPES) + "'")
+        for t in self.order[len(vals) :]:
+            out.append("'" + t.constant.translate(VALUE_ESCAPES) + "'")
         return "(" + ",".join(out) + ")"
-
-    def _split(self, text: str) -> list[str]:
-        return text.split(FIELD_SEP)
 
 
 def _column_of(message: str) -> str | None:
@@ -467,7 +466,7 @@ class CsvImporter:
     def _batches(self, reader, builder, width, budget, head, tail):
         def item(texts, lines, fields_of, nulls, raws, bad, records):
             try:
-                data = builder.statement(head, tail, texts, nulls, raws) if texts else None
+                data = builder.statement(head, tail, texts, nulls, raws, fields_of) if texts else None
             except UnicodeEncodeError:
                 data = None  # _flush finds the row with bad bytes
             return {
@@ -510,7 +509,7 @@ class CsvImporter:
     def _flush(self, builder, head, tail, texts, lines, fields_of, nulls, raws, packet, header, data=None):
         try:
             if data is None:
-                data = builder.statement(head, tail, texts, nulls, raws)
+                data = builder.statement(head, tail, texts, nulls, raws, fields_of)
         except UnicodeEncodeError:
             return self._one_by_one(builder, head, tail, texts, lines, fields_of, header)
         if len(data) > packet - 1024 and len(texts) > 1:
@@ -575,7 +574,7 @@ class CsvImporter:
                     line, fields, f"bad encoding: byte 0x{byte:02X} is not valid {self.dialect.encoding}", header, col
                 )
                 continue
-            sql = head + builder.single_values(text) + tail
+            sql = head + builder.values_of(fields) + tail
             try:
                 self.result.rows += self._execute(sql.encode("utf-8"), 1)
             except DatabaseError as exc:

@@ -99,7 +99,8 @@ def default_filename(source: ExportSource, opts: ExportOptions) -> str:
 
 # -- the server-side line expressions -------------------------------------------------------
 def _text(col: ColumnKind) -> str:
-    return f"CONVERT({col.ident} USING utf8mb4)"
+    # Every piece of a line must be utf8mb4, or CONCAT mixes collations (or CAST gives latin1 bytes).
+    return col.ident if col.utf8mb4 else f"CONVERT({col.ident} USING utf8mb4)"
 
 
 def csv_line_sql(cols: list[ColumnKind], opts: ExportOptions) -> tuple[str, list]:
