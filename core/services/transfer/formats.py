@@ -254,7 +254,11 @@ class RecordReader:
                 fields = [_unescape_tsv(v) for v in row]
             elif ("" in row and empty_is_null) or (marker is not None and marker in row):
                 raw = lines[0] if len(lines) == 1 else "".join(lines)
-                if quote and quote in raw:
+                # A quoted empty field is exactly two quotes: without them, every empty field was bare.
+                if quote and (
+                    (empty_is_null and "" in row and quote * 2 in raw)
+                    or (marker is not None and marker in row and quote in raw)
+                ):
                     flags = quoted_flags(raw.rstrip("\r\n"), delim, quote)[: len(row)]
                     fields = [
                         None if (not q and ((v == "" and empty_is_null) or v == marker)) else v
