@@ -692,6 +692,11 @@ def load_data(imp: CsvImporter, header, width) -> ImportResult:
         if job is not None and job.cancel_requested:
             raise Cancelled("Cancelled by the user") from exc
         message = exc.args[1] if len(exc.args) > 1 else str(exc)
+        if exc.args and exc.args[0] in (1148, 3948, 4166):
+            raise ImportFailed(
+                f"The server does not allow LOAD DATA LOCAL ({message}): use the normal import, "
+                "or ask the administrator to set local_infile=ON"
+            ) from exc
         m = ROW_IN_MESSAGE.search(message)
         line = int(m.group(1)) + (1 if d.header else 0) if m else None
         raise ImportFailed(
