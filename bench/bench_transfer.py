@@ -24,10 +24,25 @@ COPY = "orders_copy"
 GNU_TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
 
 
+SERVER_PID: int | None = None
+LAST_CPU: dict = {}
+
+
+def server_cpu() -> float:
+    """CPU seconds the private mariadbd has used so far (0 when unknown)."""
+    try:
+        with open(f"/proc/{SERVER_PID}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, TypeError, IndexError, ValueError):
+        return 0.0
+
+
 def _wait_rss(proc: subprocess.Popen) -> tuple[int, float]:
-    """(exit code, peak RSS MB) of exactly this child."""
+    """(exit code, peak RSS MB) of exactly this child; its CPU seconds go to LAST_CPU."""
     _pid, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
+    LAST_CPU["client"] = usage.ru_utime + usage.ru_stime
     return proc.returncode, usage.ru_maxrss / 1024
 
 
@@ -41,7 +56,7 @@ def cli_run(params, sql: str, out_path: str | None = None, extra: list[str] | No
     # spawned straight from Python would carry this process's RSS into its count.
     if GNU_TIME:
         cmd = [GNU_TIME, "-f", "%M", "-o", rss_file.name, *cmd]
-    started = time.perf_counter()
+    started, cpu0 = time.perf_counter(), server_cpu()
     with open(out_path or os.devnull, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out)
         code, rss = _wait_rss(proc)
@@ -50,22 +65,32 @@ def cli_run(params, sql: str, out_path: str | None = None, extra: list[str] | No
     os.unlink(rss_file.name)
     if code:
         raise RuntimeError(f"mariadb CLI failed ({code}) on: {sql[:80]}")
-    return time.perf_counter() - started, rss
+    return time.perf_counter() - started, rss, LAST_CPU["client"], server_cpu() - cpu0
 
 
-def eddy_run(*args: str) -> tuple[float, float, int]:
+def eddy_run(*args: str) -> tuple[float, float, float, float]:
     cmd = [sys.executable, "-m", "bench.transfer_worker", *args]
+    cpu0 = server_cpu()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE)
     out = proc.stdout.read()
     code, _rss = _wait_rss(proc)
     if code:
         raise RuntimeError(f"transfer worker failed ({code}): {args}")
     data = json.loads(out.decode().strip().splitlines()[-1])
-    return data["seconds"], data["rss_mb"], data["rows"]
+    return data["seconds"], data["rss_mb"], LAST_CPU["client"], server_cpu() - cpu0
 
 
 def medians(samples: list[tuple]) -> tuple:
-    return tuple(statistics.median(s[i] for s in samples) for i in range(2))
+    return tuple(statistics.median(s[i] for s in samples) for i in range(4))
+
+
+def cpu(m: tuple) -> str:
+    return f"{m[2]:.1f} s + {m[3]:.1f} s"
+
+
+def line(label: str, m: tuple, base: tuple) -> list:
+    """A table row: time, ratio to the CLI, peak RSS, CPU seconds (this process + the server)."""
+    return [label, f"{m[0]:.2f} s", ratio(m[0], base[0]), f"{m[1]:.0f} MB", cpu(m)]
 
 
 def fresh_copy(conn: Connection) -> None:
@@ -79,6 +104,8 @@ def same_rows(conn: Connection) -> str:
 
 
 def run(server, params) -> None:
+    global SERVER_PID
+    SERVER_PID = server.process.pid if getattr(server, "process", None) else None
     rows = bench_rows()
     work = Path(tempfile.mkdtemp(prefix="eddy-bench-transfer-"))
     conn = Connection(params)
@@ -89,7 +116,8 @@ def run(server, params) -> None:
         # -- export ------------------------------------------------------------------------
         cli = medians([cli_run(params, select, str(work / "cli.tsv")) for _ in range(REPEAT)])
         eddy = [eddy_run("export", str(params.port), "csv", csv_path) for _ in range(REPEAT)]
-        eddy_t, eddy_rss = medians(eddy)
+        eddy_m = medians(eddy)
+        eddy_t, eddy_rss = eddy_m[:2]
         outfile = None
         try:
             conn.execute("SELECT 1")
@@ -108,19 +136,16 @@ def run(server, params) -> None:
             print(f"(SELECT … INTO OUTFILE skipped: {exc})")
         size_mb = os.path.getsize(csv_path) / 1024**2
         export_rows = [
-            ["mariadb --batch --quick > file (the CLI)", f"{cli[0]:.2f} s", "1.00×", f"{cli[1]:.0f} MB"],
-            [
-                "Eddy export → CSV (RFC 4180, NULL ≠ '' ≠ 'NULL')",
-                f"{eddy_t:.2f} s",
-                ratio(eddy_t, cli[0]),
-                f"{eddy_rss:.0f} MB",
-            ],
+            line("mariadb --batch --quick > file (the CLI)", cli, cli),
+            line("Eddy export → CSV (RFC 4180, NULL ≠ '' ≠ 'NULL')", eddy_m, cli),
         ]
         if outfile is not None:
-            export_rows.append(["SELECT … INTO OUTFILE (server side)", f"{outfile:.2f} s", ratio(outfile, cli[0]), "–"])
+            export_rows.append(
+                ["SELECT … INTO OUTFILE (server side)", f"{outfile:.2f} s", ratio(outfile, cli[0]), "–", "–"]
+            )
         print_table(
             f"Export {rows:,} rows of {BENCH_DB}.orders to CSV ({size_mb:.0f} MB), median of {REPEAT}",
-            ["what", "time", "vs CLI", "peak RSS"],
+            ["what", "time", "vs CLI", "peak RSS", "CPU client + server"],
             export_rows,
         )
 
@@ -141,35 +166,18 @@ def run(server, params) -> None:
             samples = []
             for _ in range(REPEAT):
                 fresh_copy(conn)
-                seconds, rss, _n = eddy_run("import", str(params.port), method, csv_path, COPY)
-                samples.append((seconds, rss))
+                samples.append(eddy_run("import", str(params.port), method, csv_path, COPY))
             checks[method] = same_rows(conn)
             results[method] = medians(samples)
         print_table(
             f"Import the {size_mb:.0f} MB CSV ({rows:,} rows) into an empty copy of orders, median of {REPEAT}",
-            ["what", "time", "vs CLI LOAD DATA", "peak RSS", "rows vs source"],
+            ["what", "time", "vs CLI LOAD DATA", "peak RSS", "CPU client + server", "rows vs source"],
             [
-                [
-                    "mariadb --local-infile=1: LOAD DATA LOCAL INFILE",
-                    f"{cli_load[0]:.2f} s",
-                    "1.00×",
-                    f"{cli_load[1]:.0f} MB",
-                    checks["cli"],
-                ],
-                [
-                    "Eddy import, batched INSERT path (one transaction)",
-                    f"{results['insert'][0]:.2f} s",
-                    ratio(results["insert"][0], cli_load[0]),
-                    f"{results['insert'][1]:.0f} MB",
-                    checks["insert"],
-                ],
-                [
-                    "Eddy import, LOAD DATA path (maximum speed)",
-                    f"{results['load_data'][0]:.2f} s",
-                    ratio(results["load_data"][0], cli_load[0]),
-                    f"{results['load_data'][1]:.0f} MB",
-                    checks["load_data"],
-                ],
+                line("mariadb --local-infile=1: LOAD DATA LOCAL INFILE", cli_load, cli_load) + [checks["cli"]],
+                line("Eddy import, batched INSERT path (one transaction)", results["insert"], cli_load)
+                + [checks["insert"]],
+                line("Eddy import, LOAD DATA path (maximum speed)", results["load_data"], cli_load)
+                + [checks["load_data"]],
             ],
         )
     finally:
