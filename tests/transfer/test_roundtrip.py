@@ -142,3 +142,46 @@ def test_whole_database_sql_export_has_every_table(conn, source, tmp_path):
 def test_dialect_from_dict_rejects_nonsense():
     with pytest.raises(ValueError):
         Dialect.from_dict({"delimiter": ",", "quote": ","})
+
+
+@pytest.mark.skipif(not shutil.which("mariadb-dump"), reason="mariadb-dump is not installed")
+def test_mariadb_dump_file_runs_through_eddy(conn, source, tmp_path, mariadb):
+    p = mariadb.user
+    dump = tmp_path / "dump.sql"
+    with open(dump, "wb") as out:
+        subprocess.run(
+            [
+                "mariadb-dump",
+                "--no-defaults",
+                f"--host={p.host}",
+                f"--port={p.port}",
+                f"--user={p.user}",
+                f"--password={p.password}",
+                "--default-character-set=utf8mb4",
+                "--hex-blob",
+                DB,
+                "src",
+            ],
+            stdout=out,
+            check=True,
+        )
+    conn.execute("DROP DATABASE IF EXISTS eddy_test_dump")
+    conn.execute("CREATE DATABASE eddy_test_dump CHARACTER SET utf8mb4")
+    try:
+        result = run_script(conn, dump, ScriptOptions(database="eddy_test_dump"))
+        assert result["failed"] == 0 and result["statements"] > 5
+        conn.execute("SET SESSION time_zone = '+00:00'")
+        assert conn.select("SELECT * FROM eddy_test_dump.src ORDER BY id").rows == table_rows(conn, "src")
+    finally:
+        conn.execute("DROP DATABASE IF EXISTS eddy_test_dump")
+
+
+def test_whole_database_csv_export_is_a_zip_of_tables(conn, source, tmp_path):
+    import zipfile
+
+    path = tmp_path / "db.zip"
+    result = run_export(conn, ExportSource(database=DB, whole_database=True), ExportOptions(format="csv"), path)
+    with zipfile.ZipFile(path) as z:
+        assert "src.csv" in z.namelist()
+        assert z.read("src.csv").startswith(b'"id","ti"')
+    assert result["rows"] >= 15
