@@ -16,6 +16,7 @@ import csv
 import re
 import tempfile
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -360,7 +361,8 @@ class CsvImporter:
         return self.result
 
     def _insert_loop(self, reader, header, width, columns, by_name, budget, packet):
-        """Send batch N, parse batch N+1 while the server inserts N, then read N's result."""
+        """Keep two statements in flight: while the server inserts batch N, batch N+1 already waits in
+        its socket and N+2 is being parsed here, so neither side waits for the other's turn."""
         opts, conn, job = self.opts, self.conn, self.job
         needed = max((t.source for t in self.mapping if t.source is not None), default=-1) + 1
         width = width or needed
@@ -369,28 +371,38 @@ class CsvImporter:
         # The builder puts constant columns last: the column list follows the same order.
         head, tail = _insert_head(self.database, self.table, builder.order, opts.on_duplicate)
         since_commit = 0
-        pending = None
+        pending: deque = deque()
+
+        def finish_oldest() -> int:
+            sent = pending.popleft()  # popped first: a failure leaves nothing of it to drain
+            return self._finish(sent, builder, head, tail, packet, header)
+
         conn.begin()
         try:
+            records_before = 0  # records of the items before the current one
             for item in self._batches(reader, builder, width, budget, head, tail):
-                if pending is not None:
-                    sent, pending = pending, None  # its result is being read: nothing left to drain
-                    since_commit += self._finish(sent, builder, head, tail, packet, header)
                 for line, fields, reason in item["bad"]:
                     self._reject(line, fields, reason, header)
                 if job is not None:
                     job.progress(done=self.result.rows, bytes_done=item["bytes_read"])
                 if opts.commit_every and since_commit >= opts.commit_every:
+                    while pending:
+                        since_commit += finish_oldest()
+                    self.result.records = records_before
                     conn.commit()
                     self.result.checkpoint = self.result.records
                     since_commit = 0
                     conn.begin()
                 if not item["texts"]:
-                    self.result.records = item["records"]
+                    if not pending:
+                        self.result.records = item["records"]
+                    records_before = item["records"]
                     continue
                 data = item["data"]
                 if data is None or len(data) > packet - 1024:
                     # Bad bytes or an oversized batch: the careful, synchronous path.
+                    while pending:
+                        since_commit += finish_oldest()
                     self._flush(
                         builder,
                         head,
@@ -404,20 +416,23 @@ class CsvImporter:
                         header,
                     )
                     since_commit += len(item["texts"])
-                    self.result.records = item["records"]
+                    self.result.records = records_before = item["records"]
                     continue
-                self._send(data)
-                pending = item
-            if pending is not None:
-                sent, pending = pending, None
-                self._finish(sent, builder, head, tail, packet, header)
+                item["seq"] = self._send(data)
+                pending.append(item)
+                while len(pending) > 1:
+                    since_commit += finish_oldest()
+                records_before = item["records"]
+            while pending:
+                finish_oldest()
+            self.result.records = records_before
             if job is not None:
                 job.progress(done=self.result.rows, bytes_done=reader.bytes_read())
             conn.commit()
             self.result.checkpoint = self.result.records
         except BaseException as exc:
-            if pending is not None:
-                self._drain()
+            while pending:
+                self._drain(pending.popleft())
             try:
                 conn.rollback()
             except DatabaseError:
@@ -433,30 +448,33 @@ class CsvImporter:
             raise
 
     # The statement is sent now and its result read later (PyMySQL's own two halves of query()).
-    def _send(self, data: bytes) -> None:
+    # Results come back in order; each read starts at the packet number its command expects.
+    def _send(self, data: bytes) -> int:
         raw = self.conn._conn
         try:
             raw._execute_command(COMMAND.COM_QUERY, data)
         except Exception as exc:
             raise self.conn._handle_error(exc) from exc
+        return raw._next_seq_id
 
-    def _receive(self) -> int:
+    def _receive(self, seq: int) -> int:
         raw = self.conn._conn
         try:
+            raw._next_seq_id = seq
             return raw._read_query_result()
         except Exception as exc:
             raise self.conn._handle_error(exc) from exc
 
-    def _drain(self) -> None:
+    def _drain(self, item) -> None:
         try:
-            self.conn._conn._read_query_result()
-        except Exception:  # the statement's own error is not the one being reported
+            self._receive(item["seq"])
+        except DatabaseError:  # the statement's own error is not the one being reported
             pass
 
     def _finish(self, item, builder, head, tail, packet, header) -> int:
         """Read a sent batch's result; on a refused row, report it or retry row by row."""
         try:
-            affected = self._receive()
+            affected = self._receive(item["seq"])
             self.result.rows += len(item["texts"]) if self.opts.on_duplicate in ("replace", "update") else affected
         except DatabaseError as exc:
             self._batch_failed(exc, builder, head, tail, item["texts"], item["lines"], item["fields"], header)
