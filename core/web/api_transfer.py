@@ -6,6 +6,7 @@ their own threads with their own connection, so a long import never holds the re
 
 import json
 import os
+import shutil
 import urllib.parse
 from pathlib import Path
 
@@ -124,6 +125,11 @@ class DialogHandler(TransferHandler):
             raise UserError(400, "mode must be 'open' or 'save'")
         if not path:
             return self.write_json({"cancelled": True})
+        if mode == "save" and body.get("copy_from"):
+            # A file the server already has (rejected rows): the window cannot download, so copy it.
+            source = self.file_for(body["copy_from"], purpose="download")
+            await IOLoop.current().run_in_executor(self.application.executor, shutil.copyfile, source.path, path)
+            return self.write_json({"saved": str(path), "name": Path(path).name})
         entry = files_of(self.application).add(
             Path(path), Path(path).name, self.owner, temporary=False, purpose=purpose
         )

@@ -150,6 +150,26 @@ class TestTransferApi(EddyTestCase):
         )
         assert self.finish(job)["state"] == "done"
 
+    def test_rejected_rows_come_back_by_download_or_save_dialog(self):
+        up = self.upload(b"id,name,note\n1,a,\nx,b,\n2,c,\n", "some bad.csv")
+        options = {"bad_rows": "skip"}
+        job = self.json(
+            self.post_json(
+                "/api/transfer/import", {"file": up["file"], "database": DB, "table": "api t", "options": options}
+            )
+        )
+        done = self.finish(job)
+        assert done["state"] == "done" and done["result"]["rows"] == 2 and done["result"]["skipped"] == 1
+        token = done["result"]["rejects"]
+        body = self.request(f"/api/transfer/download/{token}").body.decode()
+        assert body.startswith("line,column,reason,id,name,note") and "\r\n3,id," in body
+        target = self.data_root / "rejects-saved.csv"
+        self.app.file_dialogs = FakeDialogs(save_path=target)
+        saved = self.json(
+            self.post_json("/api/transfer/dialog", {"mode": "save", "filename": "r.csv", "copy_from": token})
+        )
+        assert saved["saved"] == str(target) and target.read_bytes().decode() == body
+
     def test_dialog_cancel_and_browser_mode(self):
         self.app.file_dialogs = FakeDialogs()
         assert self.json(self.post_json("/api/transfer/dialog", {"mode": "open"})) == {"cancelled": True}

@@ -55,7 +55,6 @@ VALUE_ESCAPES = str.maketrans({"\\": "\\\\", "'": "\\'", "\x00": "\\0", "\n": "\
 DUPLICATES = ("error", "skip", "replace", "update")
 HEX_RE = re.compile(r"0[xX]([0-9a-fA-F]*)")
 ROW_IN_MESSAGE = re.compile(r"at row (\d+)")
-COLUMN_IN_MESSAGE = re.compile(r"column [`']?(?:[^`']*[`']\.[`'])*([^`']+)[`']?")
 SURROGATES = re.compile("[\udc80-\udcff]")
 
 
@@ -269,10 +268,12 @@ class _BatchBuilder:
 
 
 def _column_of(message: str) -> str | None:
-    m = re.search(r"column [`']([^`']+)[`']", message) or re.search(r"column `[^`]*`\.`[^`]*`\.`([^`]+)`", message)
+    """The column a server error names: `db`.`table`.`col`, `col` or 'col'."""
+    m = re.search(r"column\s+((?:`[^`]*`\.?)+)", message)
     if m:
-        return m.group(1).split(".")[-1].strip("`")
-    return None
+        return re.findall(r"`([^`]*)`", m.group(1))[-1]
+    m = re.search(r"column\s+'([^']+)'", message)
+    return m.group(1).split(".")[-1] if m else None
 
 
 class CsvImporter:

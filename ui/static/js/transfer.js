@@ -290,8 +290,20 @@ function reportImport(job) {
       const link = document.createElement("a");
       link.href = `/api/transfer/download/${r.rejects}`;
       link.id = "import-rejects";
-      link.textContent = " Download the skipped rows (CSV)";
+      link.textContent = " Save the skipped rows (CSV)";
       link.setAttribute("download", "");
+      link.addEventListener("click", async (event) => {
+        if (!(await hasNativeDialogs())) return; // a browser downloads it
+        event.preventDefault(); // the window cannot download: save through the native dialog
+        try {
+          const saved = await api("/api/transfer/dialog", {
+            body: { mode: "save", filename: `${r.table || "import"}-rejected-rows.csv`, copy_from: r.rejects },
+          });
+          if (saved.saved) link.textContent = ` Saved to ${saved.saved}`;
+        } catch (err) {
+          fail(importError, err.message);
+        }
+      });
       status.appendChild(link);
     }
     if (r.errors && r.errors.length) {
