@@ -1,5 +1,7 @@
 """Import and export in headless Chromium (browser mode: file input upload and a download)."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -61,3 +63,21 @@ def test_import_error_is_shown_and_nothing_changes(page, running_app, mariadb, p
     page.click("#import-start")
     expect(page.locator("#import-error")).to_contain_text("line 3")
     assert pets.get(f"SELECT COUNT(*) AS n FROM `{DB}`.pets").n == 2
+
+
+def test_database_page_creates_a_table_from_csv_with_editable_ddl(page, running_app, mariadb, pets, tmp_path):
+    source = tmp_path / "visits.csv"
+    source.write_text("day,count,who\n2024-01-02,3,Ann\n2024-01-03,5,\n", encoding="utf-8")
+    pets.execute(f"DROP TABLE IF EXISTS `{DB}`.`visits 2`")
+    connect(page, running_app, mariadb, database=DB)
+    page.click("#import-open")
+    page.set_input_files("#import-file", str(source))
+    ddl = page.locator("textarea[name=create_sql]")
+    expect(ddl).to_have_value(re.compile(r"CREATE TABLE `eddy_test_transfer`.`visits`"))
+    expect(ddl).to_have_value(re.compile(r"`day` DATE NOT NULL"))
+    ddl.fill(ddl.input_value().replace("`visits`", "`visits 2`"))
+    page.click("#import-start")
+    expect(page.locator("#import-form [data-role=status]")).to_contain_text("Done: 2 rows imported into visits 2")
+    rows = pets.select(f"SELECT day, count, who FROM `{DB}`.`visits 2` ORDER BY day").rows
+    assert [(str(r[0]), r[1], r[2]) for r in rows] == [("2024-01-02", 3, "Ann"), ("2024-01-03", 5, None)]
+    pets.execute(f"DROP TABLE `{DB}`.`visits 2`")
