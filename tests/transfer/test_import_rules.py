@@ -234,3 +234,23 @@ def test_latin1_column_exports_as_utf8(conn, tmp_path):
     path = tmp_path / "l1.csv"
     run_export(conn, ExportSource(database=DB, table="l1"), ExportOptions(header=False), path)
     assert path.read_bytes() == '1,"Zoë","中文"\r\n'.encode()
+
+
+def test_load_data_path_reports_bad_rows_by_line(conn, people, tmp_path):
+    before = rows(conn)
+    path = write(tmp_path, 'id,name,age,note\n3,"a\nb",20,\n4,Di\n')
+    with pytest.raises(ImportFailed) as err:
+        run_import(conn, DB, "people", path, CSV, ImportOptions(method="load_data"))
+    assert err.value.line == 4 and "expected 4 fields" in err.value.message
+    path = write(tmp_path, 'id,name,age,note\n3,"a\nb",20,\n4,Di,300,\n')
+    with pytest.raises(ImportFailed) as err:
+        run_import(conn, DB, "people", path, CSV, ImportOptions(method="load_data"))
+    assert err.value.line == 4 and "age" in err.value.message
+    assert rows(conn) == before
+
+
+def test_load_data_path_reads_gb18030(conn, people, tmp_path):
+    path = write(tmp_path, 'id,name,age,note\n9,张伟测试中文名字,5,""\n', encoding="gb18030")
+    dialect, _ = detect_dialect(path)
+    run_import(conn, DB, "people", path, dialect, ImportOptions(method="load_data"))
+    assert conn.get(f"SELECT name, note FROM `{DB}`.people WHERE id = 9") == {"name": "张伟测试中文名字", "note": ""}

@@ -38,12 +38,13 @@ def test_tsv_round_trip_is_identical(conn, source, tmp_path, method):
     assert checksum(conn, "dst") == checksum(conn, "src")
 
 
-def test_csv_round_trip_keeps_null_empty_and_the_word_null_apart(conn, source, tmp_path):
+@pytest.mark.parametrize("method", ["insert", "load_data"])
+def test_csv_round_trip_keeps_null_empty_and_the_word_null_apart(conn, source, tmp_path, method):
     path = _export(conn, tmp_path, "csv")
     create_all_types(conn, "dst", fill=False)
     dialect, _ = detect_dialect(path)
     assert (dialect.delimiter, dialect.quote, dialect.header, dialect.line_end) == (",", '"', True, "\r\n")
-    run_import(conn, DB, "dst", path, dialect, ImportOptions())
+    run_import(conn, DB, "dst", path, dialect, ImportOptions(method=method))
     assert table_rows(conn, "dst") == table_rows(conn, "src")
     assert checksum(conn, "dst") == checksum(conn, "src")
     texts = {r[0]: r[1] for r in conn.select(f"SELECT id, txt FROM `{DB}`.dst").rows}

@@ -15,17 +15,15 @@ column and reason, or skipped and written to a rejects CSV when the user chose t
 import csv
 import re
 import tempfile
-import threading
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pymysql
 from pymysql.constants import COMMAND
 
 from core.db import Connection, DatabaseError
 from core.db.sql import qualified, quote_identifier
-from core.services.jobs import Cancelled, Job
+from core.services.jobs import Job
 from core.services.transfer.columns import kind_of_data_type
 from core.services.transfer.formats import Dialect, RecordReader
 
@@ -606,131 +604,9 @@ class CsvImporter:
 
     # -- LOAD DATA LOCAL INFILE ---------------------------------------------------------------
     def _load_data(self, header, width) -> ImportResult:
+        from core.services.transfer.load_data import load_data
+
         return load_data(self, header, width)
-
-
-def load_data(imp: CsvImporter, header, width) -> ImportResult:
-    """The server's own loader: fastest, but it cannot tell a quoted "" from an empty field."""
-    d, opts = imp.dialect, imp.opts
-    if opts.on_duplicate == "update":
-        raise ImportFailed("LOAD DATA cannot update duplicates: use the normal import for that")
-    if opts.resume_from:
-        raise ImportFailed("LOAD DATA cannot resume from a checkpoint: use the normal import for that")
-    charset = {"utf-8": "utf8mb4", "utf-8-sig": "utf8mb4", "latin-1": "latin1", "gb18030": "gbk"}[d.encoding]
-    p = imp.conn.params
-    try:
-        raw = pymysql.connect(
-            host=p.host,
-            port=p.port,
-            user=p.user,
-            password=p.password.encode("utf-8"),
-            database=imp.database,
-            unix_socket=p.unix_socket or None,
-            ssl=p.ssl,
-            charset="utf8mb4",
-            local_infile=True,
-            autocommit=False,
-        )
-    except pymysql.MySQLError as exc:
-        raise ImportFailed(f"Could not open a LOAD DATA connection: {exc}") from exc
-    width = width or (max((t.source for t in imp.mapping if t.source is not None), default=-1) + 1)
-    variables = [f"@c{i}" for i in range(width)]
-    kinds = {c["name"]: kind_of_data_type(c["data_type"]) for c in table_columns(imp.conn, imp.database, imp.table)}
-    sets = []
-    for t in imp.mapping:
-        ident = quote_identifier(t.column)
-        if t.source is None:
-            sets.append(f"{ident} = {raw.escape(t.constant)}")
-            continue
-        v = f"@c{t.source}"
-        if d.escapes:
-            value = v
-        elif opts.null_marker:
-            value = f"IF({v} = {raw.escape(opts.null_marker)}, NULL, {v})"
-        elif opts.empty == "null":
-            value = f"NULLIF({v}, '')"
-        else:
-            value = v
-        kind = kinds.get(t.column)
-        if kind == "binary":  # Eddy writes bytes as 0x-hex
-            value = f"IF({v} REGEXP '^0[xX][0-9a-fA-F]*$', UNHEX(SUBSTRING({v}, 3)), CAST({value} AS BINARY))"
-        elif kind == "bit":
-            value = f"CAST({value} AS UNSIGNED)"
-        sets.append(f"{ident} = {value}")
-    verb = {"skip": "IGNORE", "replace": "REPLACE"}.get(opts.on_duplicate, "")
-    enclosed = "" if d.escapes or not d.quote else f"OPTIONALLY ENCLOSED BY {raw.escape(d.quote)}"
-    escaped = "ESCAPED BY '\\\\'" if d.escapes else "ESCAPED BY ''"
-    sql = (
-        f"LOAD DATA LOCAL INFILE {raw.escape(str(imp.path))} {verb} INTO TABLE {qualified(imp.database, imp.table)} "
-        f"CHARACTER SET {charset} FIELDS TERMINATED BY {raw.escape(d.delimiter)} {enclosed} {escaped} "
-        f"LINES TERMINATED BY {raw.escape(d.line_end)} IGNORE {1 if d.header else 0} LINES "
-        f"({', '.join(variables)}) SET {', '.join(sets)}"
-    )
-    stop = threading.Event()
-    job = imp.job
-
-    def watch_cancel():
-        # LOAD DATA is one statement: cancelling means KILL QUERY from a second connection.
-        while not stop.wait(0.2):
-            if job is not None and job.cancel_requested:
-                try:
-                    imp.conn.execute(f"KILL QUERY {int(raw.thread_id())}")
-                except DatabaseError:
-                    pass
-                return
-
-    watcher = threading.Thread(target=watch_cancel, daemon=True)
-    try:
-        with raw.cursor() as cur:
-            cur.execute(f"SET SESSION sql_mode = '{_sql_mode(imp.conn)}'")
-            cur.execute("SET SESSION time_zone = '+00:00'")
-            watcher.start()
-            try:
-                cur.execute(sql)
-                imp.result.rows = cur.rowcount
-                warnings = list(raw.show_warnings() or ())
-            finally:
-                stop.set()
-            if job is not None:
-                job.check_cancelled()
-            problems = [w for w in warnings if w[0] in ("Warning", "Error")]
-            if problems:
-                # LOCAL turns refused values into warnings (the server cannot stop the upload): undo.
-                level, code, message = problems[0][:3]
-                raise pymysql.err.DataError(code, f"{message} ({len(problems)} problem(s) in all)")
-            raw.commit()
-            imp.result.records = imp.result.rows
-            imp.result.warnings = [f"{w[0]} {w[1]}: {w[2]}" for w in list(warnings)[:20]]
-            if job is not None:
-                job.progress(done=imp.result.rows, bytes_done=imp.path.stat().st_size)
-    except pymysql.MySQLError as exc:
-        try:
-            raw.rollback()
-        except pymysql.MySQLError:
-            pass
-        if job is not None and job.cancel_requested:
-            raise Cancelled("Cancelled by the user") from exc
-        message = exc.args[1] if len(exc.args) > 1 else str(exc)
-        if exc.args and exc.args[0] in (1148, 3948, 4166):
-            raise ImportFailed(
-                f"The server does not allow LOAD DATA LOCAL ({message}): use the normal import, "
-                "or ask the administrator to set local_infile=ON"
-            ) from exc
-        m = ROW_IN_MESSAGE.search(message)
-        line = int(m.group(1)) + (1 if d.header else 0) if m else None
-        raise ImportFailed(
-            f"LOAD DATA failed{f' at line {line}' if line else ''}: {message}", line=line, column=_column_of(message)
-        ) from exc
-    except BaseException:
-        try:
-            raw.rollback()
-        except pymysql.MySQLError:
-            pass
-        raise
-    finally:
-        stop.set()
-        raw.close()
-    return imp.result
 
 
 def run_import(conn, database, table, path, dialect, opts, mapping=None, job=None, rejects_dir=None) -> dict:
