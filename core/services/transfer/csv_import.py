@@ -1,10 +1,8 @@
 """Import a CSV/TSV file into a table: streamed, batched under max_allowed_packet, one transaction.
 
 Rows are parsed by the csv module (core.services.transfer.formats) and sent as multi-row
-INSERTs built here rather than by PyMySQL's executemany: a whole batch is escaped with one
-str.translate (field and row separators are private-use sentinels that the same translate turns
-into `','` and `'),('`), which removes most per-value Python work. Sentinels are counted after
-joining; a batch whose data happens to hold one falls back to per-value escaping.
+INSERTs built a batch at a time (core.services.transfer.batches) rather than by PyMySQL's
+executemany, with two statements in flight so the server never waits for the parser.
 
 Failure keeps the table as it was: the import runs in one transaction (or, when asked, commits
 every N rows and reports a checkpoint to resume from); cancel or any error rolls back. A bad row
@@ -24,34 +22,11 @@ from pymysql.constants import COMMAND
 from core.db import Connection, DatabaseError
 from core.db.sql import qualified, quote_identifier
 from core.services.jobs import Job
+from core.services.transfer.batches import NULL_MARK, RAW_MARK, BatchBuilder
 from core.services.transfer.columns import kind_of_data_type
 from core.services.transfer.formats import Dialect, RecordReader
 
-FIELD_SEP, ROW_SEP, NULL_MARK, RAW_MARK = "\ue000", "\ue001", "\ue002", "\ue003"
-# The batch is escaped after encoding: bytes.replace runs at memory speed, and UTF-8 being
-# self-synchronising, a sentinel's bytes never match inside another character.
-# CR/LF may stay raw inside a quoted literal; NUL is escaped as PyMySQL does.
-B_FIELD_SEP, B_ROW_SEP, B_NULL, B_RAW = (s.encode() for s in (FIELD_SEP, ROW_SEP, NULL_MARK, RAW_MARK))
-SENTINEL_PREFIX = b"\xee\x80"
-BATCH_REPLACEMENTS = (
-    (b"\\", b"\\\\"),
-    (b"'", b"\\'"),
-    (b"\x00", b"\\0"),
-    (B_FIELD_SEP, b"','"),
-    (B_ROW_SEP, b"'),('"),
-)
-
-
-def escape_batch(data: bytes) -> bytes:
-    for old, new in BATCH_REPLACEMENTS:
-        if old in data:
-            data = data.replace(old, new)
-    return data
-
-
-VALUE_ESCAPES = str.maketrans({"\\": "\\\\", "'": "\\'", "\x00": "\\0", "\n": "\\n", "\r": "\\r", "\x1a": "\\Z"})
 DUPLICATES = ("error", "skip", "replace", "update")
-HEX_RE = re.compile(r"0[xX]([0-9a-fA-F]*)")
 ROW_IN_MESSAGE = re.compile(r"at row (\d+)")
 SURROGATES = re.compile("[\udc80-\udcff]")
 
@@ -185,86 +160,6 @@ def max_packet(conn: Connection) -> int:
     return int(conn.get("SELECT @@max_allowed_packet AS p").p)
 
 
-class _BatchBuilder:
-    """Turns records into multi-row INSERT statements (bytes)."""
-
-    def __init__(self, targets: list[Target], kinds: list[str], width: int):
-        self.width = width
-        self.sources = [t.source for t in targets]
-        self.constants = "".join(FIELD_SEP + t.constant for t in targets if t.source is None)
-        # Constants go last; reorder the target list to match.
-        self.order = [t for t in targets if t.source is not None] + [t for t in targets if t.source is None]
-        self.picked = [t.source for t in targets if t.source is not None]
-        self.identity = self.picked == list(range(width))
-        self.kinds = [kinds[i] for i, t in enumerate(targets) if t.source is not None]
-        self.special = [i for i, k in enumerate(self.kinds) if k in ("bit", "binary")]
-        self.ncols = len(targets)
-
-    def row_text(self, fields: list) -> tuple[str, int, int]:
-        """The row's fields joined by FIELD_SEP, NULLs as NULL_MARK; (text, nulls, raw literals)."""
-        vals = fields if self.identity else [fields[i] for i in self.picked]
-        raws = 0
-        if self.special:
-            vals = list(vals)
-            for i in self.special:
-                v = vals[i]
-                if v is None or v == "":
-                    continue
-                lit = self.literal(self.kinds[i], v)
-                if lit is not None:
-                    vals[i] = RAW_MARK + lit + RAW_MARK
-                    raws += 1
-        nulls = 0
-        if None in vals:
-            nulls = vals.count(None)
-            vals = [NULL_MARK if v is None else v for v in vals]
-        return FIELD_SEP.join(vals) + self.constants, nulls, raws
-
-    @staticmethod
-    def literal(kind: str, value: str) -> str | None:
-        if kind == "binary":
-            m = HEX_RE.fullmatch(value)
-            return ("0x" + m.group(1) if m.group(1) else "''") if m else None
-        if kind == "bit":
-            v = value.strip()
-            if v.isdigit():
-                return v
-            if v.lower().startswith("b'") and v.endswith("'") and set(v[2:-1]) <= {"0", "1"}:
-                return v
-        return None
-
-    def statement(self, head: str, tail: str, texts: list[str], nulls: int, raws: int, rows: list[list]) -> bytes:
-        """The INSERT for a batch, as UTF-8 bytes (UnicodeEncodeError: a field held bad bytes)."""
-        data = ROW_SEP.join(texts).encode("utf-8")
-        n = len(texts)
-        # U+E000..U+E003 all start with EE 80 in UTF-8: one count checks that the data held none.
-        if data.count(SENTINEL_PREFIX) != n * (self.ncols - 1) + (n - 1) + nulls + 2 * raws:
-            # The data holds a sentinel character: escape value by value instead.
-            return (head + ",".join(self.values_of(r) for r in rows) + tail).encode("utf-8")
-        body = b"('" + escape_batch(data) + b"')"
-        if nulls:
-            body = body.replace(b"'" + B_NULL + b"'", b"NULL")
-        if raws:
-            body = body.replace(b"'" + B_RAW, b"").replace(B_RAW + b"'", b"")
-        return head.encode("utf-8") + body + tail.encode("utf-8")
-
-    def values_of(self, fields: list) -> str:
-        """One row's VALUES tuple, escaped value by value."""
-        vals = fields if self.identity else [fields[i] for i in self.picked]
-        out = []
-        for i, v in enumerate(vals):
-            lit = self.literal(self.kinds[i], v) if i in self.special and v not in (None, "") else None
-            if v is None:
-                out.append("NULL")
-            elif lit is not None:
-                out.append(lit)
-            else:
-                out.append("'" + v.translate(VALUE_ESCAPES) + "'")
-        for t in self.order[len(vals) :]:
-            out.append("'" + t.constant.translate(VALUE_ESCAPES) + "'")
-        return "(" + ",".join(out) + ")"
-
-
 def _column_of(message: str) -> str | None:
     """The column a server error names: `db`.`table`.`col`, `col` or 'col'."""
     m = re.search(r"column\s+((?:`[^`]*`\.?)+)", message)
@@ -366,7 +261,7 @@ class CsvImporter:
         needed = max((t.source for t in self.mapping if t.source is not None), default=-1) + 1
         width = width or needed
         kinds = [kind_of_data_type(by_name[t.column]["data_type"]) for t in self.mapping]
-        builder = _BatchBuilder(self.mapping, kinds, width)
+        builder = BatchBuilder(self.mapping, kinds, width)
         # The builder puts constant columns last: the column list follows the same order.
         head, tail = _insert_head(self.database, self.table, builder.order, opts.on_duplicate)
         since_commit = 0

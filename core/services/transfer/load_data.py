@@ -19,16 +19,18 @@ import pymysql
 from core.db import DatabaseError
 from core.db.sql import qualified, quote_identifier
 from core.services.jobs import Cancelled
-from core.services.transfer.columns import kind_of_data_type
-from core.services.transfer.csv_import import (
+from core.services.transfer.batches import (
     B_FIELD_SEP,
     B_NULL,
     B_ROW_SEP,
     FIELD_SEP,
     NULL_MARK,
-    ROW_IN_MESSAGE,
     ROW_SEP,
     SENTINEL_PREFIX,
+)
+from core.services.transfer.columns import kind_of_data_type
+from core.services.transfer.csv_import import (
+    ROW_IN_MESSAGE,
     SURROGATES,
     CsvImporter,
     ImportFailed,
