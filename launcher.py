@@ -13,6 +13,7 @@ import webbrowser
 from core import __version__, config, redact
 from core.app import EddyApplication
 from core.db import DatabaseError
+from core.file_dialogs import WindowFileDialogs
 from core.server import ServerThread
 
 log = logging.getLogger("eddy")
@@ -132,6 +133,7 @@ def run_window(server: ServerThread, url: str, instance=None) -> None:
     if instance is not None:
         instance.on_focus = lambda: desktop.bring_forward(window)
     app.on_quit = window.destroy
+    app.file_dialogs = WindowFileDialogs(window)
     window.events.loaded += lambda: announce("EDDY_WINDOW_LOADED")
 
     def destroy_on_signal():

@@ -8,10 +8,12 @@ from pathlib import Path
 import tornado.web
 
 from core import config
+from core.services.jobs import JobRegistry
 from core.services.query_jobs import QueryJobs, history_recorder
 from core.services.sandbox_manager import SandboxManager
 from core.services.server_probe import DEFAULT_SOCKETS
 from core.services.sessions import SessionRegistry
+from core.services.transfer.files import TransferFiles
 from core.store import Store
 from core.web import (
     api_admin,
@@ -20,6 +22,7 @@ from core.web import (
     api_sandbox,
     api_sql,
     api_structure,
+    api_transfer,
     pages,
     pages_about,
     pages_admin,
@@ -55,6 +58,10 @@ class EddyApplication(tornado.web.Application):
         self.probe_sockets = DEFAULT_SOCKETS
         self.launch_session_id = None
         self.query_jobs = QueryJobs(record=history_recorder(self.store))  # the SQL editor's running queries
+        # Set by the launcher to a core.file_dialogs.WindowFileDialogs when a native window exists.
+        self.file_dialogs = None
+        self.jobs = JobRegistry()  # imports and exports in progress
+        self.transfer_files = TransferFiles(data_dir / "transfer-tmp")
 
         handlers = [
             (r"/auth", pages.AuthHandler),
@@ -72,6 +79,7 @@ class EddyApplication(tornado.web.Application):
             *pages_about.ROUTES,
             *api_editor.ROUTES,
             *api_grid.ROUTES,
+            *api_transfer.ROUTES,
         ]
         settings = dict(
             template_path=str(config.resource_path("ui", "templates")),
@@ -107,6 +115,8 @@ class EddyApplication(tornado.web.Application):
 
     def shutdown(self) -> None:
         self.query_jobs.close_all()
+        self.jobs.cancel_all()
+        self.transfer_files.close()
         self.sessions.close_all()
         self.sandbox.stop()  # cleanly (InnoDB flushed); its data stays for next time
         self.executor.shutdown(wait=False, cancel_futures=True)

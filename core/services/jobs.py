@@ -1,0 +1,160 @@
+"""Long jobs (imports, exports): a registry with progress, a cancel flag, a final state, an error.
+
+A job runs in its own thread so it never holds the request worker pool; the UI polls
+GET /api/jobs/<id>. The work function receives the Job and calls `job.progress(...)`, which raises
+`Cancelled` once the user has asked to stop, so cancellation happens at the next batch boundary.
+"""
+
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+log = logging.getLogger("eddy.jobs")
+
+RUNNING, DONE, FAILED, CANCELLED = "running", "done", "failed", "cancelled"
+KEEP_FINISHED = 50  # finished jobs remembered for polling/downloading
+
+
+class Cancelled(Exception):
+    """Raised inside a job's work when the user asked to stop."""
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    title: str
+    owner: str | None = None
+    state: str = RUNNING
+    done: int = 0  # rows (or statements) processed
+    total: int | None = None  # rows if known
+    bytes_done: int = 0
+    bytes_total: int | None = None
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+    error: str | None = None
+    result: dict = field(default_factory=dict)
+    _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
+    thread: threading.Thread | None = field(default=None, repr=False)
+
+    # -- called by the work ------------------------------------------------------------------
+    def progress(self, done: int | None = None, bytes_done: int | None = None) -> None:
+        """Record progress; raise Cancelled when a cancel was requested."""
+        if done is not None:
+            self.done = done
+        if bytes_done is not None:
+            self.bytes_done = bytes_done
+        self.check_cancelled()
+
+    def check_cancelled(self) -> None:
+        if self._cancel.is_set():
+            raise Cancelled("Cancelled by the user")
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel.is_set()
+
+    # -- called by the UI --------------------------------------------------------------------
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job has finished (tests, benchmarks)."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+        return self.state != RUNNING
+
+    def snapshot(self) -> dict:
+        """What the UI shows: counts, rate, time left, final state, error, result."""
+        end = self.finished or time.monotonic()
+        elapsed = max(end - self.started, 1e-6)
+        rate = self.done / elapsed
+        left = None
+        if self.state == RUNNING:
+            if self.bytes_total and self.bytes_done:
+                left = elapsed * (self.bytes_total - self.bytes_done) / self.bytes_done
+            elif self.total and self.done:
+                left = elapsed * (self.total - self.done) / self.done
+        fraction = None
+        if self.bytes_total:
+            fraction = min(1.0, self.bytes_done / self.bytes_total)
+        elif self.total:
+            fraction = min(1.0, self.done / self.total)
+        if self.state == DONE:
+            fraction = 1.0
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "state": self.state,
+            "done": self.done,
+            "total": self.total,
+            "bytes_done": self.bytes_done,
+            "bytes_total": self.bytes_total,
+            "fraction": fraction,
+            "elapsed": round(elapsed, 3),
+            "rate": round(rate, 1),
+            "seconds_left": None if left is None else round(left, 1),
+            "error": self.error,
+            "result": self.result,
+        }
+
+
+class JobRegistry:
+    """Every job of this process, by unguessable id."""
+
+    def __init__(self):
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def start(self, kind: str, title: str, work: Callable[[Job], dict | None], owner: str | None = None) -> Job:
+        """Run work(job) on a new thread; its return value becomes job.result."""
+        job = Job(id=secrets.token_urlsafe(12), kind=kind, title=title, owner=owner)
+
+        def run():
+            try:
+                job.result.update(work(job) or {})
+                job.state = CANCELLED if job.cancel_requested and job.result.get("cancelled") else DONE
+            except Cancelled:
+                job.state = CANCELLED
+                job.error = "Cancelled: nothing was changed." if kind == "import" else "Cancelled."
+            except Exception as exc:  # the job's failure is its final state, shown to the user
+                log.warning("job %s (%s) failed: %s", job.id, kind, exc, exc_info=not _is_expected(exc))
+                job.state = FAILED
+                job.error = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+            finally:
+                job.finished = time.monotonic()
+
+        job.thread = threading.Thread(target=run, name=f"eddy-job-{kind}", daemon=True)
+        with self._lock:
+            self._jobs[job.id] = job
+            self._forget_old()
+        job.thread.start()
+        return job
+
+    def get(self, job_id: str, owner: str | None = None) -> Job | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None or (owner is not None and job.owner is not None and job.owner != owner):
+            return None
+        return job
+
+    def cancel_all(self) -> None:
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for job in jobs:
+            job.cancel()
+
+    def _forget_old(self) -> None:
+        finished = [j for j in self._jobs.values() if j.state != RUNNING]
+        for job in sorted(finished, key=lambda j: j.finished or 0)[:-KEEP_FINISHED]:
+            self._jobs.pop(job.id, None)
+
+
+def _is_expected(exc: BaseException) -> bool:
+    from core.db.errors import DatabaseError
+
+    return isinstance(exc, (DatabaseError, ValueError, OSError, UnicodeError))

@@ -1,0 +1,509 @@
+"""Import a CSV/TSV file into a table: streamed, batched under max_allowed_packet, one transaction.
+
+Rows are parsed by the csv module (core.services.transfer.formats) and sent as multi-row
+INSERTs built a batch at a time (core.services.transfer.batches) rather than by PyMySQL's
+executemany, with two statements in flight so the server never waits for the parser.
+
+Failure keeps the table as it was: the import runs in one transaction (or, when asked, commits
+every N rows and reports a checkpoint to resume from); cancel or any error rolls back. A bad row
+(wrong column count, a value the column refuses, bad encoding) is reported with its line number,
+column and reason, or skipped and written to a rejects CSV when the user chose that.
+"""
+
+import csv
+import re
+import tempfile
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pymysql.constants import COMMAND
+
+from core.db import Connection, DatabaseError
+from core.db.sql import qualified, quote_identifier
+from core.services.jobs import Job
+from core.services.transfer.batches import NULL_MARK, RAW_MARK, BatchBuilder
+from core.services.transfer.columns import kind_of_data_type
+from core.services.transfer.formats import Dialect, RecordReader
+
+DUPLICATES = ("error", "skip", "replace", "update")
+ROW_IN_MESSAGE = re.compile(r"at row (\d+)")
+SURROGATES = re.compile("[\udc80-\udcff]")
+
+
+class ImportFailed(DatabaseError):
+    """The import stopped; nothing was kept (or, in batched mode, everything before the checkpoint)."""
+
+    def __init__(self, message: str, line: int | None = None, column: str | None = None, checkpoint=None):
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.checkpoint = checkpoint
+
+
+@dataclass
+class Target:
+    """Where each table column's value comes from: a file column index or a constant."""
+
+    column: str
+    source: int | None = None
+    constant: str | None = None
+
+
+@dataclass
+class ImportOptions:
+    empty: str = "null"  # unquoted empty field: "null" or "empty" (a quoted "" is always '')
+    null_marker: str = ""  # e.g. \N or NULL; unquoted fields equal to it are NULL
+    on_duplicate: str = "error"
+    bad_rows: str = "stop"  # or "skip": rejected rows go to a CSV file
+    commit_every: int = 0  # 0: one transaction; N: commit every N rows (resumable checkpoint)
+    resume_from: int = 0  # data records to skip (the checkpoint of an earlier batched import)
+    method: str = "insert"  # or "load_data": LOAD DATA LOCAL INFILE, the server's own loader
+    batch_bytes: int = 0  # 0: from max_allowed_packet
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ImportOptions":
+        known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
+        opts = cls(**known)
+        if opts.empty not in ("null", "empty"):
+            raise ValueError("empty must be 'null' or 'empty'")
+        if opts.on_duplicate not in DUPLICATES:
+            raise ValueError(f"on_duplicate must be one of {', '.join(DUPLICATES)}")
+        if opts.bad_rows not in ("stop", "skip"):
+            raise ValueError("bad_rows must be 'stop' or 'skip'")
+        if opts.method not in ("insert", "load_data"):
+            raise ValueError("method must be 'insert' or 'load_data'")
+        opts.commit_every = max(0, int(opts.commit_every or 0))
+        opts.resume_from = max(0, int(opts.resume_from or 0))
+        return opts
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0  # rows inserted (or affected)
+    records: int = 0  # data records read from the file
+    skipped: int = 0
+    rejects_path: str | None = None
+    checkpoint: int = 0
+    warnings: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "rows": self.rows,
+            "records": self.records,
+            "skipped": self.skipped,
+            "rejects_path": self.rejects_path,
+            "checkpoint": self.checkpoint,
+            "warnings": self.warnings,
+        }
+
+
+def table_columns(conn: Connection, database: str, table: str) -> list[dict]:
+    rows = conn.query(
+        "SELECT COLUMN_NAME AS name, DATA_TYPE AS data_type, COLUMN_TYPE AS type, IS_NULLABLE = 'YES' AS nullable, "
+        "EXTRA AS extra, COLUMN_KEY AS `key` FROM information_schema.COLUMNS "
+        "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION",
+        database,
+        table,
+    )
+    if not rows:
+        raise ImportFailed(f"Table '{database}.{table}' does not exist")
+    return [dict(r) for r in rows]
+
+
+def default_mapping(header: list[str] | None, width: int, columns: list[dict]) -> list[Target]:
+    """By name when the file has a header (case-insensitive), else by position; generated columns skipped."""
+    names = [c["name"] for c in columns if "GENERATED" not in (c["extra"] or "").upper()]
+    if header:
+        index = {h.strip().lower(): i for i, h in enumerate(header)}
+        return [Target(n, source=index[n.lower()]) for n in names if n.lower() in index]
+    return [Target(n, source=i) for i, n in enumerate(names[:width])]
+
+
+def mapping_from_list(items: list[dict]) -> list[Target]:
+    targets = []
+    for item in items or []:
+        if not item.get("column"):
+            continue
+        if item.get("constant") is not None:
+            targets.append(Target(item["column"], constant=str(item["constant"])))
+        elif item.get("source") is not None and item.get("source") != "":
+            targets.append(Target(item["column"], source=int(item["source"])))
+    return targets
+
+
+def _insert_head(database: str, table: str, targets: list[Target], on_duplicate: str) -> tuple[str, str]:
+    cols = ", ".join(quote_identifier(t.column) for t in targets)
+    verb = "REPLACE" if on_duplicate == "replace" else "INSERT"
+    head = f"{verb} INTO {qualified(database, table)} ({cols}) VALUES "
+    tail = ""
+    if on_duplicate == "skip":
+        # Not INSERT IGNORE: that would also turn refused values into silent warnings.
+        first = quote_identifier(targets[0].column)
+        tail = f" ON DUPLICATE KEY UPDATE {first} = {first}"
+    elif on_duplicate == "update":
+        tail = " ON DUPLICATE KEY UPDATE " + ", ".join(
+            f"{quote_identifier(t.column)} = VALUES({quote_identifier(t.column)})" for t in targets
+        )
+    return head, tail
+
+
+def _sql_mode(conn: Connection) -> str:
+    mode = conn.get("SELECT @@SESSION.sql_mode AS m").m or ""
+    parts = [p for p in mode.split(",") if p and p != "NO_BACKSLASH_ESCAPES"]
+    if "STRICT_ALL_TABLES" not in parts:
+        parts.append("STRICT_ALL_TABLES")
+    return ",".join(parts)
+
+
+def max_packet(conn: Connection) -> int:
+    return int(conn.get("SELECT @@max_allowed_packet AS p").p)
+
+
+def _column_of(message: str) -> str | None:
+    """The column a server error names: `db`.`table`.`col`, `col` or 'col'."""
+    m = re.search(r"column\s+((?:`[^`]*`\.?)+)", message)
+    if m:
+        return re.findall(r"`([^`]*)`", m.group(1))[-1]
+    m = re.search(r"column\s+'([^']+)'", message)
+    return m.group(1).split(".")[-1] if m else None
+
+
+class CsvImporter:
+    def __init__(
+        self,
+        conn: Connection,
+        database: str,
+        table: str,
+        path: Path,
+        dialect: Dialect,
+        opts: ImportOptions,
+        mapping: list[Target] | None = None,
+        job: Job | None = None,
+        rejects_dir: Path | None = None,
+    ):
+        self.conn = conn
+        self.database = database
+        self.table = table
+        self.path = Path(path)
+        self.dialect = dialect
+        self.opts = opts
+        self.mapping = mapping
+        self.job = job
+        self.rejects_dir = rejects_dir
+        self.result = ImportResult()
+        self._rejects = None
+        self._rejects_writer = None
+
+    # -- rejects ----------------------------------------------------------------------------
+    def _reject(self, line: int, fields: list, reason: str, header: list[str] | None, column: str | None = None):
+        if self.opts.bad_rows != "skip":
+            where = f"line {line}" + (f", column '{column}'" if column else "")
+            raise ImportFailed(
+                f"Bad row at {where}: {reason}", line=line, column=column, checkpoint=self.result.checkpoint
+            )
+        if self._rejects is None:
+            f = tempfile.NamedTemporaryFile(
+                "w",
+                encoding="utf-8",
+                newline="",
+                suffix="-rejected.csv",
+                prefix="eddy-",
+                delete=False,
+                dir=self.rejects_dir,
+            )
+            self._rejects = f
+            self.result.rejects_path = f.name
+            self._rejects_writer = csv.writer(f)
+            self._rejects_writer.writerow(["line", "column", "reason", *(header or [])])
+        safe = ["" if v is None else v.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for v in fields]
+        self._rejects_writer.writerow([line, column or "", reason, *safe])
+        self.result.skipped += 1
+
+    # -- main loop --------------------------------------------------------------------------
+    def run(self) -> ImportResult:
+        columns = table_columns(self.conn, self.database, self.table)
+        by_name = {c["name"]: c for c in columns}
+        conn = self.conn
+        conn.execute("SET SESSION sql_mode = %s", _sql_mode(conn))
+        conn.execute("SET SESSION time_zone = '+00:00'")
+        packet = max_packet(conn)
+        budget = self.opts.batch_bytes or max(16 * 1024, min(packet // 4, 1024 * 1024))
+        reader = RecordReader(self.path, self.dialect, self.opts.empty, self.opts.null_marker)
+        try:
+            header = reader.read_header()
+            width = len(header) if header else None
+            if self.mapping is None:
+                if width is None:
+                    first = next(iter(reader), None)
+                    width = len(first[1]) if first else 0
+                    reader.close()
+                    reader = RecordReader(self.path, self.dialect, self.opts.empty, self.opts.null_marker)
+                self.mapping = default_mapping(header, width, columns)
+            if not self.mapping:
+                raise ImportFailed("No file column matches a table column: map the columns by hand")
+            for t in self.mapping:
+                if t.column not in by_name:
+                    raise ImportFailed(f"Table '{self.table}' has no column '{t.column}'")
+            if self.opts.method == "load_data":
+                return self._load_data(header, width)
+            self._insert_loop(reader, header, width, columns, by_name, budget, packet)
+        finally:
+            reader.close()
+            if self._rejects is not None:
+                self._rejects.close()
+        return self.result
+
+    def _insert_loop(self, reader, header, width, columns, by_name, budget, packet):
+        """Keep two statements in flight: while the server inserts batch N, batch N+1 already waits in
+        its socket and N+2 is being parsed here, so neither side waits for the other's turn."""
+        opts, conn, job = self.opts, self.conn, self.job
+        needed = max((t.source for t in self.mapping if t.source is not None), default=-1) + 1
+        width = width or needed
+        kinds = [kind_of_data_type(by_name[t.column]["data_type"]) for t in self.mapping]
+        builder = BatchBuilder(self.mapping, kinds, width)
+        # The builder puts constant columns last: the column list follows the same order.
+        head, tail = _insert_head(self.database, self.table, builder.order, opts.on_duplicate)
+        since_commit = 0
+        pending: deque = deque()
+
+        def finish_oldest() -> int:
+            sent = pending.popleft()  # popped first: a failure leaves nothing of it to drain
+            return self._finish(sent, builder, head, tail, packet, header)
+
+        conn.begin()
+        try:
+            records_before = 0  # records of the items before the current one
+            for item in self._batches(reader, builder, width, budget, head, tail):
+                for line, fields, reason in item["bad"]:
+                    self._reject(line, fields, reason, header)
+                if job is not None:
+                    job.progress(done=self.result.rows, bytes_done=item["bytes_read"])
+                if opts.commit_every and since_commit >= opts.commit_every:
+                    while pending:
+                        since_commit += finish_oldest()
+                    self.result.records = records_before
+                    conn.commit()
+                    self.result.checkpoint = self.result.records
+                    since_commit = 0
+                    conn.begin()
+                if not item["texts"]:
+                    if not pending:
+                        self.result.records = item["records"]
+                    records_before = item["records"]
+                    continue
+                data = item["data"]
+                if data is None or len(data) > packet - 1024:
+                    # Bad bytes or an oversized batch: the careful, synchronous path.
+                    while pending:
+                        since_commit += finish_oldest()
+                    self._flush(
+                        builder,
+                        head,
+                        tail,
+                        item["texts"],
+                        item["lines"],
+                        item["fields"],
+                        item["nulls"],
+                        item["raws"],
+                        packet,
+                        header,
+                    )
+                    since_commit += len(item["texts"])
+                    self.result.records = records_before = item["records"]
+                    continue
+                item["seq"] = self._send(data)
+                pending.append(item)
+                while len(pending) > 1:
+                    since_commit += finish_oldest()
+                records_before = item["records"]
+            while pending:
+                finish_oldest()
+            self.result.records = records_before
+            if job is not None:
+                job.progress(done=self.result.rows, bytes_done=reader.bytes_read())
+            conn.commit()
+            self.result.checkpoint = self.result.records
+        except BaseException as exc:
+            while pending:
+                self._drain(pending.popleft())
+            try:
+                conn.rollback()
+            except DatabaseError:
+                pass
+            if isinstance(exc, ImportFailed):
+                exc.checkpoint = self.result.checkpoint
+                if opts.commit_every and self.result.checkpoint:
+                    exc.message += (
+                        f" Rows of the first {self.result.checkpoint:,} records were committed; "
+                        f"resume from record {self.result.checkpoint:,}."
+                    )
+                    exc.args = (exc.message,)
+            raise
+
+    # The statement is sent now and its result read later (PyMySQL's own two halves of query()).
+    # Results come back in order; each read starts at the packet number its command expects.
+    def _send(self, data: bytes) -> int:
+        raw = self.conn._conn
+        try:
+            raw._execute_command(COMMAND.COM_QUERY, data)
+        except Exception as exc:
+            raise self.conn._handle_error(exc) from exc
+        return raw._next_seq_id
+
+    def _receive(self, seq: int) -> int:
+        raw = self.conn._conn
+        try:
+            raw._next_seq_id = seq
+            return raw._read_query_result()
+        except Exception as exc:
+            raise self.conn._handle_error(exc) from exc
+
+    def _drain(self, item) -> None:
+        try:
+            self._receive(item["seq"])
+        except DatabaseError:  # the statement's own error is not the one being reported
+            pass
+
+    def _finish(self, item, builder, head, tail, packet, header) -> int:
+        """Read a sent batch's result; on a refused row, report it or retry row by row."""
+        try:
+            affected = self._receive(item["seq"])
+            self.result.rows += len(item["texts"]) if self.opts.on_duplicate in ("replace", "update") else affected
+        except DatabaseError as exc:
+            self._batch_failed(exc, builder, head, tail, item["texts"], item["lines"], item["fields"], header)
+        self.result.records = item["records"]
+        return len(item["texts"])
+
+    def _batches(self, reader, builder, width, budget, head, tail):
+        def item(texts, lines, fields_of, nulls, raws, bad, records):
+            try:
+                data = builder.statement(head, tail, texts, nulls, raws, fields_of) if texts else None
+            except UnicodeEncodeError:
+                data = None  # _flush finds the row with bad bytes
+            return {
+                "data": data,
+                "texts": texts,
+                "lines": lines,
+                "fields": fields_of,
+                "nulls": nulls,
+                "raws": raws,
+                "bad": bad,
+                "records": records,
+                "bytes_read": reader.bytes_read(),
+            }
+
+        texts, lines, fields_of, bad = [], [], [], []
+        size = nulls = raws = records = 0
+        skip = self.opts.resume_from
+        row_text = builder.row_text
+        for line, fields in reader:
+            records += 1
+            if skip:
+                skip -= 1
+                continue
+            if len(fields) != width:
+                bad.append((line, fields, f"expected {width} fields, found {len(fields)}"))
+                continue
+            text, n, r = row_text(fields)
+            texts.append(text)
+            lines.append(line)
+            fields_of.append(fields)
+            nulls += n
+            raws += r
+            size += len(text)
+            if size >= budget or len(bad) > 1000:
+                yield item(texts, lines, fields_of, nulls, raws, bad, records)
+                texts, lines, fields_of, bad = [], [], [], []
+                size = nulls = raws = 0
+        yield item(texts, lines, fields_of, nulls, raws, bad, records)
+
+    def _flush(self, builder, head, tail, texts, lines, fields_of, nulls, raws, packet, header, data=None):
+        try:
+            if data is None:
+                data = builder.statement(head, tail, texts, nulls, raws, fields_of)
+        except UnicodeEncodeError:
+            return self._one_by_one(builder, head, tail, texts, lines, fields_of, header)
+        if len(data) > packet - 1024 and len(texts) > 1:
+            half = len(texts) // 2
+            for part in (slice(0, half), slice(half, None)):
+                sub = texts[part]
+                self._flush(
+                    builder,
+                    head,
+                    tail,
+                    sub,
+                    lines[part],
+                    fields_of[part],
+                    sum(t.count(NULL_MARK) for t in sub),
+                    sum(t.count(RAW_MARK) for t in sub) // 2,
+                    packet,
+                    header,
+                )
+            return
+        try:
+            self.result.rows += self._execute(data, len(texts))
+        except DatabaseError as exc:
+            self._batch_failed(exc, builder, head, tail, texts, lines, fields_of, header)
+
+    def _batch_failed(self, exc, builder, head, tail, texts, lines, fields_of, header) -> None:
+        if getattr(exc, "code", 0) in (2006, 2013):
+            raise exc
+        m = ROW_IN_MESSAGE.search(exc.message)
+        if self.opts.bad_rows == "stop" and m and 0 < int(m.group(1)) <= len(texts):
+            row = int(m.group(1)) - 1
+            column = _column_of(exc.message)
+            raise ImportFailed(
+                f"Bad row at line {lines[row]}" + (f", column '{column}'" if column else "") + f": {exc.message}",
+                line=lines[row],
+                column=column,
+            ) from exc
+        self._one_by_one(builder, head, tail, texts, lines, fields_of, header)
+
+    def _execute(self, data: bytes, n: int) -> int:
+        def run(cursor):
+            cursor.execute(data)
+            return cursor.rowcount
+
+        affected = self.conn._run(run, retry_safe=False)
+        return n if self.opts.on_duplicate in ("replace", "update") else affected
+
+    def _one_by_one(self, builder, head, tail, texts, lines, fields_of, header):
+        """Find the rows the server (or the encoder) refuses: each is reported or rejected."""
+        for text, line, fields in zip(texts, lines, fields_of):
+            if SURROGATES.search(text):
+                col = next(
+                    (
+                        t.column
+                        for t, v in zip(self.mapping, self._mapped(fields))
+                        if v is not None and SURROGATES.search(v)
+                    ),
+                    None,
+                )
+                bad = SURROGATES.search(text).group()
+                byte = ord(bad) - 0xDC00
+                self._reject(
+                    line, fields, f"bad encoding: byte 0x{byte:02X} is not valid {self.dialect.encoding}", header, col
+                )
+                continue
+            sql = head + builder.values_of(fields) + tail
+            try:
+                self.result.rows += self._execute(sql.encode("utf-8"), 1)
+            except DatabaseError as exc:
+                if getattr(exc, "code", 0) in (2006, 2013):
+                    raise
+                self._reject(line, fields, exc.message, header, _column_of(exc.message))
+
+    def _mapped(self, fields):
+        return [fields[t.source] if t.source is not None and t.source < len(fields) else None for t in self.mapping]
+
+    # -- LOAD DATA LOCAL INFILE ---------------------------------------------------------------
+    def _load_data(self, header, width) -> ImportResult:
+        from core.services.transfer.load_data import load_data
+
+        return load_data(self, header, width)
+
+
+def run_import(conn, database, table, path, dialect, opts, mapping=None, job=None, rejects_dir=None) -> dict:
+    importer = CsvImporter(conn, database, table, path, dialect, opts, mapping, job, rejects_dir)
+    return importer.run().as_dict()

@@ -1,0 +1,275 @@
+"""Reading delimited files: detecting encoding, delimiter, quote, header, line ends; a streamed reader.
+
+Python's csv module cannot tell a quoted empty field ("") from an unquoted one, yet that is how
+Eddy's CSV keeps the empty string apart from NULL. The reader below keeps each record's raw text
+and looks at it again only for rows holding an empty field (or the NULL marker), so the common
+row costs nothing extra.
+"""
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+SAMPLE_BYTES = 256 * 1024
+ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "latin-1"]
+DELIMITERS = [",", ";", "\t", "|"]
+
+
+@dataclass
+class Dialect:
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    quote: str = '"'
+    header: bool = True
+    line_end: str = "\r\n"  # what the file uses (reported; the reader accepts either)
+    escapes: bool = False  # MySQL-style backslash escapes (\N, \t, \n, \\): Eddy's TSV
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Dialect":
+        known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
+        d = cls(**known)
+        if d.encoding not in ENCODINGS:
+            raise ValueError(f"Unsupported encoding '{d.encoding}' (use one of {', '.join(ENCODINGS)})")
+        if len(d.delimiter) != 1 or (d.quote and len(d.quote) != 1) or d.delimiter == d.quote:
+            raise ValueError("The delimiter and quote must be two different single characters")
+        return d
+
+
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 when the text reads as Chinese, else Latin-1."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+        high = [ch for ch in text if ord(ch) > 127]
+        cjk = sum(
+            1 for ch in high if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
+        )
+        if high and cjk / len(high) > 0.8:
+            return "gb18030"
+    except UnicodeDecodeError:
+        pass
+    return "latin-1"
+
+
+def _decode_sample(sample: bytes, encoding: str) -> str:
+    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=False)
+
+
+def detect_dialect(path: Path, table_columns: list[str] | None = None) -> tuple[Dialect, str]:
+    """Best guess of the file's dialect, and the decoded sample it was made from."""
+    path = Path(path)
+    with open(path, "rb") as f:
+        sample = f.read(SAMPLE_BYTES)
+    encoding = detect_encoding(sample)
+    text = _decode_sample(sample, encoding)
+    # Judge on whole lines only: the sample may end mid-record.
+    cut = max(text.rfind("\n"), 0)
+    body = text[:cut] if cut else text
+    crlf = body.count("\r\n")
+    line_end = "\r\n" if crlf and crlf * 2 >= body.count("\n") else "\n"
+    delimiter = _guess_delimiter(body)
+    quote = '"' if '"' in body or "'" not in body else "'"
+    header = _guess_header(body, delimiter, quote, table_columns)
+    escapes = path.suffix.lower() == ".tsv" and delimiter == "\t" and "\\N" in body
+    dialect = Dialect(encoding=encoding, delimiter=delimiter, quote=quote, header=header, line_end=line_end)
+    dialect.escapes = escapes
+    return dialect, body
+
+
+def _guess_delimiter(body: str) -> str:
+    try:
+        return csv.Sniffer().sniff(body[:65536], delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        first = body.split("\n", 1)[0]
+        counts = {d: first.count(d) for d in DELIMITERS}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+def _guess_header(body: str, delimiter: str, quote: str, table_columns: list[str] | None) -> bool:
+    rows = list(_rows_of(body, delimiter, quote, 20))
+    if not rows:
+        return True
+    first = [c.strip().lower() for c in rows[0]]
+    if table_columns:
+        names = {c.lower() for c in table_columns}
+        if sum(1 for c in first if c in names) >= max(1, len(first) // 2):
+            return True
+    if any(_looks_numeric(c) or c == "" for c in first):
+        return False
+    try:
+        return csv.Sniffer().has_header(body[:65536])
+    except csv.Error:
+        return True
+
+
+def _rows_of(text: str, delimiter: str, quote: str, limit: int):
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=delimiter,
+        quotechar=quote or None,
+        quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE,
+    )
+    for i, row in enumerate(reader):
+        if i >= limit:
+            return
+        yield row
+
+
+def _looks_numeric(value: str) -> bool:
+    try:
+        float(value)
+        return True
+    except ValueError:
+        return False
+
+
+def quoted_flags(record: str, delimiter: str, quote: str) -> list[bool]:
+    """For one raw record, which fields were enclosed in quotes (the exact, slower look)."""
+    return [bool(q) for q in _field_pattern(delimiter, quote).findall(record)]
+
+
+_PATTERNS: dict = {}
+
+
+def _field_pattern(delimiter: str, quote: str):
+    key = (delimiter, quote)
+    if key not in _PATTERNS:
+        d, q = re.escape(delimiter), re.escape(quote)
+        # A quoted field (group 1 holds the opening quote) or a bare one, then its delimiter or the end.
+        _PATTERNS[key] = re.compile(rf"(?:({q})[^{q}]*(?:{q}{q}[^{q}]*)*{q}[^{d}]*|[^{d}]*)(?:{d}|$)")
+    return _PATTERNS[key]
+
+
+class _LineTap:
+    """A line iterator that remembers the lines of the record being parsed."""
+
+    __slots__ = ("source", "lines")
+
+    def __init__(self, source):
+        self.source = source
+        self.lines: list[str] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.source)
+        self.lines.append(line)
+        return line
+
+
+TSV_UNESCAPE = {"N": None, "t": "\t", "n": "\n", "r": "\r", "\\": "\\", "0": "\x00", "Z": "\x1a", "b": "\b"}
+
+
+def _unescape_tsv(value: str):
+    if value == "\\N":
+        return None
+    if "\\" not in value:
+        return value
+    out, i = [], 0
+    while i < len(value):
+        ch = value[i]
+        if ch == "\\" and i + 1 < len(value):
+            nxt = value[i + 1]
+            out.append(TSV_UNESCAPE.get(nxt, nxt) or "")
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+class RecordReader:
+    """Streamed records of a delimited file, with NULLs resolved and first-line numbers.
+
+    empty: "null" — an unquoted empty field is NULL, a quoted "" the empty string;
+           "empty" — both are the empty string.
+    null_marker: an unquoted field equal to it is NULL (e.g. \\N or NULL); quoted, it is text.
+    """
+
+    def __init__(self, path: Path, dialect: Dialect, empty: str = "null", null_marker: str = ""):
+        self.path = Path(path)
+        self.dialect = dialect
+        self.empty = empty
+        self.null_marker = null_marker or None
+        self.size = self.path.stat().st_size
+        self._binary = open(self.path, "rb")
+        # surrogateescape: a bad byte becomes a lone surrogate, reported per row later, not a crash mid-file.
+        self._text = io.TextIOWrapper(self._binary, encoding=dialect.encoding, errors="surrogateescape", newline="")
+        self._tap = _LineTap(self._text)
+        quoting = csv.QUOTE_NONE if (dialect.escapes or not dialect.quote) else csv.QUOTE_MINIMAL
+        self._reader = csv.reader(
+            self._tap, delimiter=dialect.delimiter, quotechar=dialect.quote or None, quoting=quoting, strict=False
+        )
+        self.header: list[str] | None = None
+        self.line = 1
+
+    def bytes_read(self) -> int:
+        try:
+            return min(self._binary.tell(), self.size)
+        except (OSError, ValueError):
+            return 0
+
+    def close(self) -> None:
+        self._text.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def read_header(self) -> list[str] | None:
+        if self.dialect.header:
+            for _line, fields in self:
+                self.header = [("" if v is None else v) for v in fields]
+                break
+        return self.header
+
+    def __iter__(self) -> Iterator[tuple[int, list]]:
+        """(first line number, fields) per record; fields are str, or None for NULL."""
+        reader, tap = self._reader, self._tap
+        lines = tap.lines
+        d = self.dialect
+        empty_is_null = self.empty == "null"
+        marker = self.null_marker
+        escapes = d.escapes
+        quote, delim = d.quote, d.delimiter
+        next_line = self.line
+        for row in reader:
+            line = next_line
+            next_line = reader.line_num + 1
+            if escapes:
+                fields = [_unescape_tsv(v) for v in row]
+            elif ("" in row and empty_is_null) or (marker is not None and marker in row):
+                raw = lines[0] if len(lines) == 1 else "".join(lines)
+                # A quoted empty field is exactly two quotes: without them, every empty field was bare.
+                if quote and (
+                    (empty_is_null and "" in row and quote * 2 in raw)
+                    or (marker is not None and marker in row and quote in raw)
+                ):
+                    flags = quoted_flags(raw.rstrip("\r\n"), delim, quote)[: len(row)]
+                    fields = [
+                        None if (not q and ((v == "" and empty_is_null) or v == marker)) else v
+                        for v, q in zip(row, flags + [False] * (len(row) - len(flags)))
+                    ]
+                else:
+                    fields = [None if (v == "" and empty_is_null) or v == marker else v for v in row]
+            else:
+                fields = row
+            lines.clear()
+            self.line = next_line
+            if not row:  # a blank line
+                continue
+            yield line, fields

@@ -1,0 +1,293 @@
+"""LOAD DATA LOCAL INFILE: the server's own loader, for maximum speed.
+
+A CSV is not handed to the server as it is: LOAD DATA cannot tell a quoted "" from an empty field
+(or a quoted "NULL" from the bare word). Eddy parses it with the same reader as the INSERT path
+and feeds the server MySQL's escaped TSV (\\N for NULL) through a pipe, so the result is exactly
+the INSERT path's, at the loader's speed; any encoding is re-encoded as UTF-8 on the way. Eddy's
+own TSV is sent as it is. LOCAL makes refused values warnings: any warning rolls the load back.
+"""
+
+import os
+import shutil
+import tempfile
+import threading
+from array import array
+from pathlib import Path
+
+import pymysql
+
+from core.db import DatabaseError
+from core.db.sql import qualified, quote_identifier
+from core.services.jobs import Cancelled
+from core.services.transfer.batches import (
+    B_FIELD_SEP,
+    B_NULL,
+    B_ROW_SEP,
+    FIELD_SEP,
+    NULL_MARK,
+    ROW_SEP,
+    SENTINEL_PREFIX,
+)
+from core.services.transfer.columns import kind_of_data_type
+from core.services.transfer.csv_import import (
+    ROW_IN_MESSAGE,
+    SURROGATES,
+    CsvImporter,
+    ImportFailed,
+    ImportResult,
+    _column_of,
+    _sql_mode,
+    table_columns,
+)
+from core.services.transfer.formats import RecordReader
+
+TSV_REPLACEMENTS = (
+    (b"\\", b"\\\\"),
+    (b"\t", b"\\t"),
+    (b"\n", b"\\n"),
+    (b"\r", b"\\r"),
+    (b"\x00", b"\\0"),
+    (B_FIELD_SEP, b"\t"),
+    (B_ROW_SEP, b"\n"),
+    (B_NULL, b"\\N"),
+)
+TSV_VALUE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": "\\0"})
+
+
+def tsv_lines(rows: list[list]) -> bytes:
+    """Rows (str or None) as MySQL's escaped TSV, a batch at a time (UnicodeEncodeError: bad bytes)."""
+    texts, nulls = [], 0
+    for fields in rows:
+        if None in fields:
+            nulls += fields.count(None)
+            fields = [NULL_MARK if v is None else v for v in fields]
+        texts.append(FIELD_SEP.join(fields))
+    data = ROW_SEP.join(texts).encode("utf-8")
+    width = len(rows[0]) if rows else 0
+    if data.count(SENTINEL_PREFIX) != len(rows) * (width - 1) + len(rows) - 1 + nulls:
+        # The data holds a sentinel character: escape value by value.
+        return "".join(
+            "\t".join("\\N" if v is None else v.translate(TSV_VALUE) for v in fields) + "\n" for fields in rows
+        ).encode("utf-8")
+    for old, new in TSV_REPLACEMENTS:
+        if old in data:
+            data = data.replace(old, new)
+    return data + b"\n"
+
+
+class TsvFeeder:
+    """Writes the parsed CSV as escaped TSV into a pipe (or a temp file) that LOAD DATA reads."""
+
+    def __init__(self, imp, width: int):
+        self.imp = imp
+        self.width = width
+        self.folder = Path(tempfile.mkdtemp(prefix="eddy-load-"))
+        self.path = self.folder / "rows.tsv"
+        self.fifo = hasattr(os, "mkfifo")
+        if self.fifo:
+            os.mkfifo(self.path, 0o600)
+        self.lines = array("q")  # first line of each record sent, for "at row N" messages
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="eddy-load-feed", daemon=True)
+
+    def start(self) -> None:
+        if self.fifo:
+            self.thread.start()
+        else:  # no named pipes (Windows): write the whole file first
+            self._run()
+
+    def _run(self) -> None:
+        imp = self.imp
+        try:
+            with (
+                open(self.path, "wb") as out,
+                RecordReader(imp.path, imp.dialect, imp.opts.empty, imp.opts.null_marker) as reader,
+            ):
+                reader.read_header()
+                batch, lines = [], []
+                for line, fields in reader:
+                    if len(fields) != self.width:
+                        raise ImportFailed(
+                            f"Bad row at line {line}: expected {self.width} fields, found {len(fields)}", line=line
+                        )
+                    batch.append(fields)
+                    lines.append(line)
+                    if len(batch) >= 2000:
+                        self._write(out, batch, lines)
+                        batch, lines = [], []
+                        if imp.job is not None and imp.job.cancel_requested:
+                            return
+                if batch:
+                    self._write(out, batch, lines)
+        except BrokenPipeError:
+            pass  # the server stopped reading: the load failed or was cancelled
+        except BaseException as exc:  # reported by load_data after the statement ends
+            self.error = exc
+
+    def _write(self, out, batch, lines) -> None:
+        try:
+            data = tsv_lines(batch)
+        except UnicodeEncodeError:
+            for fields, line in zip(batch, lines):
+                for t in self.imp.mapping:
+                    v = fields[t.source] if t.source is not None else None
+                    if v is not None and SURROGATES.search(v):
+                        byte = ord(SURROGATES.search(v).group()) - 0xDC00
+                        raise ImportFailed(
+                            f"Bad row at line {line}, column '{t.column}': bad encoding: byte 0x{byte:02X} is not "
+                            f"valid {self.imp.dialect.encoding}",
+                            line=line,
+                            column=t.column,
+                        ) from None
+            raise
+        self.lines.extend(lines)
+        out.write(data)
+
+    def finish(self) -> None:
+        """Wait for the writer; unblock it if the server never opened the pipe."""
+        if self.fifo and self.thread.is_alive():
+            try:
+                fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+                os.close(fd)
+            except OSError:
+                pass
+        if self.thread.is_alive():
+            self.thread.join(30)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def line_of_row(self, n: int) -> int | None:
+        return self.lines[n - 1] if 0 < n <= len(self.lines) else None
+
+
+def load_data(imp: CsvImporter, header, width) -> ImportResult:
+    """LOAD DATA LOCAL INFILE of the file (Eddy's TSV) or of its exact TSV transcoding (a CSV)."""
+    d, opts = imp.dialect, imp.opts
+    if opts.on_duplicate == "update":
+        raise ImportFailed("LOAD DATA cannot update duplicates: use the normal import for that")
+    if opts.resume_from:
+        raise ImportFailed("LOAD DATA cannot resume from a checkpoint: use the normal import for that")
+    transcode = not d.escapes
+    charset = (
+        "utf8mb4"
+        if transcode
+        else {"utf-8": "utf8mb4", "utf-8-sig": "utf8mb4", "latin-1": "latin1", "gb18030": "gbk"}[d.encoding]
+    )
+    p = imp.conn.params
+    try:
+        raw = pymysql.connect(
+            host=p.host,
+            port=p.port,
+            user=p.user,
+            password=p.password.encode("utf-8"),
+            database=imp.database,
+            unix_socket=p.unix_socket or None,
+            ssl=p.ssl,
+            charset="utf8mb4",
+            local_infile=True,
+            autocommit=False,
+        )
+    except pymysql.MySQLError as exc:
+        raise ImportFailed(f"Could not open a LOAD DATA connection: {exc}") from exc
+    width = width or (max((t.source for t in imp.mapping if t.source is not None), default=-1) + 1)
+    variables = [f"@c{i}" for i in range(width)]
+    kinds = {c["name"]: kind_of_data_type(c["data_type"]) for c in table_columns(imp.conn, imp.database, imp.table)}
+    sets = []
+    for t in imp.mapping:
+        ident = quote_identifier(t.column)
+        if t.source is None:
+            sets.append(f"{ident} = {raw.escape(t.constant)}")
+            continue
+        v = value = f"@c{t.source}"  # NULLs arrive as \\N: the feeder resolved them exactly
+        kind = kinds.get(t.column)
+        if kind == "binary":  # Eddy writes bytes as 0x-hex
+            value = f"IF({v} REGEXP '^0[xX][0-9a-fA-F]*$', UNHEX(SUBSTRING({v}, 3)), CAST({value} AS BINARY))"
+        elif kind == "bit":
+            value = f"CAST({value} AS UNSIGNED)"
+        sets.append(f"{ident} = {value}")
+    verb = {"skip": "IGNORE", "replace": "REPLACE"}.get(opts.on_duplicate, "")
+    feeder = TsvFeeder(imp, width) if transcode else None
+    infile = feeder.path if feeder else imp.path
+    delimiter = "\t" if transcode else d.delimiter
+    line_end = "\n" if transcode else d.line_end
+    skip_lines = 0 if transcode else (1 if d.header else 0)
+    sql = (
+        f"LOAD DATA LOCAL INFILE {raw.escape(str(infile))} {verb} INTO TABLE {qualified(imp.database, imp.table)} "
+        f"CHARACTER SET {charset} FIELDS TERMINATED BY {raw.escape(delimiter)} ESCAPED BY '\\\\' "
+        f"LINES TERMINATED BY {raw.escape(line_end)} IGNORE {skip_lines} LINES "
+        f"({', '.join(variables)}) SET {', '.join(sets)}"
+    )
+    stop = threading.Event()
+    job = imp.job
+
+    def watch_cancel():
+        # LOAD DATA is one statement: cancelling means KILL QUERY from a second connection.
+        while not stop.wait(0.2):
+            if job is not None and job.cancel_requested:
+                try:
+                    imp.conn.execute(f"KILL QUERY {int(raw.thread_id())}")
+                except DatabaseError:
+                    pass
+                return
+
+    watcher = threading.Thread(target=watch_cancel, daemon=True)
+    try:
+        with raw.cursor() as cur:
+            cur.execute("SET SESSION sql_mode = %s", (_sql_mode(imp.conn),))
+            cur.execute("SET SESSION time_zone = '+00:00'")
+            watcher.start()
+            if feeder:
+                feeder.start()
+            try:
+                cur.execute(sql)
+                imp.result.rows = cur.rowcount
+                warnings = list(raw.show_warnings() or ())
+            finally:
+                stop.set()
+                if feeder:
+                    feeder.finish()
+            if feeder and feeder.error is not None:
+                raise feeder.error
+            if job is not None:
+                job.check_cancelled()
+            problems = [w for w in warnings if w[0] in ("Warning", "Error")]
+            if problems:
+                # LOCAL turns refused values into warnings (the server cannot stop the upload): undo.
+                level, code, message = problems[0][:3]
+                raise pymysql.err.DataError(code, f"{message} ({len(problems)} problem(s) in all)")
+            raw.commit()
+            imp.result.records = imp.result.rows
+            imp.result.warnings = [f"{w[0]} {w[1]}: {w[2]}" for w in list(warnings)[:20]]
+            if job is not None:
+                job.progress(done=imp.result.rows, bytes_done=imp.path.stat().st_size)
+    except pymysql.MySQLError as exc:
+        try:
+            raw.rollback()
+        except pymysql.MySQLError:
+            pass
+        if job is not None and job.cancel_requested:
+            raise Cancelled("Cancelled by the user") from exc
+        message = exc.args[1] if len(exc.args) > 1 else str(exc)
+        if exc.args and exc.args[0] in (1148, 3948, 4166):
+            raise ImportFailed(
+                f"The server does not allow LOAD DATA LOCAL ({message}): use the normal import, "
+                "or ask the administrator to set local_infile=ON"
+            ) from exc
+        m = ROW_IN_MESSAGE.search(message)
+        line = None
+        if m and feeder:
+            line = feeder.line_of_row(int(m.group(1)))
+        elif m:
+            line = int(m.group(1)) + (1 if d.header else 0)
+        raise ImportFailed(
+            f"LOAD DATA failed{f' at line {line}' if line else ''}: {message}", line=line, column=_column_of(message)
+        ) from exc
+    except BaseException:
+        try:
+            raw.rollback()
+        except pymysql.MySQLError:
+            pass
+        raise
+    finally:
+        stop.set()
+        raw.close()
+    return imp.result

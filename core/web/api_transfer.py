@@ -1,0 +1,337 @@
+"""Import/export endpoints: uploads, native dialogs, preview, jobs (progress/cancel), downloads.
+
+Handlers stay thin: the work is in core.services.transfer, run as jobs (core.services.jobs) on
+their own threads with their own connection, so a long import never holds the request pool.
+"""
+
+import json
+import os
+import shutil
+import urllib.parse
+from pathlib import Path
+
+import tornado.web
+from tornado.ioloop import IOLoop
+
+from core.db import Connection
+from core.db.sql import qualified
+from core.services.jobs import JobRegistry
+from core.services.transfer import csv_import, export, preview, sql_import
+from core.services.transfer.files import TransferFiles
+from core.services.transfer.formats import Dialect
+from core.web.base import ApiHandler, UserError
+
+MAX_UPLOAD_BYTES = 256 * 1024**3
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "tsv": "text/tab-separated-values; charset=utf-8",
+    "json": "application/json",
+    "jsonl": "application/x-ndjson",
+    "sql": "application/sql",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def jobs_of(app) -> JobRegistry:
+    if getattr(app, "jobs", None) is None:
+        app.jobs = JobRegistry()
+    return app.jobs
+
+
+def files_of(app) -> TransferFiles:
+    if getattr(app, "transfer_files", None) is None:
+        app.transfer_files = TransferFiles()
+    return app.transfer_files
+
+
+class TransferHandler(ApiHandler):
+    @property
+    def owner(self) -> str:
+        return self.db_session.id
+
+    def file_for(self, token: str | None, purpose: str = "read"):
+        entry = files_of(self.application).get(token, self.owner, purpose)
+        if entry is None or (purpose == "read" and not entry.path.is_file()):
+            raise UserError(404, "That file is no longer available: choose it again")
+        return entry
+
+    def start_job(self, kind: str, title: str, work) -> dict:
+        params = self.db_session.params
+
+        def run(job):
+            conn = Connection(params)
+            try:
+                return work(conn, job)
+            finally:
+                conn.close()
+
+        job = jobs_of(self.application).start(kind, title, run, owner=self.owner)
+        return job.snapshot()
+
+    def write_json(self, data) -> None:
+        self.write(json.dumps(data, default=str))
+
+
+class CapabilitiesHandler(TransferHandler):
+    def get(self):
+        self.write_json({"native_dialogs": getattr(self.application, "file_dialogs", None) is not None})
+
+
+@tornado.web.stream_request_body
+class UploadHandler(TransferHandler):
+    """The browser's way in: the raw file body streamed to a temp file (never held in memory)."""
+
+    def prepare(self):
+        super().prepare()
+        self.request.connection.set_max_body_size(MAX_UPLOAD_BYTES)
+        name = os.path.basename(self.get_query_argument("name", "upload")) or "upload"
+        files = files_of(self.application)
+        self._path = files.new_temp_path(Path(name).suffix[:10])
+        self._name = name
+        self._file = open(self._path, "wb")  # noqa: SIM115 - closed in post/on_connection_close
+
+    async def data_received(self, chunk: bytes):
+        await IOLoop.current().run_in_executor(self.application.executor, self._file.write, chunk)
+
+    def post(self):
+        self._file.close()
+        entry = files_of(self.application).add(self._path, self._name, self.owner, temporary=True)
+        self.write_json({"file": entry.token, "name": entry.name, "size": entry.path.stat().st_size})
+
+    def on_connection_close(self):
+        f = getattr(self, "_file", None)
+        if f is not None and not f.closed:
+            f.close()
+            self._path.unlink(missing_ok=True)
+
+
+class DialogHandler(TransferHandler):
+    """The window's way: the native open/save dialog, answered with a token for the chosen path."""
+
+    async def post(self):
+        dialogs = getattr(self.application, "file_dialogs", None)
+        if dialogs is None:
+            raise UserError(409, "No native window: use the file upload / download instead")
+        body = self.read_json()
+        mode = body.get("mode")
+        if mode == "open":
+            path = await IOLoop.current().run_in_executor(None, dialogs.open_file)
+            purpose = "read"
+        elif mode == "save":
+            filename = os.path.basename(str(body.get("filename") or "export"))
+            path = await IOLoop.current().run_in_executor(None, dialogs.save_file, filename)
+            purpose = "write"
+        else:
+            raise UserError(400, "mode must be 'open' or 'save'")
+        if not path:
+            return self.write_json({"cancelled": True})
+        if mode == "save" and body.get("copy_from"):
+            # A file the server already has (rejected rows): the window cannot download, so copy it.
+            source = self.file_for(body["copy_from"], purpose="download")
+            await IOLoop.current().run_in_executor(self.application.executor, shutil.copyfile, source.path, path)
+            return self.write_json({"saved": str(path), "name": Path(path).name})
+        entry = files_of(self.application).add(
+            Path(path), Path(path).name, self.owner, temporary=False, purpose=purpose
+        )
+        self.write_json({"file": entry.token, "name": entry.name, "path": str(path)})
+
+
+class PreviewHandler(TransferHandler):
+    async def post(self):
+        body = self.read_json()
+        entry = self.file_for(body.get("file"))
+        try:
+            result = await self.with_connection(
+                preview.preview,
+                entry.path,
+                body.get("database"),
+                body.get("table") or None,
+                body.get("dialect"),
+                entry.name,
+            )
+        except ValueError as exc:
+            raise UserError(400, str(exc)) from exc
+        result["name"] = entry.name
+        self.write_json(result)
+
+
+class ImportHandler(TransferHandler):
+    """Start a CSV/TSV import job (optionally creating the table first from edited DDL)."""
+
+    def post(self):
+        body = self.read_json()
+        entry = self.file_for(body.get("file"))
+        database = body.get("database")
+        if not database:
+            raise UserError(400, "Field 'database' is required")
+        table = body.get("table") or None
+        create_sql = (body.get("create_sql") or "").strip() or None
+        if not table and not create_sql:
+            raise UserError(400, "Give a table to import into, or a CREATE TABLE to make one")
+        try:
+            dialect = Dialect.from_dict(body.get("dialect") or {})
+            opts = csv_import.ImportOptions.from_dict(body.get("options") or {})
+            mapping = csv_import.mapping_from_list(body["mapping"]) if body.get("mapping") else None
+        except (ValueError, TypeError) as exc:
+            raise UserError(400, str(exc)) from exc
+        rejects_dir = files_of(self.application).folder
+        files = files_of(self.application)
+        owner = self.owner
+
+        def work(conn, job):
+            job.bytes_total = entry.path.stat().st_size
+            target, created = table, False
+            if create_sql:
+                target = create_table(conn, database, create_sql)
+                created = True
+            try:
+                result = csv_import.run_import(
+                    conn, database, target, entry.path, dialect, opts, mapping, job, rejects_dir
+                )
+            except BaseException:
+                if created:
+                    conn.execute(f"DROP TABLE IF EXISTS {qualified(database, target)}")
+                raise
+            result["table"] = target
+            if result.get("rejects_path"):
+                rejects = files.add(
+                    Path(result.pop("rejects_path")),
+                    f"{target}-rejected-rows.csv",
+                    owner,
+                    temporary=True,
+                    purpose="download",
+                )
+                result["rejects"] = rejects.token
+            return result
+
+        title = f"Import {entry.name} into {database}.{table or '(new table)'}"
+        self.write_json(self.start_job("import", title, work))
+
+
+def create_table(conn: Connection, database: str, create_sql: str) -> str:
+    """Run the (user-edited) CREATE TABLE and return the new table's name."""
+    conn.use(database)
+    before = {
+        r.name
+        for r in conn.query(
+            "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s", database
+        )
+    }
+    if not create_sql.lstrip().upper().startswith("CREATE TABLE"):
+        raise ValueError("The table definition must be one CREATE TABLE statement")
+    conn.execute(create_sql)
+    after = {
+        r.name
+        for r in conn.query(
+            "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s", database
+        )
+    }
+    new = sorted(after - before)
+    if len(new) != 1:
+        raise ValueError(f"The CREATE TABLE must make one new table in '{database}'")
+    return new[0]
+
+
+class SqlImportHandler(TransferHandler):
+    def post(self):
+        body = self.read_json()
+        entry = self.file_for(body.get("file"))
+        opts = sql_import.ScriptOptions.from_dict(body)
+
+        def work(conn, job):
+            return sql_import.run_script(conn, entry.path, opts, job)
+
+        self.write_json(self.start_job("sql-import", f"Run {entry.name}", work))
+
+
+class ExportHandler(TransferHandler):
+    """Start an export job into a dialog-chosen path, or into a temp file for download."""
+
+    def post(self):
+        body = self.read_json()
+        try:
+            opts = export.ExportOptions.from_dict(body.get("options") or {})
+        except (ValueError, TypeError) as exc:
+            raise UserError(400, str(exc)) from exc
+        source = export.ExportSource(
+            database=body.get("database") or None,
+            table=body.get("table") or None,
+            sql=body.get("sql") or None,
+            whole_database=bool(body.get("whole_database")),
+        )
+        if source.whole_database and not source.database:
+            raise UserError(400, "Which database? Field 'database' is required")
+        if not (source.whole_database or source.table or source.sql):
+            raise UserError(400, "Give a table, a query or whole_database")
+        files = files_of(self.application)
+        filename = export.default_filename(source, opts)
+        if body.get("target"):
+            entry = self.file_for(body["target"], purpose="write")
+            path, download = entry.path, False
+        else:
+            path, download = files.new_temp_path(Path(filename).suffix), True
+        owner = self.owner
+
+        def work(conn, job):
+            result = export.run_export(conn, source, opts, path, job)
+            result.pop("path", None)
+            if download:
+                entry = files.add(path, filename, owner, temporary=True, purpose="download")
+                result["download"] = entry.token
+                result["filename"] = filename
+            return result
+
+        self.write_json(self.start_job("export", f"Export {source.label()} as {opts.format.upper()}", work))
+
+
+class JobHandler(TransferHandler):
+    def get(self, job_id):
+        job = jobs_of(self.application).get(job_id, self.owner)
+        if job is None:
+            raise UserError(404, "No such job")
+        self.write_json(job.snapshot())
+
+
+class JobCancelHandler(TransferHandler):
+    def post(self, job_id):
+        job = jobs_of(self.application).get(job_id, self.owner)
+        if job is None:
+            raise UserError(404, "No such job")
+        job.cancel()
+        self.write_json(job.snapshot())
+
+
+class DownloadHandler(TransferHandler):
+    """An export (or a rejects file) as an attachment; the temp file goes once sent."""
+
+    async def get(self, token):
+        entry = self.file_for(token, purpose="download")
+        ext = entry.path.suffix.lstrip(".")
+        self.set_header("Content-Type", CONTENT_TYPES.get(ext, "application/octet-stream"))
+        quoted = urllib.parse.quote(entry.name)
+        ascii_name = entry.name.encode("ascii", "replace").decode().replace('"', "_")
+        self.set_header("Content-Disposition", f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quoted}")
+        self.set_header("Content-Length", str(entry.path.stat().st_size))
+        loop = IOLoop.current()
+        with open(entry.path, "rb") as f:
+            while True:
+                chunk = await loop.run_in_executor(self.application.executor, f.read, 1024 * 1024)
+                if not chunk:
+                    break
+                self.write(chunk)
+                await self.flush()
+
+
+JOB = r"(?P<job_id>[A-Za-z0-9_-]+)"
+ROUTES = [
+    (r"/api/transfer/capabilities", CapabilitiesHandler),
+    (r"/api/transfer/upload", UploadHandler),
+    (r"/api/transfer/dialog", DialogHandler),
+    (r"/api/transfer/preview", PreviewHandler),
+    (r"/api/transfer/import", ImportHandler),
+    (r"/api/transfer/sql-import", SqlImportHandler),
+    (r"/api/transfer/export", ExportHandler),
+    (r"/api/transfer/download/(?P<token>[A-Za-z0-9_-]+)", DownloadHandler),
+    (rf"/api/jobs/{JOB}", JobHandler),
+    (rf"/api/jobs/{JOB}/cancel", JobCancelHandler),
+]

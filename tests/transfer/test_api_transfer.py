@@ -1,0 +1,193 @@
+"""The transfer API through Tornado's test client: upload → preview → import job; export → download;
+the native-dialog path with a fake dialog object (the real one cannot be clicked under Xvfb)."""
+
+import json
+from urllib.parse import quote
+
+import pytest
+
+from core.app import EddyApplication
+from core.config import new_launch_token
+from tests.transfer.conftest import DB
+from tests.web.client import EddyTestCase
+
+
+class FakeDialogs:
+    """Stands in for core.file_dialogs.WindowFileDialogs: answers with paths chosen by the test."""
+
+    def __init__(self, open_path=None, save_path=None):
+        self.open_path = open_path
+        self.save_path = save_path
+        self.saved_names = []
+
+    def open_file(self, file_types=()):
+        return str(self.open_path) if self.open_path else None
+
+    def save_file(self, filename, file_types=()):
+        self.saved_names.append(filename)
+        return str(self.save_path) if self.save_path else None
+
+
+@pytest.fixture(scope="class")
+def env(request, mariadb, transfer_db, tmp_path_factory):
+    request.cls.mariadb = mariadb
+    request.cls.data_root = tmp_path_factory.mktemp("transfer-web")
+
+
+@pytest.mark.usefixtures("env")
+class TestTransferApi(EddyTestCase):
+    def get_app(self):
+        self.token = new_launch_token()
+        data_dir = self.data_root / self.id().rsplit(".", 1)[-1]
+        data_dir.mkdir()
+        self.app = EddyApplication(launch_token=self.token, data_dir=data_dir)
+        return self.app
+
+    def setUp(self):
+        super().setUp()
+        self.launch()
+        assert self.login(self.mariadb.user).code == 302
+        self.post_json("/api/sql", {"sql": f"DROP TABLE IF EXISTS `{DB}`.`api t`"})
+        r = self.post_json(
+            "/api/sql", {"sql": f"CREATE TABLE `{DB}`.`api t` (id INT PRIMARY KEY, name VARCHAR(50), note TEXT)"}
+        )
+        assert r.code == 200, self.text(r)
+
+    def json(self, response):
+        assert response.code == 200, self.text(response)
+        return json.loads(response.body)
+
+    def finish(self, job):
+        """Wait for the job's thread (no sleeps), then read its state through the API."""
+        self.app.jobs.get(job["id"]).wait(60)
+        return self.json(self.request(f"/api/jobs/{job['id']}"))
+
+    def upload(self, data: bytes, name: str):
+        headers = {"X-XSRFToken": self.xsrf(), "Content-Type": "application/octet-stream"}
+        return self.json(self.request(f"/api/transfer/upload?name={quote(name)}", "POST", data, headers=headers))
+
+    def test_upload_preview_import_and_poll(self):
+        up = self.upload(b'id,name,note\r\n1,"Zo\xc3\xab, ""Z""",\r\n2,"",NULL\r\n', "people.csv")
+        preview = self.json(
+            self.post_json("/api/transfer/preview", {"file": up["file"], "database": DB, "table": "api t"})
+        )
+        assert preview["dialect"]["delimiter"] == "," and preview["header"] == ["id", "name", "note"]
+        assert preview["rows"][0] == ["1", 'Zoë, "Z"', None]
+        assert preview["mapping"] == [
+            {"column": "id", "source": 0},
+            {"column": "name", "source": 1},
+            {"column": "note", "source": 2},
+        ]
+        job = self.json(
+            self.post_json(
+                "/api/transfer/import",
+                {"file": up["file"], "database": DB, "table": "api t", "dialect": preview["dialect"], "options": {}},
+            )
+        )
+        done = self.finish(job)
+        assert done["state"] == "done", done
+        assert done["result"]["rows"] == 2 and done["fraction"] == 1.0
+        rows = self.json(self.post_json("/api/sql", {"sql": f"SELECT * FROM `{DB}`.`api t` ORDER BY id"}))["rows"]
+        assert rows == [[1, 'Zoë, "Z"', None], [2, "", "NULL"]]
+
+    def test_import_error_is_a_failed_job_with_line(self):
+        up = self.upload(b"id,name,note\n1,a,\nx,b,\n", "bad.csv")
+        job = self.json(self.post_json("/api/transfer/import", {"file": up["file"], "database": DB, "table": "api t"}))
+        done = self.finish(job)
+        assert done["state"] == "failed" and "line 3" in done["error"] and "id" in done["error"]
+        count = self.json(self.post_json("/api/sql", {"sql": f"SELECT COUNT(*) FROM `{DB}`.`api t`"}))["rows"]
+        assert count == [[0]]
+
+    def test_new_table_from_csv_is_created_from_edited_ddl(self):
+        up = self.upload(b"code,amount,day\n007,1.50,2024-01-02\n008,2.25,2024-01-03\n", "new stuff.csv")
+        preview = self.json(self.post_json("/api/transfer/preview", {"file": up["file"], "database": DB}))
+        ddl = preview["create_sql"]
+        assert "`code` VARCHAR" in ddl and "DECIMAL" in ddl and "DATE" in ddl
+        ddl = ddl.replace("`new stuff`", "`api new`")
+        self.post_json("/api/sql", {"sql": f"DROP TABLE IF EXISTS `{DB}`.`api new`"})
+        job = self.json(self.post_json("/api/transfer/import", {"file": up["file"], "database": DB, "create_sql": ddl}))
+        done = self.finish(job)
+        assert done["state"] == "done", done
+        assert done["result"]["table"] == "api new"
+        rows = self.json(self.post_json("/api/sql", {"sql": f"SELECT code FROM `{DB}`.`api new` ORDER BY code"}))
+        assert rows["rows"] == [["007"], ["008"]]
+
+    def test_export_download_in_browser_mode(self):
+        self.post_json("/api/sql", {"sql": f"INSERT INTO `{DB}`.`api t` VALUES (1, '中文', NULL), (2, '', 'NULL')"})
+        job = self.json(
+            self.post_json("/api/transfer/export", {"database": DB, "table": "api t", "options": {"format": "csv"}})
+        )
+        done = self.finish(job)
+        assert done["state"] == "done" and done["result"]["rows"] == 2
+        response = self.request(f"/api/transfer/download/{done['result']['download']}")
+        assert response.code == 200
+        assert "attachment" in response.headers["Content-Disposition"]
+        assert response.body == '"id","name","note"\r\n1,"中文",\r\n2,"","NULL"\r\n'.encode()
+
+    def test_export_through_the_native_save_dialog(self):
+        target = self.data_root / "chosen.sql"
+        self.app.file_dialogs = FakeDialogs(save_path=target)
+        caps = self.json(self.request("/api/transfer/capabilities"))
+        assert caps["native_dialogs"] is True
+        picked = self.json(self.post_json("/api/transfer/dialog", {"mode": "save", "filename": "api t.sql"}))
+        assert picked["path"] == str(target) and self.app.file_dialogs.saved_names == ["api t.sql"]
+        job = self.json(
+            self.post_json(
+                "/api/transfer/export",
+                {"database": DB, "table": "api t", "options": {"format": "sql"}, "target": picked["file"]},
+            )
+        )
+        assert self.finish(job)["state"] == "done"
+        assert "CREATE TABLE `api t`" in target.read_text(encoding="utf-8")
+
+    def test_import_through_the_native_open_dialog(self):
+        source = self.data_root / "picked.csv"
+        source.write_text("id,name,note\n5,picked,\n", encoding="utf-8")
+        self.app.file_dialogs = FakeDialogs(open_path=source)
+        picked = self.json(self.post_json("/api/transfer/dialog", {"mode": "open"}))
+        job = self.json(
+            self.post_json("/api/transfer/import", {"file": picked["file"], "database": DB, "table": "api t"})
+        )
+        assert self.finish(job)["state"] == "done"
+
+    def test_rejected_rows_come_back_by_download_or_save_dialog(self):
+        up = self.upload(b"id,name,note\n1,a,\nx,b,\n2,c,\n", "some bad.csv")
+        options = {"bad_rows": "skip"}
+        job = self.json(
+            self.post_json(
+                "/api/transfer/import", {"file": up["file"], "database": DB, "table": "api t", "options": options}
+            )
+        )
+        done = self.finish(job)
+        assert done["state"] == "done" and done["result"]["rows"] == 2 and done["result"]["skipped"] == 1
+        token = done["result"]["rejects"]
+        body = self.request(f"/api/transfer/download/{token}").body.decode()
+        assert body.startswith("line,column,reason,id,name,note") and "\r\n3,id," in body
+        target = self.data_root / "rejects-saved.csv"
+        self.app.file_dialogs = FakeDialogs(save_path=target)
+        saved = self.json(
+            self.post_json("/api/transfer/dialog", {"mode": "save", "filename": "r.csv", "copy_from": token})
+        )
+        assert saved["saved"] == str(target) and target.read_bytes().decode() == body
+
+    def test_dialog_cancel_and_browser_mode(self):
+        self.app.file_dialogs = FakeDialogs()
+        assert self.json(self.post_json("/api/transfer/dialog", {"mode": "open"})) == {"cancelled": True}
+        self.app.file_dialogs = None
+        response = self.post_json("/api/transfer/dialog", {"mode": "open"})
+        assert response.code == 409 and "upload" in json.loads(response.body)["error"]
+
+    def test_files_and_jobs_need_their_own_token(self):
+        response = self.post_json("/api/transfer/import", {"file": "made-up", "database": DB, "table": "api t"})
+        assert response.code == 404
+        assert self.request("/api/jobs/nope").code == 404
+        assert self.request("/api/transfer/download/nope").code == 404
+        # A save-dialog token cannot be used to read a file (and vice versa).
+        self.app.file_dialogs = FakeDialogs(save_path=self.data_root / "x.csv")
+        picked = self.json(self.post_json("/api/transfer/dialog", {"mode": "save", "filename": "x.csv"}))
+        response = self.post_json("/api/transfer/preview", {"file": picked["file"], "database": DB})
+        assert response.code == 404
+
+    def test_upload_needs_xsrf(self):
+        response = self.request("/api/transfer/upload?name=a.csv", "POST", b"id\n1\n")
+        assert response.code == 403
