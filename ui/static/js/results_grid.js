@@ -72,7 +72,9 @@ export class ResultsGrid {
     }
     this.tbody = this.table.createTBody();
     // Small finished results come with the job: no extra request.
-    if (source.rows && (source.rows.length === source.total || source.rows.length >= WINDOW)) {
+    // (Not a partial first window of a result still being fetched: it would stay short.)
+    const complete = source.rows && !source.fetching && source.rows.length === source.total;
+    if (source.rows && (complete || source.rows.length >= WINDOW)) {
       this.cache.set(0, source.rows.slice(0, WINDOW));
     }
     this.container.append(this.table, this.sizer);
@@ -98,7 +100,11 @@ export class ResultsGrid {
     if (grew) {
       // The last window may have been partial: forget it so it is fetched again.
       const lastWindow = Math.floor(Math.max(0, this.source.total - 1) / WINDOW);
-      for (const key of [...this.cache.keys()]) if (key >= lastWindow - 1) this.cache.delete(key);
+      for (const [key, rows] of [...this.cache.entries()]) {
+        if (key >= lastWindow - 1 || rows.length < WINDOW) this.cache.delete(key);
+      }
+      // A request still in flight was asked before these rows existed: ask again.
+      this.pending.clear();
     }
     const full = this.source.total * ROW_HEIGHT;
     this.scale = full > MAX_SCROLL_HEIGHT ? MAX_SCROLL_HEIGHT / full : 1;
@@ -137,7 +143,7 @@ export class ResultsGrid {
       const p = fetch(url, { credentials: "same-origin" })
         .then((r) => r.json())
         .then((data) => {
-          this.pending.delete(index);
+          if (this.pending.get(index) === p) this.pending.delete(index);
           if (data.rows && (data.rows.length === WINDOW || !data.fetching)) {
             this.cache.set(index, data.rows);
             while (this.cache.size > MAX_CACHED_WINDOWS) this.cache.delete(this.cache.keys().next().value);
