@@ -187,8 +187,11 @@ class Connection:
         return self._conn.thread_id()
 
     def server_version(self) -> str:
+        """The server's version string, e.g. '10.11.19-MariaDB-0+deb12u1'."""
         self._ensure_connected()
-        return self._conn.get_server_info()
+        version = self._conn.get_server_info()
+        # MariaDB prefixes its handshake version with "5.5.5-" for old MySQL clients.
+        return version[len("5.5.5-") :] if version.startswith("5.5.5-") else version
 
     def use(self, database: str) -> None:
         self._run(lambda c: self._conn.select_db(database), retry_safe=True)

@@ -124,3 +124,10 @@ def test_two_connections_run_concurrently(mariadb):
     fast.get("SELECT 1 AS v")
     assert time.perf_counter() - started < 0.5
     t.join()
+
+
+def test_server_version_has_no_compatibility_prefix(mariadb):
+    """MariaDB announces itself as "5.5.5-10.x" to old clients; users should see "10.x"."""
+    version = mariadb.connect().server_version()
+    assert not version.startswith("5.5.5-")
+    assert version.split(".")[0].isdigit()
