@@ -437,7 +437,7 @@ def test_import_preview_shows_script_cells_and_hostile_file_names_as_data(eddy, 
     assert response.status == 200 and response.headers["Content-Type"].startswith("application/json")
     data = response.json()
     assert data["rows"][0] == ["3", "<script>alert('import')</script>"]
-    assert "/" not in data["name"] and ".." not in data["name"].replace("..", "", 0)[:2]
+    assert "/" not in data["name"] and not data["name"].startswith(".")  # a name, never a path
     page = tab.get(f"/db/{SEC_DB}/table/canary")
     assert active_content(page.text) == []
 
