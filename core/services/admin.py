@@ -290,7 +290,8 @@ def users(conn: Connection) -> list[dict]:
 
 
 def _grantee(user: str, host: str) -> str:
-    return "'" + user.replace("'", "''") + "'@'" + host.replace("'", "''") + "'"
+    """information_schema's GRANTEE text: the server writes 'user'@'host' without escaping quotes."""
+    return f"'{user}'@'{host}'"
 
 
 def _require_user(conn: Connection, user: str, host: str) -> None:

@@ -103,8 +103,8 @@ def build_statements(meta: TableMeta, changes: list[dict]) -> list[Statement]:
                 continue
             sets, params = [], []
             for column, raw in values.items():
+                params.append(_value(meta, column, raw))  # first: refuses an unknown column (a 400)
                 sets.append(f"{quote_for_format(column)} = %s")
-                params.append(_value(meta, column, raw))
             where, where_params = _guard(meta, change)
             sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {where} LIMIT 1"
             statements.append(Statement(change_id, op, sql, params + where_params, (where, where_params)))

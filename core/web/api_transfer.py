@@ -301,6 +301,16 @@ class JobCancelHandler(TransferHandler):
         self.write_json(job.snapshot())
 
 
+def attachment(name: str) -> str:
+    """Content-Disposition for a download named `name` (from a table name: any character at all).
+
+    Control characters become "_" (no header splitting); the quoted ASCII fallback holds no quote or
+    backslash; filename* carries the real name percent-encoded as UTF-8 (RFC 5987/6266)."""
+    name = "".join("_" if ord(ch) < 32 or ord(ch) == 127 else ch for ch in name)
+    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{urllib.parse.quote(name, safe='')}"
+
+
 class DownloadHandler(TransferHandler):
     """An export (or a rejects file) as an attachment; the temp file goes once sent."""
 
@@ -308,9 +318,7 @@ class DownloadHandler(TransferHandler):
         entry = self.file_for(token, purpose="download")
         ext = entry.path.suffix.lstrip(".")
         self.set_header("Content-Type", CONTENT_TYPES.get(ext, "application/octet-stream"))
-        quoted = urllib.parse.quote(entry.name)
-        ascii_name = entry.name.encode("ascii", "replace").decode().replace('"', "_")
-        self.set_header("Content-Disposition", f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quoted}")
+        self.set_header("Content-Disposition", attachment(entry.name))
         self.set_header("Content-Length", str(entry.path.stat().st_size))
         loop = IOLoop.current()
         with open(entry.path, "rb") as f:

@@ -122,7 +122,11 @@ def default_mapping(header: list[str] | None, width: int, columns: list[dict]) -
 
 def mapping_from_list(items: list[dict]) -> list[Target]:
     targets = []
+    if not isinstance(items, list):
+        raise ValueError("The mapping must be a list of {column, source} objects")
     for item in items or []:
+        if not isinstance(item, dict):
+            raise ValueError("Each mapping item must be a {column, source} object")
         if not item.get("column"):
             continue
         if item.get("constant") is not None:

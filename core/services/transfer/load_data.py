@@ -18,6 +18,7 @@ import pymysql
 
 from core.db import DatabaseError
 from core.db.sql import qualified, quote_identifier
+from core.db.statements import check_read_only
 from core.services.jobs import Cancelled
 from core.services.transfer.batches import (
     B_FIELD_SEP,
@@ -173,6 +174,8 @@ def load_data(imp: CsvImporter, header, width) -> ImportResult:
         else {"utf-8": "utf8mb4", "utf-8-sig": "utf8mb4", "latin-1": "latin1", "gb18030": "gbk"}[d.encoding]
     )
     p = imp.conn.params
+    if p.read_only:  # the raw connection below has none of Connection's read-only guards
+        check_read_only("LOAD DATA LOCAL INFILE")
     try:
         raw = pymysql.connect(
             host=p.host,
