@@ -3,7 +3,6 @@
 import datetime
 import decimal
 
-PREVIEW_CHARS = 200
 MAX_SAFE_JS_INT = 2**53 - 1
 
 
@@ -35,22 +34,6 @@ def to_text(value) -> str:
     if isinstance(value, (set, frozenset)):
         return ",".join(sorted(value))
     return str(value)
-
-
-def cell_kind(value) -> str:
-    """'null', 'binary', 'long' (text over the preview size) or 'text'."""
-    if value is None:
-        return "null"
-    if isinstance(value, (bytes, bytearray)):
-        return "binary"
-    if isinstance(value, str) and len(value) > PREVIEW_CHARS:
-        return "long"
-    return "text"
-
-
-def preview(value) -> str:
-    text = to_text(value)
-    return text[:PREVIEW_CHARS] + "…" if len(text) > PREVIEW_CHARS else text
 
 
 def to_json(value):

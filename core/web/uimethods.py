@@ -2,8 +2,6 @@
 
 from urllib.parse import quote
 
-from core.services import cells
-
 
 def human_size(handler, n) -> str:
     """1536 -> '1.5 KiB'."""
@@ -36,15 +34,3 @@ def human_count(handler, n) -> str:
 def path_segment(handler, name: str) -> str:
     """One URL path segment: everything escaped, '/' included."""
     return quote(name, safe="")
-
-
-def cell_kind(handler, value) -> str:
-    return cells.cell_kind(value)
-
-
-def cell_text(handler, value) -> str:
-    return cells.to_text(value)
-
-
-def cell_preview(handler, value) -> str:
-    return cells.preview(value)

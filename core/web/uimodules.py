@@ -16,14 +16,6 @@ class Sidebar(tornado.web.UIModule):
         )
 
 
-class ResultGrid(tornado.web.UIModule):
-    """A read-only grid of a ResultSet: NULL, binary and long text each shown distinctly."""
-
-    def render(self, result, columns_meta=None):
-        types = {c["name"]: c["type"] for c in (columns_meta or [])}
-        return self.render_string("modules/grid.html", result=result, types=types)
-
-
 class SandboxPanel(tornado.web.UIModule):
     """On the connect screen: a server found on this machine, the local sandbox, sample data.
 
