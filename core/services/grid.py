@@ -74,6 +74,14 @@ def order_by_sql(order: list[SortKey]) -> str:
     return " ORDER BY " + ", ".join(quote_for_format(k.column) + (" DESC" if k.desc else "") for k in order)
 
 
+def view_sql(meta: TableMeta, sort: list[SortKey], order: list[SortKey], filt: CompiledFilter) -> str | None:
+    """SELECT of the whole view as text (values rendered by PyMySQL's own escaping), for export."""
+    if not sort and not filt.where:
+        return None
+    where = f" WHERE {filt.where}" if filt.where else ""
+    return render_sql(f"SELECT * FROM {_table(meta)}{where}{order_by_sql(order)}", filt.params)
+
+
 def index_serves(meta: TableMeta, order: list[SortKey]) -> bool:
     """True when an index (InnoDB appends the primary key to secondary ones) can be read in this order."""
     if not order or len({k.desc for k in order}) > 1:
@@ -296,6 +304,8 @@ class WindowPlanner:
             "order": [{"column": k.column, "dir": "desc" if k.desc else "asc"} for k in order],
             "where": render_sql(filt.where, filt.params) if filt.where else "",
             "sql": render_sql(sql, params),
+            # The whole filtered/sorted view (no window), offered to Export; None when unfiltered and unsorted.
+            "view_sql": view_sql(meta, sort_keys, order, filt),
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 2),
             "prepare": keyset
             and not view.built

@@ -160,6 +160,9 @@ function showStatus(answer) {
   $("btn-count").hidden = answer.exact;
   $("status-plan").textContent = `· ${answer.plan} · ${answer.elapsed_ms} ms server`;
   $("sql-text").textContent = answer.sql;
+  // Export… offers the current filtered/sorted view (transfer.js reads this).
+  const actions = $("transfer-actions");
+  if (actions) actions.dataset.viewSql = answer.view_sql || "";
 }
 
 // -- edits: insert, duplicate, delete, apply, discard -------------------------------------

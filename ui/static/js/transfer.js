@@ -321,6 +321,13 @@ const exportError = document.getElementById("export-error");
 const exportStart = document.getElementById("export-start");
 
 document.getElementById("export-open").addEventListener("click", async () => {
+  // On a filtered or sorted grid, offer exactly that view (its SQL is shown and editable).
+  const viewSql = document.getElementById("transfer-actions").dataset.viewSql;
+  if (viewSql && exportForm.elements.use_query) {
+    exportForm.elements.use_query.checked = true;
+    exportForm.elements.sql.value = viewSql;
+    show(exportForm.elements.sql, true);
+  }
   exportDialog.showModal();
   exportStart.textContent = (await hasNativeDialogs()) ? "Save as…" : "Export";
 });
