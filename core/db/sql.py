@@ -255,10 +255,11 @@ def has_top_level_word(text: str, word: str) -> bool:
     return any(t.depth == 0 and t.upper == word for t in tokens(text))
 
 
-def _read_name(toks: list[Token], i: int) -> tuple[list[str], int]:
-    """A possibly qualified name starting at toks[i]: (['db', 't'], index after it)."""
+def read_name(toks: list[Token], i: int, stop: tuple[str, ...] = ()) -> tuple[list[str], int]:
+    """A possibly qualified name starting at toks[i]: (['db', 't'], index after it). A word in
+    `stop` (upper case, e.g. SET) ends the name there."""
     parts = []
-    while i < len(toks) and toks[i].kind in ("word", "ident"):
+    while i < len(toks) and toks[i].kind in ("word", "ident") and toks[i].upper not in stop:
         parts.append(toks[i].name)
         if i + 1 < len(toks) and toks[i + 1].kind == "dot":
             i += 2
@@ -279,14 +280,14 @@ def ddl_target(text: str) -> str | None:
         i += 1
     if i >= len(toks):
         if verb == "TRUNCATE" and len(toks) > 1:  # TRUNCATE t (TABLE is optional)
-            parts, _ = _read_name(toks, 1)
+            parts, _ = read_name(toks, 1)
             return f"TRUNCATE TABLE {qualified(*parts)}" if parts else "TRUNCATE"
         return verb
     kind = toks[i].upper
     i += 1
     while i < len(toks) and toks[i].upper in ("IF", "NOT", "EXISTS"):
         i += 1
-    parts, _ = _read_name(toks, i)
+    parts, _ = read_name(toks, i)
     name = qualified(*parts) if parts and all(parts) else "?"
     return f"{verb} {kind} {name}"
 
