@@ -1,6 +1,7 @@
 """SQL text helpers: identifier quoting (here and only here), the statement splitter, classifiers."""
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 
@@ -60,6 +61,11 @@ class Statement:
     end: int
     delimiter: str = ";"
 
+    @property
+    def code(self) -> str:
+        """The text without the blanks and comments before its first code (a dump's header notes)."""
+        return self.text[_SKIPPABLE.match(self.text).end() :]
+
 
 def _scanner(delimiter: str) -> re.Pattern:
     if delimiter not in _SCANNERS:
@@ -68,49 +74,108 @@ def _scanner(delimiter: str) -> re.Pattern:
 
 
 def _has_code(text: str) -> bool:
-    """False for text that is only whitespace and comments (mysql skips those)."""
-    return _SKIPPABLE.fullmatch(text) is None
+    """False for text that is only whitespace and comments (mysql skips those). match, not fullmatch:
+    fullmatch let a /* comment */ stretch to the end and swallow the statement after it."""
+    return _SKIPPABLE.match(text).end() < len(text)
+
+
+def iter_statements(chunks: Iterable[str], delimiter: str = ";") -> Iterator[Statement]:
+    """Split a script given as pieces of text (a str is one piece; a file can be read in chunks, so a
+    multi-GB dump is never held whole) into statements, as the mysql client does.
+
+    The same regexes scan the text; wherever a match could go on in the next piece (a quote, comment
+    or DELIMITER line cut at the end of what has been read), more text is read and the scan resumes
+    from the last complete token, so the result never depends on where the pieces are cut."""
+    if isinstance(chunks, str):  # all there is: nothing can be cut
+        pieces, buf, eof = iter(()), chunks, True
+    else:
+        pieces, buf, eof = iter(chunks), "", False
+    base = 0  # offset of buf[0] in the script
+    pos = 0  # where the current statement starts in buf
+    resume = None  # where the scan of the current statement goes on after more text was read
+    line, line_pos = 1, 0  # line number at buf[line_pos] (counted lazily)
+
+    while True:
+        length = len(buf)
+        need_more = False
+        if pos >= length:
+            need_more = True
+        else:
+            # A statement starts after blanks and comments; DELIMITER is only a command there.
+            code_at = _SKIPPABLE.match(buf, pos).end()
+            if not eof and (code_at == length or _may_be_cut_command(buf, code_at)):
+                need_more = True
+            else:
+                command = _DELIMITER_COMMAND.match(buf, code_at)
+                if command:
+                    delimiter = command.group(1)
+                    pos = command.end()
+                    continue
+                search = _scanner(delimiter).search
+                cursor, end, next_pos = code_at if resume is None else resume, length, length
+                cut = -1 if eof else length  # a token ending there may go on in the next piece
+                while True:
+                    match = search(buf, cursor)
+                    if match is None:
+                        need_more = not eof
+                        break
+                    after = match.end()
+                    if after == cut:
+                        need_more = True
+                        break
+                    if match.lastgroup == "delim":
+                        end, next_pos = match.start(), after
+                        break
+                    cursor = after
+                if not need_more:
+                    raw = buf[pos:end]
+                    text = raw.strip()
+                    if text and _has_code(text):
+                        start = pos + (len(raw) - len(raw.lstrip()))
+                        stop = start + len(text)
+                        first_at = code_at if code_at <= end else start
+                        line += buf.count("\n", line_pos, first_at)
+                        first = line
+                        line += buf.count("\n", first_at, stop)
+                        line_pos = stop
+                        yield Statement(text, first, line, base + start, base + stop, delimiter)
+                    pos, resume = next_pos, None
+                    continue
+                resume = cursor if cursor > code_at else None
+        if eof:
+            return
+        # Read more: keep the unfinished statement, at least double what is held (so a huge statement
+        # costs linear time), and never stop on a backslash (it may escape the next piece's quote).
+        held = length - pos
+        parts, got = [buf[pos:]], 0
+        while True:
+            more = next(pieces, None)
+            if more is None:
+                eof = True
+                break
+            if more:
+                parts.append(more)
+                got += len(more)
+                if got >= held and not more.endswith("\\"):
+                    break
+        if got:
+            line += buf.count("\n", line_pos, pos)
+            line_pos = 0
+            base += pos
+            if resume is not None:
+                resume -= pos
+            buf, pos = "".join(parts), 0
+
+
+def _may_be_cut_command(text: str, at: int) -> bool:
+    """True when a DELIMITER command may start at `at` but its line is not all read yet."""
+    head = text[at : at + 9].lower()
+    return "delimiter".startswith(head) and text.find("\n", at) < 0
 
 
 def split_statements(script: str, delimiter: str = ";") -> list[Statement]:
     """Split a script into statements as the mysql client does (quotes, comments, DELIMITER)."""
-    statements: list[Statement] = []
-    pos, length = 0, len(script)
-    line, line_pos = 1, 0  # line number at offset line_pos (counted lazily)
-
-    def line_at(offset: int) -> int:
-        nonlocal line, line_pos
-        line += script.count("\n", line_pos, offset)
-        line_pos = offset
-        return line
-
-    while pos < length:
-        # A statement starts after blanks and comments; DELIMITER is only a command there.
-        code_at = _SKIPPABLE.match(script, pos).end()
-        command = _DELIMITER_COMMAND.match(script, code_at)
-        if command:
-            delimiter = command.group(1)
-            pos = command.end()
-            continue
-        scanner = _scanner(delimiter)
-        cursor, end, next_pos = code_at, length, length
-        while True:
-            match = scanner.search(script, cursor)
-            if match is None:
-                break
-            if match.group("delim") is not None:
-                end, next_pos = match.start(), match.end()
-                break
-            cursor = match.end()
-        raw = script[pos:end]
-        text = raw.strip()
-        if text and _has_code(text):
-            start = pos + (len(raw) - len(raw.lstrip()))
-            stop = start + len(text)
-            first = line_at(code_at if code_at <= end else start)
-            statements.append(Statement(text, first, line_at(stop), start, stop, delimiter))
-        pos = next_pos
-    return statements
+    return list(iter_statements(script, delimiter))
 
 
 def statement_at(script: str, offset: int) -> Statement | None:
@@ -190,10 +255,11 @@ def has_top_level_word(text: str, word: str) -> bool:
     return any(t.depth == 0 and t.upper == word for t in tokens(text))
 
 
-def _read_name(toks: list[Token], i: int) -> tuple[list[str], int]:
-    """A possibly qualified name starting at toks[i]: (['db', 't'], index after it)."""
+def read_name(toks: list[Token], i: int, stop: tuple[str, ...] = ()) -> tuple[list[str], int]:
+    """A possibly qualified name starting at toks[i]: (['db', 't'], index after it). A word in
+    `stop` (upper case, e.g. SET) ends the name there."""
     parts = []
-    while i < len(toks) and toks[i].kind in ("word", "ident"):
+    while i < len(toks) and toks[i].kind in ("word", "ident") and toks[i].upper not in stop:
         parts.append(toks[i].name)
         if i + 1 < len(toks) and toks[i + 1].kind == "dot":
             i += 2
@@ -214,14 +280,14 @@ def ddl_target(text: str) -> str | None:
         i += 1
     if i >= len(toks):
         if verb == "TRUNCATE" and len(toks) > 1:  # TRUNCATE t (TABLE is optional)
-            parts, _ = _read_name(toks, 1)
+            parts, _ = read_name(toks, 1)
             return f"TRUNCATE TABLE {qualified(*parts)}" if parts else "TRUNCATE"
         return verb
     kind = toks[i].upper
     i += 1
     while i < len(toks) and toks[i].upper in ("IF", "NOT", "EXISTS"):
         i += 1
-    parts, _ = _read_name(toks, i)
+    parts, _ = read_name(toks, i)
     name = qualified(*parts) if parts and all(parts) else "?"
     return f"{verb} {kind} {name}"
 

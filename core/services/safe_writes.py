@@ -9,7 +9,16 @@ DDL is never previewed (it commits implicitly) but asks for a confirmation namin
 from dataclasses import dataclass, field
 
 from core.db import Connection
-from core.db.sql import Token, ddl_target, first_keyword, has_top_level_word, qualified, quote_identifier, tokens
+from core.db.sql import (
+    Token,
+    ddl_target,
+    first_keyword,
+    has_top_level_word,
+    qualified,
+    quote_identifier,
+    read_name,
+    tokens,
+)
 from core.services import cells
 
 TRANSACTIONAL_ENGINES = {"INNODB", "ROCKSDB", "TOKUDB", "NDBCLUSTER", "XTRADB"}
@@ -83,14 +92,7 @@ def _single_table_update(toks: list[Token]) -> dict | None:
     i = 1
     while i < len(top) and top[i].upper in ("LOW_PRIORITY", "IGNORE"):
         i += 1
-    parts = []
-    while i < len(top) and top[i].kind in ("word", "ident") and top[i].upper != "SET":
-        parts.append(top[i].name)
-        if i + 1 < len(top) and top[i + 1].kind == "dot":
-            i += 2
-            continue
-        i += 1
-        break
+    parts, i = read_name(top, i, stop=("SET",))
     if not parts or i >= len(top) or top[i].upper != "SET":
         return None  # an alias, a join or a comma list: several tables
     clause = {t.upper: t.start for t in top if t.upper in ("WHERE", "ORDER", "LIMIT")}

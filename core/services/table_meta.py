@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from core.db import Connection
 from core.db.errors import DatabaseError
 from core.services.browse import NotFound
+from core.services.structure import read_indexes
 
 APPROXIMATE_TYPES = {"float", "double", "real"}
 
@@ -40,22 +41,17 @@ class TableMeta:
 
 
 def _indexes(conn: Connection, database: str, table: str) -> list[dict]:
-    rows = conn.query(
-        """
-        SELECT INDEX_NAME AS name, NON_UNIQUE AS non_unique, COLUMN_NAME AS col, SUB_PART AS sub_part
-        FROM information_schema.STATISTICS
-        WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
-        ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX
-        """,
-        database,
-        table,
-    )
-    indexes: dict[str, dict] = {}
-    for r in rows:
-        index = indexes.setdefault(r.name, {"name": r.name, "columns": [], "unique": not r.non_unique, "prefix": False})
-        index["columns"].append(r.col)
-        index["prefix"] = index["prefix"] or r.sub_part is not None
-    return list(indexes.values())
+    """The structure editor's indexes (primary first), as the grid needs them: column names, whether
+    the index is unique (PRIMARY or UNIQUE: NON_UNIQUE = 0) and whether a column is only a prefix."""
+    return [
+        {
+            "name": index["name"],
+            "columns": [c["name"] for c in index["columns"]],
+            "unique": index["kind"] in ("PRIMARY", "UNIQUE"),
+            "prefix": any(c["length"] is not None for c in index["columns"]),
+        }
+        for index in read_indexes(conn, database, table)
+    ]
 
 
 def _foreign_keys(conn: Connection, database: str, table: str) -> tuple[list[dict], list[dict]]:

@@ -2,23 +2,13 @@
 
 import json
 
-from core.app import EddyApplication
-from core.config import new_launch_token
 from tests.admin.conftest import ADMIN_DB, admin_connection
-from tests.web.client import EddyTestCase
+from tests.web.client import ConnectedAppCase
 
 
-class AdminCase(EddyTestCase):
-    def get_app(self):
-        self.token = new_launch_token()
-        data_dir = self.data_root / self.id().rsplit(".", 1)[-1]
-        data_dir.mkdir()
-        return EddyApplication(launch_token=self.token, data_dir=data_dir)
-
+class AdminCase(ConnectedAppCase):
     def setUp(self):
         super().setUp()
-        self.launch()
-        assert self.login(self.mariadb.user).code == 302
         self.db = admin_connection(self.mariadb)
 
     def tearDown(self):

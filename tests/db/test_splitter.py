@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.db.sql import ddl_target, first_keyword, has_top_level_word, split_statements, statement_at
+from core.db.sql import ddl_target, first_keyword, has_top_level_word, iter_statements, split_statements, statement_at
 
 
 def texts(script):
@@ -127,3 +127,30 @@ def test_where_detection_ignores_subqueries_strings_and_comments():
 )
 def test_ddl_target_names_the_object(sql, target):
     assert ddl_target(sql) == target
+
+
+def test_statement_after_a_block_comment_is_kept():
+    # A leading /* comment */ once made the whole statement look like a comment (and vanish).
+    assert texts("/* why */ SELECT 1; /* a; b */\nSELECT 2") == ["/* why */ SELECT 1", "/* a; b */\nSELECT 2"]
+    assert split_statements("/* why */\nSELECT 1")[0].code == "SELECT 1"
+
+
+TRICKY = (
+    "-- head; note\nSELECT 'it''s;', \"q\\\";\", `a;``b`; # c;\n/* d; */ SELECT 5--1;\n"
+    "DELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT 'x\\'$$'; END$$\ndelimiter ;\n"
+    "/*!40101 SET NAMES utf8mb4 */;\nSELECT '表情 🐍' /* e */;\nSELECT 'oops; still"
+)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 8])
+def test_streamed_pieces_split_exactly_like_the_whole_script(size):
+    pieces = [TRICKY[i : i + size] for i in range(0, len(TRICKY), size)]
+    assert list(iter_statements(pieces)) == split_statements(TRICKY)
+
+
+def test_every_cut_point_gives_the_same_statements():
+    # A quote, a comment, `$$`, a backslash or a DELIMITER line cut between two pieces.
+    whole = split_statements(TRICKY)
+    assert [s.text.split()[0] for s in whole][:4] == ["--", "#", "CREATE", "/*!40101"]
+    for cut in range(len(TRICKY) + 1):
+        assert list(iter_statements([TRICKY[:cut], "", TRICKY[cut:]])) == whole, cut

@@ -4,9 +4,7 @@ import json
 
 import pytest
 
-from core.app import EddyApplication
-from core.config import new_launch_token
-from tests.web.client import EddyTestCase
+from tests.web.client import ConnectedAppCase
 
 
 @pytest.fixture(scope="class")
@@ -17,18 +15,10 @@ def env(request, mariadb, sample_db, tmp_path_factory):
 
 
 @pytest.mark.usefixtures("env")
-class TestEditorApi(EddyTestCase):
-    def get_app(self):
-        self.token = new_launch_token()
-        data_dir = self.data_root / self.id().rsplit(".", 1)[-1]
-        data_dir.mkdir()
-        self.app = EddyApplication(launch_token=self.token, data_dir=data_dir)
-        return self.app
-
-    def setUp(self):
-        super().setUp()
-        self.launch()
-        assert self.login(self.mariadb.user, self.sample_db).code == 302
+class TestEditorApi(ConnectedAppCase):
+    @property
+    def database(self):
+        return self.sample_db
 
     def tearDown(self):
         self.app.query_jobs.close_all()

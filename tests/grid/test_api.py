@@ -5,10 +5,8 @@ import urllib.parse
 
 import pytest
 
-from core.app import EddyApplication
-from core.config import new_launch_token
 from tests.grid.conftest import BIG_ROWS, GRID_DB
-from tests.web.client import EddyTestCase
+from tests.web.client import ConnectedAppCase
 
 
 @pytest.fixture(scope="class")
@@ -18,18 +16,7 @@ def env(request, mariadb, grid_db, tmp_path_factory):
 
 
 @pytest.mark.usefixtures("env")
-class TestGridApi(EddyTestCase):
-    def get_app(self):
-        self.token = new_launch_token()
-        data_dir = self.data_root / self.id().rsplit(".", 1)[-1]
-        data_dir.mkdir()
-        return EddyApplication(launch_token=self.token, data_dir=data_dir)
-
-    def setUp(self):
-        super().setUp()
-        self.launch()
-        assert self.login(self.mariadb.user).code == 302
-
+class TestGridApi(ConnectedAppCase):
     def api(self, table, verb, body=None):
         path = f"/api/db/{GRID_DB}/table/{urllib.parse.quote(table, safe='')}/{verb}"
         response = self.request(path) if body is None else self.post_json(path, body)

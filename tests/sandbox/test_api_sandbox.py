@@ -6,10 +6,8 @@ import shutil
 
 import pytest
 
-from core.app import EddyApplication
-from core.config import new_launch_token
 from core.services.sample_data import SIZES
-from tests.web.client import EddyTestCase
+from tests.web.client import AppCase
 
 
 @pytest.fixture(scope="class")
@@ -19,12 +17,9 @@ def env(request, mariadb, tmp_path_factory):
 
 
 @pytest.mark.usefixtures("env")
-class TestSandboxApi(EddyTestCase):
+class TestSandboxApi(AppCase):
     def get_app(self):
-        self.token = new_launch_token()
-        data_dir = self.data_root / self.id().rsplit(".", 1)[-1]
-        data_dir.mkdir()
-        self.app = EddyApplication(launch_token=self.token, data_dir=data_dir)
+        super().get_app()
         # Probe the private test server, never the machine's own 3306.
         self.app.probe_ports = (self.mariadb.admin.port,)
         self.app.probe_sockets = ()

@@ -2,10 +2,10 @@
 
 import http.client
 import json
-import re
 import urllib.parse
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
+
+from tests.web.client import alert_text, login_fields, store_cookies
 
 
 @dataclass
@@ -55,14 +55,7 @@ class Client:
         finally:
             conn.close()
         if cookies:
-            for value in response.set_cookies:
-                jar = SimpleCookie()
-                jar.load(value)
-                for name, morsel in jar.items():
-                    if morsel.value == "" or (morsel["expires"] and "1970" in morsel["expires"]):
-                        self.cookies.pop(name, None)
-                    else:
-                        self.cookies[name] = morsel.value
+            store_cookies(self.cookies, response.set_cookies)
         return response
 
     def get(self, path, **kw) -> Response:
@@ -97,18 +90,8 @@ class Client:
         return self.request("POST", path, json.dumps(payload), headers=headers)
 
     def login(self, params, database="") -> Response:
-        return self.post_form(
-            "/login",
-            {
-                "host": params.host,
-                "port": str(params.port),
-                "user": params.user,
-                "password": params.password,
-                "database": database,
-            },
-        )
+        return self.post_form("/login", login_fields(params, database))
 
 
 def error_text(response: Response) -> str:
-    match = re.search(r'role="alert"[^>]*>(.*?)</p>', response.text, re.S)
-    return match.group(1).strip() if match else ""
+    return alert_text(response.text)

@@ -6,10 +6,8 @@ from urllib.parse import quote
 
 import pytest
 
-from core.app import EddyApplication
-from core.config import new_launch_token
 from tests.transfer.conftest import DB
-from tests.web.client import EddyTestCase
+from tests.web.client import ConnectedAppCase
 
 
 class FakeDialogs:
@@ -35,18 +33,9 @@ def env(request, mariadb, transfer_db, tmp_path_factory):
 
 
 @pytest.mark.usefixtures("env")
-class TestTransferApi(EddyTestCase):
-    def get_app(self):
-        self.token = new_launch_token()
-        data_dir = self.data_root / self.id().rsplit(".", 1)[-1]
-        data_dir.mkdir()
-        self.app = EddyApplication(launch_token=self.token, data_dir=data_dir)
-        return self.app
-
+class TestTransferApi(ConnectedAppCase):
     def setUp(self):
         super().setUp()
-        self.launch()
-        assert self.login(self.mariadb.user).code == 302
         self.post_json("/api/sql", {"sql": f"DROP TABLE IF EXISTS `{DB}`.`api t`"})
         r = self.post_json(
             "/api/sql", {"sql": f"CREATE TABLE `{DB}`.`api t` (id INT PRIMARY KEY, name VARCHAR(50), note TEXT)"}

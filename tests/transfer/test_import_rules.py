@@ -194,6 +194,17 @@ def test_splitter_streams_across_chunk_boundaries(monkeypatch):
     assert got == ["INSERT INTO t VALUES ('" + "x;" * 50 + "')", "SELECT 2"]
 
 
+def test_splitter_reads_delimiter_commands_and_comments_cut_by_chunks(monkeypatch):
+    import io
+
+    from core.services.transfer import sql_import
+
+    monkeypatch.setattr(sql_import, "CHUNK", 3)
+    script = "-- dump\n/* note */\nDELIMITER $$\nCREATE TRIGGER t BEGIN SET @a = 'x$$'; END$$\nDELIMITER ;\nSELECT 2;"
+    got = [(s.sql, s.line) for s in split_statements(io.StringIO(script))]
+    assert got == [("CREATE TRIGGER t BEGIN SET @a = 'x$$'; END", 4), ("SELECT 2", 6)]
+
+
 def test_sql_script_stops_at_error_with_line_or_continues(conn, tmp_path):
     path = write(
         tmp_path,

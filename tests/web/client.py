@@ -1,4 +1,5 @@
-"""A cookie-keeping helper around AsyncHTTPTestCase.fetch, acting like the app's own window."""
+"""A cookie-keeping helper around AsyncHTTPTestCase.fetch, acting like the app's own window, and the
+pieces it shares with the raw client of the security tests (tests/security/client.py)."""
 
 import json
 import re
@@ -6,6 +7,40 @@ import urllib.parse
 from http.cookies import SimpleCookie
 
 from tornado.testing import AsyncHTTPTestCase
+
+from core.app import EddyApplication
+from core.config import new_launch_token
+
+_ALERT = re.compile(r'role="alert"[^>]*>(.*?)</p>', re.S)
+
+
+def store_cookies(cookies: dict[str, str], set_cookie_values) -> None:
+    """Apply Set-Cookie header values to a cookie jar as a browser does (expired or empty: removed)."""
+    for value in set_cookie_values:
+        jar = SimpleCookie()
+        jar.load(value)
+        for name, morsel in jar.items():
+            if morsel["expires"] and "1970" in morsel["expires"] or morsel.value == "":
+                cookies.pop(name, None)
+            else:
+                cookies[name] = morsel.value
+
+
+def login_fields(params, database="") -> dict[str, str]:
+    """The connect form's fields for a server's connection parameters."""
+    return {
+        "host": params.host,
+        "port": str(params.port),
+        "user": params.user,
+        "password": params.password,
+        "database": database,
+    }
+
+
+def alert_text(html: str) -> str:
+    """The page's error message (its role="alert" paragraph), '' when there is none."""
+    match = _ALERT.search(html)
+    return match.group(1).strip() if match else ""
 
 
 class EddyTestCase(AsyncHTTPTestCase):
@@ -21,14 +56,7 @@ class EddyTestCase(AsyncHTTPTestCase):
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         response = self.fetch(path, method=method, body=body, headers=headers, follow_redirects=False, **kwargs)
-        for value in response.headers.get_list("Set-Cookie"):
-            cookie = SimpleCookie()
-            cookie.load(value)
-            for name, morsel in cookie.items():
-                if morsel["expires"] and "1970" in morsel["expires"] or morsel.value == "":
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
+        store_cookies(self.cookies, response.headers.get_list("Set-Cookie"))
         return response
 
     def follow(self, path, method="GET", body=None, headers=None, limit=5):
@@ -57,16 +85,7 @@ class EddyTestCase(AsyncHTTPTestCase):
         return self.request(path, "POST", json.dumps(payload), headers=headers)
 
     def login(self, params, database=""):
-        return self.post_form(
-            "/login",
-            {
-                "host": params.host,
-                "port": str(params.port),
-                "user": params.user,
-                "password": params.password,
-                "database": database,
-            },
-        )
+        return self.post_form("/login", login_fields(params, database))
 
     @staticmethod
     def text(response) -> str:
@@ -74,5 +93,33 @@ class EddyTestCase(AsyncHTTPTestCase):
 
     @staticmethod
     def error_text(response) -> str:
-        match = re.search(r'role="alert"[^>]*>(.*?)</p>', response.body.decode(), re.S)
-        return match.group(1).strip() if match else ""
+        return alert_text(response.body.decode())
+
+
+class AppCase(EddyTestCase):
+    """A fresh EddyApplication for each test, its data folder under the class's data_root; the test
+    module's class-scoped fixture sets data_root and mariadb (the private test server) on the class."""
+
+    def get_app(self):
+        self.token = new_launch_token()
+        data_dir = self.data_root / self.id().rsplit(".", 1)[-1]
+        data_dir.mkdir()
+        self.app = EddyApplication(launch_token=self.token, data_dir=data_dir)
+        return self.app
+
+    def connect(self, database=""):
+        """Launch and log in to the test server, as the window and its user do."""
+        self.launch()
+        response = self.login(self.mariadb.user, database)
+        assert response.code == 302, self.text(response)
+        return response
+
+
+class ConnectedAppCase(AppCase):
+    """AppCase, logged in (to `database`, '' for none) before each test."""
+
+    database = ""
+
+    def setUp(self):
+        super().setUp()
+        self.connect(self.database)

@@ -7,9 +7,7 @@ import urllib.parse
 
 import pytest
 
-from core.app import EddyApplication
-from core.config import new_launch_token
-from tests.web.client import EddyTestCase
+from tests.web.client import AppCase
 
 
 @pytest.fixture(scope="class")
@@ -20,20 +18,7 @@ def env(request, mariadb, sample_db, tmp_path_factory):
 
 
 @pytest.mark.usefixtures("env")
-class TestPages(EddyTestCase):
-    def get_app(self):
-        self.token = new_launch_token()
-        data_dir = self.data_root / self.id().rsplit(".", 1)[-1]
-        data_dir.mkdir()
-        self.app = EddyApplication(launch_token=self.token, data_dir=data_dir)
-        return self.app
-
-    def connect(self, database=""):
-        self.launch()
-        response = self.login(self.mariadb.user, database)
-        assert response.code == 302, self.text(response)
-        return response
-
+class TestPages(AppCase):
     def test_launch_token_is_needed_and_works_once(self):
         assert self.request("/login").code == 403
         assert self.request("/auth?token=wrong").code == 403

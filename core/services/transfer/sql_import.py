@@ -1,25 +1,22 @@
 """Run a .sql script (mysqldump / mariadb-dump / Eddy's own export) statement by statement, streamed.
 
-`split_statements` reads a text stream in chunks, so a multi-GB dump is never read whole. It
-knows quoted strings ('...', "...", with backslash escapes and doubled quotes), `identifiers`,
--- and # comments, /* comments */ (kept when they are /*! version comments */), and the client's
-DELIMITER command (used around triggers and routines). It is written against the interface the
-SQL editor's splitter (core.db.sql.split_statements) is meant to share; the lead can unify them.
+The script is split by the SQL editor's splitter (core.db.sql.iter_statements: quotes, comments,
+/*! version comments */, the client's DELIMITER command) fed in chunks, so a multi-GB dump is never
+read whole.
 """
 
 import io
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.db import Connection, DatabaseError
+from core.db.sql import iter_statements
 from core.db.statements import check_read_only
 from core.services.jobs import Job
 from core.services.transfer.formats import detect_encoding
 
 CHUNK = 1024 * 1024
-DELIMITER_COMMAND = re.compile(r"\s*delimiter[ \t]+(\S+)[^\n]*(?:\n|$)", re.I)
 
 
 @dataclass
@@ -28,80 +25,12 @@ class Statement:
     line: int  # line where the statement starts (1-based)
 
 
-def _token_pattern(delimiter: str) -> re.Pattern:
-    first = re.escape(delimiter[0])
-    return re.compile(
-        rf"""
-        (?P<str>'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`(?:[^`]|``)*`)
-        |(?P<cond>/\*!.*?\*/)
-        |(?P<comment>/\*.*?\*/|--(?=[ \t\r\n]|$)[^\n]*|\#[^\n]*)
-        |(?P<delim>{re.escape(delimiter)})
-        |(?P<plain>[^'"`/\-\#{first}]+)
-        |(?P<other>.)
-        """,
-        re.X | re.S,
-    )
-
-
 def split_statements(source, delimiter: str = ";") -> Iterator[Statement]:
-    """Statements of a script (a str or a text stream), with their first line numbers."""
+    """Statements of a script (a str or a text stream), with their first line numbers; comments
+    before a statement (a dump's header notes) are left out of its text."""
     stream = io.StringIO(source) if isinstance(source, str) else source
-    pattern = _token_pattern(delimiter)
-    buf, pos, eof = "", 0, False
-    pieces: list[str] = []
-    empty = True  # nothing but whitespace/comments so far in this statement
-    line = 1  # line at buf[pos]
-    start_line = 1
-    while True:
-        if not eof and len(buf) - pos < 4096:
-            more = stream.read(CHUNK)
-            buf = buf[pos:] + more
-            pos = 0
-            eof = not more
-        if pos >= len(buf):
-            break
-        if empty:
-            m = DELIMITER_COMMAND.match(buf, pos)
-            if m and (m.end() < len(buf) or eof):
-                delimiter = m.group(1)
-                pattern = _token_pattern(delimiter)
-                line += m.group().count("\n")
-                pos = m.end()
-                pieces.clear()
-                continue
-        m = pattern.match(buf, pos)
-        kind, tok = m.lastgroup, m.group()
-        if not eof and (m.end() >= len(buf) - len(delimiter) or (kind == "other" and tok in "'\"`/-#")):
-            # The token may go on past what has been read: read more and look again.
-            more = stream.read(CHUNK)
-            if more:
-                buf = buf[pos:] + more
-                pos = 0
-                continue
-            eof = True
-        pos = m.end()
-        nl = tok.count("\n")
-        if kind == "delim":
-            if not empty:
-                yield Statement("".join(pieces).strip(), start_line)
-            pieces.clear()
-            empty = True
-        elif kind == "comment":
-            if tok.startswith(("--", "#")):
-                pass
-            elif not empty:
-                pieces.append(" ")
-        else:
-            if empty and tok.strip():
-                empty = False
-                start_line = line + tok[: len(tok) - len(tok.lstrip())].count("\n")
-            if not empty:
-                pieces.append(tok)
-        line += nl
-    if not empty:
-        rest = "".join(pieces).strip()
-        if rest:
-            yield Statement(rest, start_line)
+    for statement in iter_statements(iter(lambda: stream.read(CHUNK), ""), delimiter):
+        yield Statement(statement.code, statement.start_line)
 
 
 @dataclass
