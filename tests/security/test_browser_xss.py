@@ -6,7 +6,8 @@ from tests.security.conftest import SEC_DB, XSS_CELLS, XSS_COLUMN, XSS_TABLE
 from tests.security.test_local_server import XSS_PAGES
 
 
-def test_hostile_pages_run_no_script_in_chromium(page, running_app, mariadb, hostile_db):
+def watch_and_connect(page, running_app, mariadb) -> tuple[list, list]:
+    """Record every dialog (a payload that ran) and page error, then log in."""
     dialogs, errors = [], []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -16,6 +17,11 @@ def test_hostile_pages_run_no_script_in_chromium(page, running_app, mariadb, hos
     page.fill("input[name=password]", mariadb.user.password)
     page.click("#connect-form button[type=submit]")
     expect(page.locator("#databases")).to_be_visible()
+    return dialogs, errors
+
+
+def test_hostile_pages_run_no_script_in_chromium(page, running_app, mariadb, hostile_db):
+    dialogs, errors = watch_and_connect(page, running_app, mariadb)
     for path, _ in XSS_PAGES:
         page.goto(running_app.base_url + path)
         page.wait_for_load_state("load")
@@ -33,15 +39,7 @@ SAVED_NAMES = ["<script>alert('saved')</script>", '"><img src=x onerror=alert(7)
 
 
 def test_hostile_saved_query_names_and_tab_titles_stay_text_in_chromium(page, running_app, mariadb, hostile_db):
-    dialogs, errors = [], []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(running_app.launch_url)
-    page.fill("input[name=port]", str(mariadb.user.port))
-    page.fill("input[name=user]", mariadb.user.user)
-    page.fill("input[name=password]", mariadb.user.password)
-    page.click("#connect-form button[type=submit]")
-    expect(page.locator("#databases")).to_be_visible()
+    dialogs, errors = watch_and_connect(page, running_app, mariadb)
     page.goto(f"{running_app.base_url}/db/{SEC_DB}/sql")
     page.locator("#editor .cm-content").click()
     page.keyboard.type("SELECT 1")
