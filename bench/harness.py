@@ -5,6 +5,7 @@ the same data in the same run; they never assert timings.
 """
 
 import http.cookiejar
+import json
 import os
 import shutil
 import statistics
@@ -118,6 +119,15 @@ class EddyHttp:
 
     def get(self, path: str) -> bytes:
         with self.opener.open(self.base_url + path, timeout=120) as response:
+            return response.read()
+
+    def post_json(self, path: str, payload: dict) -> bytes:
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json", "X-XSRFToken": self.xsrf()},
+        )
+        with self.opener.open(request, timeout=120) as response:
             return response.read()
 
     def xsrf(self) -> str:
