@@ -8,13 +8,12 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
 import urllib.request
 
-from bench.harness import BENCH_DB, ROOT, EddyHttp, cli_command, ms, print_table, ratio
+from bench.harness import BENCH_DB, EddyHttp, cli_command, ms, print_table, ratio, start_launcher
 from core.db import Connection
 
 QUERY = f"SELECT * FROM `{BENCH_DB}`.`orders`"
@@ -98,21 +97,8 @@ def run(server, params) -> None:
     conn.close()
 
     data_dir = tempfile.mkdtemp(prefix="eddy-bench-editor-")
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "launcher.py"), "--no-window"],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "EDDY_DATA_DIR": data_dir},
-    )
+    proc, url = start_launcher(data_dir)
     try:
-        url = ""
-        while not url:
-            line = proc.stdout.readline()
-            if not line:
-                raise RuntimeError("launcher exited before printing its URL")
-            if line.startswith("EDDY_URL="):
-                url = line.strip().split("=", 1)[1]
         parts = urllib.parse.urlsplit(url)
         token = urllib.parse.parse_qs(parts.query)["token"][0]
         api = EditorApi(f"{parts.scheme}://{parts.netloc}", token)

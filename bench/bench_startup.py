@@ -1,34 +1,19 @@
 """Start-up: launcher process start → first page served (the login page through the launch URL)."""
 
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from http.cookiejar import CookieJar
 
-from bench.harness import ROOT, ms, print_table, ratio, run_cli
+from bench.harness import ms, print_table, ratio, run_cli, start_launcher
 
 
 def launcher_to_first_page() -> float:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as data:
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "launcher.py"), "--no-window"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env={"EDDY_DATA_DIR": data, "PATH": "/usr/bin:/bin"},
-        )
+        proc, url = start_launcher(data, env={"PATH": "/usr/bin:/bin"})
         try:
-            url = ""
-            while not url:
-                line = proc.stdout.readline()
-                if not line:
-                    raise RuntimeError("launcher exited before printing its URL")
-                if line.startswith("EDDY_URL="):
-                    url = line.strip().split("=", 1)[1]
             opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
             with opener.open(url, timeout=30) as response:
                 response.read()

@@ -10,6 +10,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -163,6 +164,25 @@ def eddy_in_process(data_dir: Path | None = None):
         yield EddyHttp(base, token)
     finally:
         server.stop()
+
+
+def start_launcher(data_dir: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """`launcher.py --no-window` as its own process; returns it and the launch URL it printed."""
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "launcher.py"), "--no-window"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+        env={**(env if env is not None else os.environ), "EDDY_DATA_DIR": data_dir},
+    )
+    while True:
+        line = proc.stdout.readline()
+        if not line:
+            proc.kill()
+            raise RuntimeError("launcher exited before printing its URL")
+        if line.startswith("EDDY_URL="):
+            return proc, line.strip().split("=", 1)[1]
 
 
 def print_table(title: str, header: list[str], rows: list[list]) -> None:
