@@ -7,6 +7,8 @@ raises HostKeyUnknown (the UI asks the user, then calls trust_host_key); a chang
 HostKeyMismatch and never connects.
 """
 
+from __future__ import annotations
+
 import base64
 import hashlib
 import logging
@@ -15,10 +17,21 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import paramiko
+if TYPE_CHECKING:
+    import paramiko
 
 log = logging.getLogger("eddy.tunnels")
+
+
+def _ssh():
+    """paramiko, imported on first use: importing it costs every start of Eddy ~45 ms otherwise."""
+    import paramiko
+
+    return paramiko
+
+
 WINDOW_SIZE = 16 * 1024 * 1024  # bytes in flight per channel: large results stream without stalls
 
 
@@ -58,7 +71,7 @@ def _host_entry(host: str, port: int) -> str:
 
 def trust_host_key(known_hosts: Path, host: str, port: int, key: paramiko.PKey) -> None:
     """Add the key to Eddy's known_hosts file (created with mode 0600)."""
-    keys = paramiko.HostKeys()
+    keys = _ssh().HostKeys()
     if known_hosts.exists():
         keys.load(str(known_hosts))
     keys.add(_host_entry(host, port), key.get_name(), key)
@@ -67,7 +80,9 @@ def trust_host_key(known_hosts: Path, host: str, port: int, key: paramiko.PKey) 
     keys.save(str(known_hosts))
 
 
-class _RefuseUnknown(paramiko.MissingHostKeyPolicy):
+class _RefuseUnknown:
+    """paramiko's missing-host-key policy (duck-typed: paramiko only calls missing_host_key)."""
+
     def missing_host_key(self, client, hostname, key):
         host, _, port = hostname.rpartition(":") if hostname.startswith("[") else (hostname, "", "22")
         raise HostKeyUnknown(host.strip("[]"), int(port), key)
@@ -100,8 +115,8 @@ class SshTunnel:
     def __repr__(self) -> str:
         return f"<SshTunnel {self.ssh.user}@{self.ssh.host}:{self.ssh.port} -> {self.remote} on {self.local_port}>"
 
-    def start(self) -> "SshTunnel":
-        client = paramiko.SSHClient()
+    def start(self) -> SshTunnel:
+        client = _ssh().SSHClient()
         try:
             client.load_system_host_keys()
         except OSError:
@@ -128,19 +143,19 @@ class SshTunnel:
         except TunnelError:
             client.close()
             raise
-        except paramiko.BadHostKeyException as exc:
+        except _ssh().BadHostKeyException as exc:
             client.close()
             raise HostKeyMismatch(
                 f"The SSH server {self.ssh.host}:{self.ssh.port} presents a DIFFERENT key than the one known "
                 f"({fingerprint(exc.key)} instead of {fingerprint(exc.expected_key)}). Refusing to connect: "
                 "this may be an attack, or the server was reinstalled."
             ) from None
-        except paramiko.AuthenticationException:
+        except _ssh().AuthenticationException:
             client.close()
             raise TunnelError(
                 f"SSH authentication failed for {self.ssh.user}@{self.ssh.host}:{self.ssh.port}."
             ) from None
-        except (paramiko.SSHException, OSError) as exc:
+        except (_ssh().SSHException, OSError) as exc:
             client.close()
             raise TunnelError(f"SSH connection to {self.ssh.host}:{self.ssh.port} failed: {exc}") from None
         self._client = client
@@ -174,7 +189,7 @@ class SshTunnel:
                 channel = self._client.get_transport().open_channel(
                     "direct-tcpip", self.remote, peer, window_size=WINDOW_SIZE, timeout=10
                 )
-            except (paramiko.SSHException, OSError, AttributeError) as exc:
+            except (_ssh().SSHException, OSError, AttributeError) as exc:
                 log.warning("SSH tunnel could not reach %s:%s: %s", *self.remote, exc)
                 sock.close()
                 continue
@@ -197,7 +212,7 @@ class SshTunnel:
                             if not data:
                                 return
                             sock.sendall(data)
-            except (OSError, EOFError, ValueError, paramiko.SSHException):
+            except (OSError, EOFError, ValueError, _ssh().SSHException):
                 return  # either side went away (or the tunnel is closing): this forwarding ends
             finally:
                 _close_quietly(channel)
@@ -234,13 +249,13 @@ def _close_quietly(thing) -> None:
     """Close a socket or channel whose other end may be gone already (closing then raises)."""
     try:
         thing.close()
-    except (OSError, EOFError, paramiko.SSHException):
+    except (OSError, EOFError, _ssh().SSHException):
         pass
 
 
 def _load_key(path: str, passphrase: str | None) -> paramiko.PKey:
     try:
-        return paramiko.PKey.from_path(path, passphrase.encode() if passphrase else None)
+        return _ssh().PKey.from_path(path, passphrase.encode() if passphrase else None)
     except FileNotFoundError:
         raise TunnelError(f"SSH key file not found: {path}") from None
     except TypeError:  # cryptography: "Password was not given but private key is encrypted"
@@ -249,5 +264,5 @@ def _load_key(path: str, passphrase: str | None) -> paramiko.PKey:
         if passphrase:
             raise TunnelError("The SSH key's passphrase is wrong (or the key file is damaged).") from None
         raise TunnelError(f"The SSH key {path} cannot be read.") from None
-    except (paramiko.SSHException, OSError) as exc:
+    except (_ssh().SSHException, OSError) as exc:
         raise TunnelError(f"The SSH key {path} cannot be read: {exc}") from None
