@@ -41,16 +41,6 @@ def _status_kb(pid: int, field: str) -> int:
 
 
 class EditorApi(EddyHttp):
-    def post_json(self, path: str, payload: dict) -> dict:
-        request = urllib.request.Request(
-            self.base_url + path,
-            data=json.dumps(payload).encode(),
-            headers={"Content-Type": "application/json", "X-XSRFToken": self.xsrf()},
-            method="POST",
-        )
-        with self.opener.open(request, timeout=600) as response:
-            return json.loads(response.read())
-
     def get_json(self, path: str) -> dict:
         return json.loads(self.get(path))
 

@@ -4,10 +4,8 @@ reported by the API, and the HTTP round trip) beside the same SQL in the `mariad
 the OFFSET query an OFFSET-paging tool (Adminer) would send.
 """
 
-import json
-import statistics
 import time
-import urllib.request
+from statistics import median
 
 from bench.harness import BENCH_DB, eddy_in_process, ms, print_table, run_cli
 from core.db import Connection
@@ -21,21 +19,6 @@ ORDERS = [
     ("created_at (indexed)", [{"column": "created_at"}], "created_at, id"),
     ("amount (unindexed)", [{"column": "amount"}], "amount, id"),
 ]
-
-
-def post_json(eddy, path: str, body: dict) -> dict:
-    request = urllib.request.Request(
-        eddy.base_url + path,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "X-XSRFToken": eddy.xsrf()},
-        method="POST",
-    )
-    with eddy.opener.open(request, timeout=300) as response:
-        return json.loads(response.read())
-
-
-def median(values):
-    return statistics.median(values)
 
 
 def run(server, params) -> None:
@@ -55,7 +38,7 @@ def run(server, params) -> None:
             }
             # Cold: the first deep jump of a view builds its anchors in the request (and the exact count).
             started = time.perf_counter()
-            first = post_json(eddy, path, {"start": total // 2 - 3331, "count": WINDOW, "sort": sort, "refresh": True})
+            first = eddy.post_json(path, {"start": total // 2 - 3331, "count": WINDOW, "sort": sort, "refresh": True})
             first_http = time.perf_counter() - started
             rows_out.append(
                 [label, "first deep jump, cold (builds anchors)", first["plan"], f"{first['elapsed_ms']:.1f} ms",
@@ -65,7 +48,7 @@ def run(server, params) -> None:
                 server_ms, http_s, sqls = [], [], []
                 for start in starts:
                     started = time.perf_counter()
-                    answer = post_json(eddy, path, {"start": start, "count": WINDOW, "sort": sort})
+                    answer = eddy.post_json(path, {"start": start, "count": WINDOW, "sort": sort})
                     http_s.append(time.perf_counter() - started)
                     server_ms.append(answer["elapsed_ms"])
                     sqls.append(answer["sql"])
@@ -81,10 +64,10 @@ def run(server, params) -> None:
                 )  # fmt: skip
             # As used: page 1 is shown, and an index-served view builds its anchors in the background
             # while the user looks at it; the first jump then costs what any jump costs.
-            post_json(eddy, path, {"start": 0, "count": WINDOW, "sort": sort, "refresh": True})
+            eddy.post_json(path, {"start": 0, "count": WINDOW, "sort": sort, "refresh": True})
             time.sleep(THINK_SECONDS)
             started = time.perf_counter()
-            later = post_json(eddy, path, {"start": total // 2 - 7777, "count": WINDOW, "sort": sort})
+            later = eddy.post_json(path, {"start": total // 2 - 7777, "count": WINDOW, "sort": sort})
             later_http = time.perf_counter() - started
             rows_out.append(
                 [label, f"first deep jump {THINK_SECONDS:.0f} s after page 1", later["plan"],
