@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from bench.harness import ROOT, ms, print_table, ratio, run_cli
+from tests.xdisplay import start_xvfb
 
 EXE = "Eddy.exe" if sys.platform == "win32" else "Eddy"
 ONEFILE = ROOT / "dist" / EXE
@@ -79,19 +80,6 @@ def time_until(cmd: list[str], marker: str, env: dict, timeout: float = 120) -> 
         finally:
             proc.terminate()
             proc.wait(60)
-
-
-def start_xvfb():
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as f:
-        return proc, ":" + f.readline().strip()
 
 
 def sandbox_first_start() -> tuple[float, float]:

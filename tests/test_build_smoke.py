@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_launcher import launch_url, read_until, unique_colours, xvfb  # noqa: F401 (fixture)
+from tests.test_launcher import capture_loaded_window, launch_url, read_until, unique_colours, xvfb  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXE_NAME = "Eddy.exe" if sys.platform == "win32" else "Eddy"
@@ -152,12 +152,8 @@ def test_binary_serves_login_connects_shows_a_table_and_stops_on_sigterm(eddy_bi
 def test_binary_window_shows_the_ui_under_xvfb(eddy_binary, tmp_path, xvfb):  # noqa: F811
     proc = start_binary(eddy_binary, [], tmp_path / "data", {"DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb"})
     shot = ROOT / "test-artifacts" / "binary-window.png"
-    shot.parent.mkdir(exist_ok=True)
     try:
-        lines = read_until(proc, "EDDY_WINDOW_LOADED", timeout=120)
-        assert not any("cannot open a window" in line for line in lines), lines
-        time.sleep(1.0)  # let the first paint reach the X server
-        subprocess.run(["import", "-display", xvfb, "-window", "root", str(shot)], check=True, timeout=30)
+        capture_loaded_window(proc, xvfb, shot, timeout=120)
     finally:
         code, out = stop(proc, timeout=60)
     assert code == 0, out

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.xdisplay import start_xvfb
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -85,19 +87,19 @@ def xvfb(tmp_path):
     """A private X display (Xvfb picks a free number and tells us through -displayfd)."""
     if not shutil.which("Xvfb"):
         pytest.fail("Xvfb is missing: 'make test' installs it (apt-get install xvfb)")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as f:
-        display = ":" + f.readline().strip()
+    proc, display = start_xvfb()
     yield display
     proc.terminate()
     proc.wait(10)
+
+
+def capture_loaded_window(proc, display: str, shot: Path, timeout: float) -> None:
+    """Wait until the window's page has loaded, then screenshot the whole X display."""
+    shot.parent.mkdir(exist_ok=True)
+    lines = read_until(proc, "EDDY_WINDOW_LOADED", timeout=timeout)
+    assert not any("cannot open a window" in line for line in lines), lines
+    time.sleep(1.0)  # let the first paint reach the X server
+    subprocess.run(["import", "-display", display, "-window", "root", str(shot)], check=True, timeout=30)
 
 
 def unique_colours(png: Path) -> int:
@@ -109,12 +111,8 @@ def test_native_window_renders_under_xvfb(tmp_path, xvfb):
     """The real pywebview window (Qt WebEngine) opens, loads the app, and shows it."""
     proc = start_launcher([], tmp_path / "data", {"DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb"})
     shot = ROOT / "test-artifacts" / "window.png"
-    shot.parent.mkdir(exist_ok=True)
     try:
-        lines = read_until(proc, "EDDY_WINDOW_LOADED", timeout=90)
-        assert not any("cannot open a window" in line for line in lines), lines
-        time.sleep(1.0)  # let the first paint reach the X server
-        subprocess.run(["import", "-display", xvfb, "-window", "root", str(shot)], check=True, timeout=30)
+        capture_loaded_window(proc, xvfb, shot, timeout=90)
     finally:
         code, out = stop(proc, timeout=30)
     assert code == 0, out
