@@ -16,6 +16,7 @@ import pymysql.cursors
 from pymysql.constants import FIELD_TYPE, SERVER_STATUS
 
 from core.db.errors import ConnectFailed, ConnectionLost, DatabaseError, translate, translate_connect
+from core.db.flavour import DETECT_SQL, Flavour
 from core.db.statements import ReadOnlyViolation, check_read_only
 
 _TYPE_NAMES = {getattr(FIELD_TYPE, n): n.lower() for n in dir(FIELD_TYPE) if n.isupper()}
@@ -99,6 +100,14 @@ class ResultSet:
     elapsed: float = 0.0
 
 
+def is_binary_field(type_code: int, charsetnr: int | None) -> bool:
+    """Whether a result column holds bytes. MySQL sends JSON columns with the binary charset (63)
+    although their values are utf8mb4 text (PyMySQL decodes them as text): JSON is never binary."""
+    if type_code == FIELD_TYPE.JSON:
+        return False
+    return type_code == FIELD_TYPE.GEOMETRY or charsetnr == BINARY_CHARSET
+
+
 def describe_columns(cursor) -> list[Column]:
     """Column names/types of the cursor's current result (empty for statements without rows)."""
     if not cursor.description:
@@ -107,7 +116,8 @@ def describe_columns(cursor) -> list[Column]:
     columns = []
     for i, d in enumerate(cursor.description):
         charset = fields[i].charsetnr if i < len(fields) else None
-        columns.append(Column(name=d[0], type=_TYPE_NAMES.get(d[1], str(d[1])), is_binary=charset == BINARY_CHARSET))
+        binary = is_binary_field(d[1], charset)
+        columns.append(Column(name=d[0], type=_TYPE_NAMES.get(d[1], str(d[1])), is_binary=binary))
     return columns
 
 
@@ -131,8 +141,15 @@ class _ReadOnlySSCursor(_ReadOnlyCursorMixin, pymysql.cursors.SSCursor):
 class Connection:
     """query/get/execute/executemany/iter over one PyMySQL connection, with reconnect."""
 
-    def __init__(self, params: ConnectionParams, max_idle_time: float = 30.0, autocommit: bool = True):
+    def __init__(
+        self,
+        params: ConnectionParams,
+        max_idle_time: float = 30.0,
+        autocommit: bool = True,
+        flavour: Flavour | None = None,
+    ):
         self.params = params
+        self._flavour = flavour  # known from the session, else detected on first use
         self.max_idle_time = max_idle_time
         self.autocommit = autocommit
         self._conn: pymysql.connections.Connection | None = None
@@ -177,9 +194,11 @@ class Connection:
         ):
             self.close()
             raise ConnectFailed(f"TLS was required but the server at {p.host}:{p.port} does not offer it.")
-        setup = (["SET SESSION TRANSACTION READ ONLY"] if p.read_only else []) + list(p.session_setup)
         try:
             with self._conn.cursor() as cursor:
+                read_only = self._detect_flavour(cursor).session_read_only_statement if p.read_only else None
+                # TiDB refuses a read-only session (1235): there the statement guard alone applies.
+                setup = ([read_only] if read_only else []) + list(p.session_setup)
                 for statement in setup:
                     cursor.execute(statement)
         except Exception as exc:
@@ -209,6 +228,19 @@ class Connection:
         version = self._conn.get_server_info()
         # MariaDB prefixes its handshake version with "5.5.5-" for old MySQL clients.
         return version[len("5.5.5-") :] if version.startswith("5.5.5-") else version
+
+    def flavour(self) -> Flavour:
+        """The server's flavour (MariaDB/MySQL/TiDB/Vitess + version), asked once per connection."""
+        if self._flavour is None:
+            self._run(self._detect_flavour, retry_safe=True)
+        return self._flavour
+
+    def _detect_flavour(self, cursor) -> Flavour:
+        if self._flavour is None:
+            cursor.execute(DETECT_SQL)
+            version, comment = cursor.fetchone()
+            self._flavour = Flavour.detect(version, comment)
+        return self._flavour
 
     def use(self, database: str) -> None:
         self._run(lambda c: self._conn.select_db(database), retry_safe=True)

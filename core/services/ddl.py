@@ -6,8 +6,9 @@ A table form is a dict:
                 "default_kind": "none"|"null"|"literal"|"expression", "default": str,
                 "auto_increment": bool, "on_update": str, "collation": str, "comment": str,
                 "generated": str (kept as read), ...}],
-   "indexes": [{"name", "kind": "PRIMARY"|"UNIQUE"|"INDEX"|"FULLTEXT"|"SPATIAL",
-                "columns": [{"name", "length": int|None}]}],
+   "indexes": [{"name", "kind": "PRIMARY"|"UNIQUE"|"INDEX"|"FULLTEXT"|"SPATIAL", "visible": bool,
+                "columns": [{"name", "length": int|None, "descending": bool}
+                            | {"name": None, "expression": str (kept as read, MySQL 8.0.13+)}]}],
    "foreign_keys": [{"name", "columns": [..], "ref_database", "ref_table", "ref_columns": [..],
                      "on_delete", "on_update"}],
    "options": {"engine", "collation", "comment"}}
@@ -18,6 +19,7 @@ SQL fragments a form may carry (types, default expressions) are checked against 
 import re
 from collections.abc import Callable
 
+from core.db.flavour import DEFAULT_FLAVOUR, Flavour
 from core.db.sql import qualified, quote_identifier, quote_literal
 from core.services.plans import ChangeRefused
 
@@ -94,7 +96,8 @@ def column_definition(col: dict, quote: Quote = quote_literal) -> str:
     if generated:
         if ";" in generated:
             raise ChangeRefused("A generated column expression cannot contain ';'")
-        parts.append(f"AS ({generated}) {'PERSISTENT' if col.get('stored') else 'VIRTUAL'}")
+        # STORED, not MariaDB's PERSISTENT: MariaDB accepts both, MySQL only STORED.
+        parts.append(f"AS ({generated}) {'STORED' if col.get('stored') else 'VIRTUAL'}")
     else:
         parts.append("NULL" if col.get("nullable") else "NOT NULL")
         kind = col.get("default_kind") or "none"
@@ -118,13 +121,24 @@ def column_definition(col: dict, quote: Quote = quote_literal) -> str:
     return " ".join(parts)
 
 
-def _index_columns(cols) -> str:
+def _index_columns(cols, expressions: frozenset = frozenset()) -> str:
+    """(key part, ...): columns with an optional prefix length and DESC, or `(expression)` parts.
+    An expression is only accepted when it is one read from the table (`expressions`): like
+    generated columns, functional key parts are written in the SQL editor, not in this form."""
     if not cols:
         raise ChangeRefused("An index needs at least one column")
     out = []
     for c in cols:
         if isinstance(c, str):
             c = {"name": c}
+        if not isinstance(c, dict):
+            raise ChangeRefused("Each index column must be a name or {name, length}")
+        expression = c.get("expression")
+        if expression is not None and c.get("name") in (None, ""):
+            if not isinstance(expression, str) or expression not in expressions:
+                raise ChangeRefused("Functional index parts (expressions) are written in the SQL editor, not here")
+            out.append(f"({expression})" + (" DESC" if c.get("descending") else ""))
+            continue
         text = quote_identifier(_text(c.get("name"), "Index column"))
         length = c.get("length")
         if length not in (None, "", 0):
@@ -132,20 +146,31 @@ def _index_columns(cols) -> str:
                 text += f"({int(length)})"
             except (TypeError, ValueError):
                 raise ChangeRefused(f"Index prefix length '{length}' must be a number") from None
+        if c.get("descending"):
+            text += " DESC"
         out.append(text)
     return "(" + ", ".join(out) + ")"
 
 
-def index_definition(idx: dict) -> str:
+def index_expressions(indexes: list[dict]) -> frozenset:
+    """The functional key part expressions of indexes as read from the server."""
+    return frozenset(
+        c["expression"] for i in indexes for c in i.get("columns") or [] if isinstance(c, dict) and c.get("expression")
+    )
+
+
+def index_definition(idx: dict, flavour: Flavour = DEFAULT_FLAVOUR, expressions: frozenset = frozenset()) -> str:
     kind = (idx.get("kind") or "INDEX").upper()
     if kind not in INDEX_KINDS:
         raise ChangeRefused(f"Unknown index kind '{kind}'")
-    cols = _index_columns(idx.get("columns"))
+    cols = _index_columns(idx.get("columns"), expressions)
     if kind == "PRIMARY":
         return f"PRIMARY KEY {cols}"
     name = quote_identifier(_text(idx.get("name"), "Index name"))
     prefix = {"UNIQUE": "UNIQUE KEY", "INDEX": "KEY", "FULLTEXT": "FULLTEXT KEY", "SPATIAL": "SPATIAL KEY"}[kind]
-    return f"{prefix} {name} {cols}"
+    # An invisible (MySQL) / ignored (MariaDB 10.6+) index stays so when the form is saved.
+    hidden = f" {flavour.invisible_index_keyword}" if idx.get("visible") is False else ""
+    return f"{prefix} {name} {cols}{hidden}"
 
 
 def _rule(value, what: str) -> str:
@@ -189,7 +214,7 @@ def _check_unique(names: list[str], what: str) -> None:
         seen.add(n.lower())
 
 
-def create_table(database: str, form: dict, quote: Quote = quote_literal) -> str:
+def create_table(database: str, form: dict, quote: Quote = quote_literal, flavour: Flavour = DEFAULT_FLAVOUR) -> str:
     name = _text(form.get("name"), "Table name")
     columns = form.get("columns") or []
     if not columns:
@@ -198,7 +223,7 @@ def create_table(database: str, form: dict, quote: Quote = quote_literal) -> str
     if any((c.get("generated") or "").strip() for c in columns):
         raise ChangeRefused("Generated columns are created in the SQL editor, not in this form")
     lines = [column_definition(c, quote) for c in columns]
-    lines += [index_definition(i) for i in form.get("indexes") or []]
+    lines += [index_definition(i, flavour) for i in form.get("indexes") or []]
     lines += [foreign_key_definition(f, database) for f in form.get("foreign_keys") or []]
     sql = f"CREATE TABLE {qualified(database, name)} (\n  " + ",\n  ".join(lines) + "\n)"
     options = table_options(form.get("options") or {}, quote)
@@ -208,13 +233,23 @@ def create_table(database: str, form: dict, quote: Quote = quote_literal) -> str
 def _mapped(cols: list[dict], rename: dict[str, str | None]) -> list[dict]:
     out = []
     for c in cols:
+        if c.get("name") is None and c.get("expression"):
+            out.append(c)  # a functional key part names no column
+            continue
         new = rename.get(c["name"], c["name"])
         if new is not None:
             out.append({**c, "name": new})
     return out
 
 
-def alter_table(database: str, table: str, current: dict, desired: dict, quote: Quote = quote_literal) -> list[str]:
+def alter_table(
+    database: str,
+    table: str,
+    current: dict,
+    desired: dict,
+    quote: Quote = quote_literal,
+    flavour: Flavour = DEFAULT_FLAVOUR,
+) -> list[str]:
     """The ALTER TABLE statement(s) turning `current` (as read) into `desired` (the form). [] = no change."""
     cur_cols = current["columns"]
     cur_names = [c["name"] for c in cur_cols]
@@ -262,6 +297,7 @@ def alter_table(database: str, table: str, current: dict, desired: dict, quote: 
         return "PRIMARY" if (idx.get("kind") or "").upper() == "PRIMARY" else _text(idx.get("name"), "Index name")
 
     cur_idx = {key(i): i for i in current.get("indexes") or []}
+    expressions = index_expressions(current.get("indexes") or [])
     want_idx = {}
     for i in desired.get("indexes") or []:
         k = key(i)
@@ -276,7 +312,9 @@ def alter_table(database: str, table: str, current: dict, desired: dict, quote: 
             # An index whose columns are all dropped goes away with them.
             if cols:
                 drops.append(drop)
-        elif not cols or index_definition(want_idx[name]) != index_definition({**idx, "columns": cols}):
+        elif not cols or index_definition(want_idx[name], flavour, expressions) != index_definition(
+            {**idx, "columns": cols}, flavour, expressions
+        ):
             if cols:
                 drops.append(drop)
             idx_adds.append(want_idx[name])
@@ -304,7 +342,7 @@ def alter_table(database: str, table: str, current: dict, desired: dict, quote: 
 
     # Column clauses run in the form's order, so each AFTER names a column already in place.
     clauses = drops + column_clauses
-    clauses += ["ADD " + index_definition(i) for i in idx_adds]
+    clauses += ["ADD " + index_definition(i, flavour, expressions) for i in idx_adds]
     clauses += ["ADD " + foreign_key_definition(f, database) for f in new_fks]
 
     cur_opts = current.get("options") or {}

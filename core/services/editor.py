@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from core.db import Connection
 from core.db.errors import ConnectionLost, DatabaseError
+from core.db.flavour import DEFAULT_FLAVOUR, Flavour
 from core.db.sql import qualified, quote_for_format, quote_identifier, render_sql
 from core.services.filters import FilterError, decode_value
 from core.services.table_meta import TableMeta
@@ -54,7 +55,7 @@ def _value(meta: TableMeta, column: str, raw):
         raise EditError(f"Column {column!r}: {exc}") from exc
 
 
-def _guard(meta: TableMeta, change: dict) -> tuple[str, list]:
+def _guard(meta: TableMeta, change: dict, flavour: Flavour = DEFAULT_FLAVOUR) -> tuple[str, list]:
     """WHERE on the row key plus every original value (NULL-safe), so concurrent changes refuse."""
     key, original = change.get("key") or {}, change.get("original") or {}
     if set(key) != set(meta.row_key):
@@ -80,12 +81,13 @@ def _guard(meta: TableMeta, change: dict) -> tuple[str, list]:
                 terms.append(f"LEFT({c}, %s) = %s AND CHAR_LENGTH({c}) = %s")
                 params += [len(raw["text"]), raw["text"], raw["length"]]
             continue
-        terms.append(f"{c} <=> %s")
+        # A JSON column on MySQL/TiDB never equals a string: the flavour compares it as JSON.
+        terms.append(flavour.json_equals(c) if info["json"] else f"{c} <=> %s")
         params.append(_value(meta, column, raw))
     return " AND ".join(terms), params
 
 
-def build_statements(meta: TableMeta, changes: list[dict]) -> list[Statement]:
+def build_statements(meta: TableMeta, changes: list[dict], flavour: Flavour = DEFAULT_FLAVOUR) -> list[Statement]:
     if meta.read_only_reason:
         raise EditError(meta.read_only_reason)
     if not isinstance(changes, list) or not changes:
@@ -105,7 +107,7 @@ def build_statements(meta: TableMeta, changes: list[dict]) -> list[Statement]:
             for column, raw in values.items():
                 params.append(_value(meta, column, raw))  # first: refuses an unknown column (a 400)
                 sets.append(f"{quote_for_format(column)} = %s")
-            where, where_params = _guard(meta, change)
+            where, where_params = _guard(meta, change, flavour)
             sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {where} LIMIT 1"
             statements.append(Statement(change_id, op, sql, params + where_params, (where, where_params)))
         elif op == "insert":
@@ -115,7 +117,7 @@ def build_statements(meta: TableMeta, changes: list[dict]) -> list[Statement]:
             marks = ", ".join(["%s"] * len(columns))
             statements.append(Statement(change_id, op, f"INSERT INTO {table} ({names}) VALUES ({marks})", params))
         elif op == "delete":
-            where, where_params = _guard(meta, change)
+            where, where_params = _guard(meta, change, flavour)
             sql = f"DELETE FROM {table} WHERE {where} LIMIT 1"
             statements.append(Statement(change_id, op, sql, where_params, (where, where_params)))
         else:
@@ -148,7 +150,7 @@ def apply_changes(conn: Connection, meta: TableMeta, changes: list[dict], previe
 
     Each statement runs under a savepoint so one failure does not hide the next: the user sees
     every row that needs fixing at once. With preview=True nothing runs; the SQL is returned."""
-    statements = build_statements(meta, changes)
+    statements = build_statements(meta, changes, conn.flavour())
     shown = [s.display() for s in statements]
     if preview:
         return ApplyResult(ok=True, statements=shown)

@@ -250,6 +250,8 @@ def test_connection(profile: Profile, typed: Passwords, known_hosts: Path) -> di
             return {
                 "ok": True,
                 "server_version": conn.server_version(),
+                "server": conn.flavour().label,
+                "read_only_note": conn.flavour().read_only_note if params.read_only else "",
                 "latency_ms": round(min(pings), 2),
                 "connect_ms": round(connect_ms, 1),
                 "cipher": ssl_cipher(conn),

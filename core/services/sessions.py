@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from core.db import Connection, ConnectionParams
+from core.db.flavour import DEFAULT_FLAVOUR, Flavour
 
 
 @dataclass
@@ -28,6 +29,7 @@ class DatabaseSession:
     color: str | None = None
     tunnel: object | None = field(default=None, repr=False)
     cipher: str = ""  # the TLS cipher of the session ('' when not encrypted)
+    flavour: Flavour = DEFAULT_FLAVOUR  # detected once at login; every pooled connection shares it
 
     @property
     def encrypted(self) -> bool:
@@ -43,7 +45,7 @@ class DatabaseSession:
         with self._lock:
             conn = self._idle.pop() if self._idle else None
         if conn is None:
-            conn = Connection(self.params)
+            conn = Connection(self.params, flavour=self.flavour)
         try:
             yield conn
         except BaseException:
@@ -100,6 +102,7 @@ class SessionRegistry:
             color=color,
             tunnel=tunnel,
             cipher=cipher,
+            flavour=conn.flavour(),
         )
         session._idle.append(conn)
         with self._lock:

@@ -4,6 +4,7 @@ plans that change tables and databases: create/alter/truncate/drop/rename/copy."
 import functools
 
 from core.db import Connection
+from core.db.flavour import Flavour
 from core.db.sql import qualified, quote_identifier, quote_literal
 from core.services import ddl
 from core.services.browse import NotFound
@@ -14,10 +15,6 @@ def literal_quoter(conn: Connection):
     """quote_literal bound to the session's sql_mode (NO_BACKSLASH_ESCAPES changes escaping)."""
     mode = conn.get("SELECT @@SESSION.sql_mode AS m").m or ""
     return functools.partial(quote_literal, no_backslash_escapes="NO_BACKSLASH_ESCAPES" in mode.upper())
-
-
-def is_mariadb(conn: Connection) -> bool:
-    return "mariadb" in conn.server_version().lower()
 
 
 def _default_of(raw, extra: str, mariadb: bool) -> tuple[str, str]:
@@ -38,84 +35,101 @@ def _default_of(raw, extra: str, mariadb: bool) -> tuple[str, str]:
     return "literal", raw
 
 
-def read_columns(conn: Connection, database: str, table: str) -> list[dict]:
-    mariadb = is_mariadb(conn)
-    rows = conn.query(
-        """
-        SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE = 'YES' AS nullable,
-               COLUMN_DEFAULT AS `default`, COLUMN_KEY AS `key`, EXTRA AS extra,
-               CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation, COLUMN_COMMENT AS comment,
-               GENERATION_EXPRESSION AS generated
-        FROM information_schema.COLUMNS
-        WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
-        ORDER BY ORDINAL_POSITION
-        """,
-        database,
-        table,
-    )
+COLUMNS_SQL = """
+    SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE = 'YES' AS nullable,
+           COLUMN_DEFAULT AS `default`, COLUMN_KEY AS `key`, EXTRA AS extra,
+           CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation, COLUMN_COMMENT AS comment,
+           GENERATION_EXPRESSION AS generation_expression
+    FROM information_schema.COLUMNS
+    WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
+    ORDER BY ORDINAL_POSITION
+"""
+
+
+def parse_columns(rows: list[dict], flavour: Flavour) -> list[dict]:
+    """The form's columns from COLUMNS_SQL rows. A column is generated when it has a generation
+    expression: MySQL's EXTRA says DEFAULT_GENERATED for expression defaults, which are not."""
     out = []
     for r in rows:
-        extra = r.extra or ""
-        kind, default = _default_of(r["default"], extra, mariadb)
+        extra = r["extra"] or ""
+        kind, default = _default_of(r["default"], extra, flavour.is_mariadb)
         low = extra.lower()
         on_update = ""
         if "on update" in low:
             on_update = extra[low.index("on update") + len("on update") :].strip().split(" ")[0]
-        generated = (r.generated or "") if ("generated" in low or "virtual" in low or "stored" in low) else ""
+        generated = (r["generation_expression"] or "").strip()
         out.append(
             {
-                "name": r.name,
-                "original": r.name,
-                "type": r.type,
-                "nullable": bool(r.nullable),
+                "name": r["name"],
+                "original": r["name"],
+                "type": r["type"],
+                "nullable": bool(r["nullable"]),
                 "default_kind": kind,
                 "default": default,
                 "auto_increment": "auto_increment" in low,
                 "on_update": on_update,
-                "collation": r.collation or "",
-                "charset": r.charset or "",
-                "comment": r.comment or "",
+                "collation": r["collation"] or "",
+                "charset": r["charset"] or "",
+                "comment": r["comment"] or "",
                 "generated": generated,
-                "stored": "stored" in low or "persistent" in low,
+                "stored": bool(generated) and ("stored" in low or "persistent" in low),
                 "invisible": "invisible" in low,
-                "key": r.key or "",
+                "key": r["key"] or "",
                 "extra": extra,
             }
         )
     return out
 
 
-def read_indexes(conn: Connection, database: str, table: str) -> list[dict]:
-    rows = conn.query(
-        """
+def read_columns(conn: Connection, database: str, table: str) -> list[dict]:
+    return parse_columns(conn.query(COLUMNS_SQL, database, table), conn.flavour())
+
+
+def indexes_sql(flavour: Flavour) -> str:
+    return f"""
         SELECT INDEX_NAME AS name, NON_UNIQUE AS non_unique, COLUMN_NAME AS col, SUB_PART AS sub_part,
-               INDEX_TYPE AS index_type, INDEX_COMMENT AS comment, CARDINALITY AS cardinality
+               INDEX_TYPE AS index_type, INDEX_COMMENT AS comment, CARDINALITY AS cardinality,
+               {flavour.statistics_columns}
         FROM information_schema.STATISTICS
         WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
         ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX
-        """,
-        database,
-        table,
-    )
+    """
+
+
+def parse_indexes(rows: list[dict]) -> list[dict]:
+    """Indexes from indexes_sql() rows, each key part a column (name, prefix length) or, on MySQL
+    8.0.13+, an expression (NULL COLUMN_NAME); descending parts and invisible indexes kept."""
     indexes: dict[str, dict] = {}
     for r in rows:
-        if r.name not in indexes:
-            if r.name == "PRIMARY":
+        name = r["name"]
+        if name not in indexes:
+            if name == "PRIMARY":
                 kind = "PRIMARY"
-            elif r.index_type in ("FULLTEXT", "SPATIAL"):
-                kind = r.index_type
+            elif r["index_type"] in ("FULLTEXT", "SPATIAL"):
+                kind = r["index_type"]
             else:
-                kind = "INDEX" if int(r.non_unique) else "UNIQUE"
-            indexes[r.name] = {
-                "name": r.name,
+                kind = "INDEX" if int(r["non_unique"]) else "UNIQUE"
+            indexes[name] = {
+                "name": name,
                 "kind": kind,
-                "type": r.index_type,
+                "type": r["index_type"],
                 "columns": [],
-                "comment": r.comment or "",
-                "cardinality": r.cardinality,
+                "comment": r["comment"] or "",
+                "cardinality": r["cardinality"],
+                "visible": r.get("visible") is None or bool(int(r["visible"])),
             }
-        indexes[r.name]["columns"].append({"name": r.col, "length": r.sub_part})
+        part = {"name": r["col"], "length": r["sub_part"]}
+        if r["col"] is None and r.get("expression"):
+            part["expression"] = r["expression"]
+        if (r.get("collation") or "").upper() == "D":
+            part["descending"] = True
+        indexes[name]["columns"].append(part)
     return list(indexes.values())
+
+
+def read_indexes(conn: Connection, database: str, table: str) -> list[dict]:
+    flavour = conn.flavour()
+    return parse_indexes(conn.query(indexes_sql(flavour), database, table))
 
 
 def read_foreign_keys(conn: Connection, database: str, table: str | None = None) -> list[dict]:
@@ -237,7 +251,7 @@ def engines_and_collations(conn: Connection) -> dict:
 
 # -- plans -----------------------------------------------------------------------------------
 def plan_create_table(conn: Connection, database: str, form: dict) -> Plan:
-    sql = ddl.create_table(database, form, literal_quoter(conn))
+    sql = ddl.create_table(database, form, literal_quoter(conn), conn.flavour())
     name = form["name"].strip()
     return Plan([sql], target=name, summary=f"Create table {name} in {database}")
 
@@ -246,7 +260,7 @@ def plan_alter_table(conn: Connection, database: str, table: str, form: dict) ->
     current = table_structure(conn, database, table)
     if current["kind"] == "view":
         raise ChangeRefused(f"'{table}' is a view: edit its definition instead")
-    statements = ddl.alter_table(database, table, current, form, literal_quoter(conn))
+    statements = ddl.alter_table(database, table, current, form, literal_quoter(conn), conn.flavour())
     if not statements:
         raise ChangeRefused("Nothing to change: the form matches the table")
     return Plan(statements, target=table, summary=f"Alter table {database}.{table}")

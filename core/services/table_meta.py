@@ -48,7 +48,8 @@ def _indexes(conn: Connection, database: str, table: str) -> list[dict]:
             "name": index["name"],
             "columns": [c["name"] for c in index["columns"]],
             "unique": index["kind"] in ("PRIMARY", "UNIQUE"),
-            "prefix": any(c["length"] is not None for c in index["columns"]),
+            # A prefix or an expression (MySQL functional key part) does not identify a row.
+            "prefix": any(c["length"] is not None or c["name"] is None for c in index["columns"]),
         }
         for index in read_indexes(conn, database, table)
     ]
@@ -110,6 +111,39 @@ def _json_columns(conn: Connection, database: str, table: str) -> set[str]:
     return found
 
 
+COLUMNS_SQL = """
+    SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, DATA_TYPE AS data_type,
+           IS_NULLABLE = 'YES' AS nullable, COLUMN_DEFAULT AS `default`, COLUMN_KEY AS `key`,
+           EXTRA AS extra, CHARACTER_SET_NAME AS charset, GENERATION_EXPRESSION AS generation_expression
+    FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
+    ORDER BY ORDINAL_POSITION
+"""
+
+
+def parse_columns(rows: list[dict], json_cols: set[str] = frozenset()) -> list[dict]:
+    """The grid's columns from COLUMNS_SQL rows. Generated means a generation expression: MySQL's
+    EXTRA says DEFAULT_GENERATED for `DEFAULT CURRENT_TIMESTAMP`, and such a column is editable."""
+    cols = []
+    for c in rows:
+        data_type = (c["data_type"] or "").lower()
+        extra = (c["extra"] or "").lower()
+        cols.append(
+            {
+                "name": c["name"],
+                "type": c["type"],
+                "data_type": data_type,
+                "nullable": bool(c["nullable"]),
+                "default": c["default"],
+                "auto_increment": "auto_increment" in extra,
+                "generated": bool((c["generation_expression"] or "").strip()),
+                "binary": data_type in ("binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"),
+                "json": data_type == "json" or c["name"] in json_cols,
+                "approximate": data_type in APPROXIMATE_TYPES,
+            }
+        )
+    return cols
+
+
 def load_table_meta(conn: Connection, database: str, table: str) -> TableMeta:
     info = conn.get(
         """
@@ -122,36 +156,7 @@ def load_table_meta(conn: Connection, database: str, table: str) -> TableMeta:
     )
     if info is None:
         raise NotFound(f"Table '{database}.{table}' does not exist")
-    columns = conn.query(
-        """
-        SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, DATA_TYPE AS data_type,
-               IS_NULLABLE = 'YES' AS nullable, COLUMN_DEFAULT AS `default`, COLUMN_KEY AS `key`,
-               EXTRA AS extra, CHARACTER_SET_NAME AS charset
-        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
-        ORDER BY ORDINAL_POSITION
-        """,
-        database,
-        table,
-    )
-    json_cols = _json_columns(conn, database, table)
-    cols = []
-    for c in columns:
-        data_type = (c.data_type or "").lower()
-        extra = (c.extra or "").lower()
-        cols.append(
-            {
-                "name": c.name,
-                "type": c.type,
-                "data_type": data_type,
-                "nullable": bool(c.nullable),
-                "default": c.default,
-                "auto_increment": "auto_increment" in extra,
-                "generated": "generated" in extra or "virtual" in extra or "persistent" in extra,
-                "binary": data_type in ("binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"),
-                "json": data_type == "json" or c.name in json_cols,
-                "approximate": data_type in APPROXIMATE_TYPES,
-            }
-        )
+    cols = parse_columns(conn.query(COLUMNS_SQL, database, table), _json_columns(conn, database, table))
     indexes = _indexes(conn, database, table)
     primary = next((i["columns"] for i in indexes if i["name"] == "PRIMARY"), [])
     nullable = {c["name"] for c in cols if c["nullable"]}

@@ -101,7 +101,8 @@ class ImportResult:
 def table_columns(conn: Connection, database: str, table: str) -> list[dict]:
     rows = conn.query(
         "SELECT COLUMN_NAME AS name, DATA_TYPE AS data_type, COLUMN_TYPE AS type, IS_NULLABLE = 'YES' AS nullable, "
-        "EXTRA AS extra, COLUMN_KEY AS `key` FROM information_schema.COLUMNS "
+        "EXTRA AS extra, COLUMN_KEY AS `key`, GENERATION_EXPRESSION AS generation_expression "
+        "FROM information_schema.COLUMNS "
         "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION",
         database,
         table,
@@ -113,7 +114,8 @@ def table_columns(conn: Connection, database: str, table: str) -> list[dict]:
 
 def default_mapping(header: list[str] | None, width: int, columns: list[dict]) -> list[Target]:
     """By name when the file has a header (case-insensitive), else by position; generated columns skipped."""
-    names = [c["name"] for c in columns if "GENERATED" not in (c["extra"] or "").upper()]
+    # Generated = a generation expression (MySQL's EXTRA DEFAULT_GENERATED is an expression default).
+    names = [c["name"] for c in columns if not (c.get("generation_expression") or "").strip()]
     if header:
         index = {h.strip().lower(): i for i, h in enumerate(header)}
         return [Target(n, source=index[n.lower()]) for n in names if n.lower() in index]

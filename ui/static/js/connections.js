@@ -38,7 +38,8 @@ async function testConnection() {
       throw error;
     }
     const how = r.cipher ? `encrypted (${r.cipher})` : "not encrypted";
-    show(`Connected: server ${r.server_version}, latency ${r.latency_ms} ms, ${how}${r.tunnel ? ", through SSH" : ""}.`, true);
+    const note = r.read_only_note ? ` ${r.read_only_note}` : "";
+    show(`Connected: ${r.server || "server"} ${r.server_version}, latency ${r.latency_ms} ms, ${how}${r.tunnel ? ", through SSH" : ""}.${note}`, true);
   } catch (error) {
     show(error.message, false);
     pendingToken = error.hostKey ? error.hostKey.token : null;
