@@ -107,21 +107,15 @@ def dashboard(conn: Connection) -> dict:
     """One snapshot of counters; the page derives rates (queries/s) from two snapshots."""
     marks = ", ".join(["%s"] * len(DASHBOARD_STATUS))
     variable_marks = ", ".join(["%s"] * len(DASHBOARD_VARIABLES))
+    # SHOW, not information_schema.GLOBAL_STATUS/GLOBAL_VARIABLES: MySQL 8.0 removed those tables
+    # (error 1109) and TiDB returns no rows from them.
     status = {
-        r.name: r.value
-        for r in conn.query(
-            "SELECT VARIABLE_NAME AS name, VARIABLE_VALUE AS value FROM information_schema.GLOBAL_STATUS"
-            f" WHERE VARIABLE_NAME IN ({marks})",
-            *[s.upper() for s in DASHBOARD_STATUS],
-        )
+        r.Variable_name.upper(): r.Value
+        for r in conn.query(f"SHOW GLOBAL STATUS WHERE Variable_name IN ({marks})", *DASHBOARD_STATUS)
     }
     variables = {
-        r.name.lower(): r.value
-        for r in conn.query(
-            "SELECT VARIABLE_NAME AS name, VARIABLE_VALUE AS value FROM information_schema.GLOBAL_VARIABLES"
-            f" WHERE VARIABLE_NAME IN ({variable_marks})",
-            *[v.upper() for v in DASHBOARD_VARIABLES],
-        )
+        r.Variable_name.lower(): r.Value
+        for r in conn.query(f"SHOW GLOBAL VARIABLES WHERE Variable_name IN ({variable_marks})", *DASHBOARD_VARIABLES)
     }
 
     def num(name):
@@ -179,11 +173,15 @@ def plan_kill(conn: Connection, process_id, what: str) -> Plan:
         raise ChangeRefused("Kill 'query' or 'connection'")
     if not conn.get("SELECT ID FROM information_schema.PROCESSLIST WHERE ID = %s", pid):
         raise NotFound(f"Process {pid} is not running")
+    fallback = conn.flavour().kill_fallback(pid, query_only=what == "query")
+    summary = f"Kill the {'running query of' if what == 'query' else 'connection'} process {pid}"
     return Plan(
         [f"KILL {what.upper()} {pid}"],
         target=str(pid),
-        summary=f"Kill the {'running query of' if what == 'query' else 'connection'} process {pid}",
+        summary=summary + (f" (if KILL is refused with error 1095, as on Amazon RDS: {fallback})" if fallback else ""),
         destructive=True,
+        # 1095 "You are not owner of thread": RDS/Aurora give the master user a procedure instead.
+        fallback={1095: fallback} if fallback else {},
     )
 
 

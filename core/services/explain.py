@@ -1,10 +1,11 @@
 """EXPLAIN of one statement: the classic table with full scans and filesorts flagged, plus the
 server's JSON plan (MariaDB/MySQL `EXPLAIN FORMAT=JSON`) and, on request, the measured plan
-(MariaDB `ANALYZE FORMAT=JSON`, MySQL `EXPLAIN ANALYZE`), only ever for read-only statements."""
+(MariaDB `ANALYZE FORMAT=JSON`, MySQL `EXPLAIN ANALYZE` text, TiDB's `EXPLAIN ANALYZE` table), only
+ever for read-only statements."""
 
 import json
 
-from core.db import Connection
+from core.db import Connection, ResultSet
 from core.db.errors import DatabaseError
 from core.db.sql import first_keyword
 from core.services import cells
@@ -23,6 +24,20 @@ def _flags(row: dict) -> list[str]:
     if "temporary" in extra.lower():
         flags.append("temporary table")
     return flags
+
+
+def measured_plan(found: ResultSet, shape: str):
+    """The measured plan as the flavour answers it: MariaDB's JSON, MySQL's one cell of text, or
+    TiDB's table (one row per operator: id, estRows, actRows, task, ..., execution info, memory)."""
+    if shape == "table":
+        return {
+            "table": True,
+            "columns": [c.name for c in found.columns],
+            "rows": [[cells.to_json(v) for v in row] for row in found.rows],
+        }
+    if not found.rows:
+        return None
+    return json.loads(found.rows[0][0]) if shape == "json" else found.rows[0][0]
 
 
 def explain(conn: Connection, sql: str, database: str | None = None, analyze: bool = False) -> dict:
@@ -51,14 +66,10 @@ def explain(conn: Connection, sql: str, database: str | None = None, analyze: bo
         if keyword not in READ_ONLY:
             notes.append("ANALYZE runs the statement, so it is only offered for read-only statements.")
         else:
-            is_mariadb = "mariadb" in conn.server_version().lower()
+            statement, shape = conn.flavour().analyze_statement(user_statement)
             try:
-                if is_mariadb:
-                    found = conn.select(f"ANALYZE FORMAT=JSON {user_statement}")
-                    measured = json.loads(found.rows[0][0]) if found.rows else None
-                else:
-                    found = conn.select(f"EXPLAIN ANALYZE {user_statement}")
-                    measured = found.rows[0][0] if found.rows else None
+                found = conn.select(statement)
+                measured = measured_plan(found, shape)
             except (DatabaseError, ValueError) as exc:
                 notes.append(f"ANALYZE not available: {exc}")
     return {"columns": names, "rows": rows, "json": plan, "analyze": measured, "notes": notes}

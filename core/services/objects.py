@@ -3,6 +3,7 @@
 import re
 
 from core.db import Connection
+from core.db.flavour import DEFAULT_FLAVOUR, Flavour
 from core.db.sql import qualified
 from core.services.browse import NotFound
 from core.services.plans import ChangeRefused, Plan
@@ -103,20 +104,30 @@ def _unquote(name: str) -> str:
     return name
 
 
-def plan_create(database: str, kind: str, sql: str) -> Plan:
-    """Run a CREATE statement for one object; the statement's own kind and name are checked."""
+def plan_create(database: str, kind: str, sql: str, flavour: Flavour = DEFAULT_FLAVOUR) -> Plan:
+    """Run a CREATE statement for one object; the statement's own kind and name are checked.
+
+    CREATE OR REPLACE (what "Edit here" starts from) runs as the flavour can: one statement on
+    MariaDB (and for views on MySQL), DROP ... IF EXISTS then CREATE for MySQL routines, triggers
+    and events, which is not atomic and is said so."""
     keyword, _ = _kind(kind)
     if not isinstance(sql, str) or not sql.strip():
         raise ChangeRefused("The CREATE statement is required")
-    match = _CREATE_RE.match(sql)
+    text = sql.strip().rstrip(";").strip()
+    match = _CREATE_RE.match(text)
     if not match or match.group(2).upper() != keyword:
         raise ChangeRefused(f"The statement must be a CREATE {keyword} statement")
     name = _unquote(re.split(r"\s*\.\s*(?=[`\w$])", match.group(3))[-1])
-    text = sql.strip().rstrip(";").strip()
     if match.group(1):  # OR REPLACE: the old definition is gone once it runs
-        return Plan(
-            [text], target=name, summary=f"Replace {kind} {name} in {database}", database=database, destructive=True
-        )
+        create = text[: match.start(1)] + text[match.end(1) :]
+        statements, atomic = flavour.replace_object(keyword, match.group(3), create)
+        summary = f"Replace {kind} {name} in {database}"
+        if not atomic:
+            summary += (
+                f" ({flavour.label} has no CREATE OR REPLACE {keyword}: it is dropped, then created again;"
+                " not atomic: if the CREATE fails, the old definition is gone)"
+            )
+        return Plan(statements, target=name, summary=summary, database=database, destructive=True)
     return Plan([text], target=name, summary=f"Create {kind} {name} in {database}", database=database)
 
 

@@ -23,6 +23,9 @@ class Plan:
     # What the user sees; differs from `statements` only where a secret (password) is masked.
     display: list[str] = field(default_factory=list)
     database: str | None = None
+    # A statement refused with one of these error codes is retried as the given statement
+    # (KILL refused with 1095 on Amazon RDS -> CALL mysql.rds_kill).
+    fallback: dict[int, str] = field(default_factory=dict)
 
     def shown(self) -> list[str]:
         return self.display or self.statements
@@ -43,7 +46,12 @@ def run_plan(conn: Connection, plan: Plan) -> dict:
     done = 0
     for i, statement in enumerate(plan.statements):
         try:
-            conn.execute(statement)
+            try:
+                conn.execute(statement)
+            except DatabaseError as exc:
+                if exc.code not in plan.fallback:
+                    raise
+                conn.execute(plan.fallback[exc.code])
         except DatabaseError as exc:
             note = f" (statement {i + 1} of {len(plan.statements)}; {done} ran before it)" if done else ""
             raise DatabaseError(f"{exc.message}{note}", exc.code) from exc

@@ -102,7 +102,7 @@ class DropObjectHandler(PlanHandler):
 
 class CreateObjectHandler(PlanHandler):
     async def post(self, db, kind):
-        await self.preview_or_run(lambda conn, body: objects.plan_create(db, kind, body.get("sql")))
+        await self.preview_or_run(lambda conn, body: objects.plan_create(db, kind, body.get("sql"), conn.flavour()))
 
 
 class ObjectTemplateHandler(ApiHandler):

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pymysql.constants import FIELD_TYPE
 
 from core.db import Connection
+from core.db.connection import is_binary_field
 from core.db.sql import qualified, quote_identifier
 
 BINARY_CHARSET = 63
@@ -78,7 +79,8 @@ def kind_of_field(field) -> str:
         return "temporal"
     if field.type_code == FIELD_TYPE.BIT:
         return "bit"
-    if field.type_code == FIELD_TYPE.GEOMETRY or field.charsetnr == BINARY_CHARSET:
+    # JSON (type 245) comes with the binary charset from MySQL, yet is utf8mb4 text: never 0x... hex.
+    if is_binary_field(field.type_code, field.charsetnr):
         return "binary"
     return "text"
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from pymysql.constants import COMMAND
 
 from core.db import Connection, DatabaseError
+from core.db.flavour import DEFAULT_FLAVOUR, Flavour
 from core.db.sql import qualified, quote_identifier
 from core.services.jobs import Job
 from core.services.transfer.batches import NULL_MARK, RAW_MARK, BatchBuilder
@@ -138,7 +139,9 @@ def mapping_from_list(items: list[dict]) -> list[Target]:
     return targets
 
 
-def _insert_head(database: str, table: str, targets: list[Target], on_duplicate: str) -> tuple[str, str]:
+def _insert_head(
+    database: str, table: str, targets: list[Target], on_duplicate: str, flavour: Flavour = DEFAULT_FLAVOUR
+) -> tuple[str, str]:
     cols = ", ".join(quote_identifier(t.column) for t in targets)
     verb = "REPLACE" if on_duplicate == "replace" else "INSERT"
     head = f"{verb} INTO {qualified(database, table)} ({cols}) VALUES "
@@ -148,10 +151,23 @@ def _insert_head(database: str, table: str, targets: list[Target], on_duplicate:
         first = quote_identifier(targets[0].column)
         tail = f" ON DUPLICATE KEY UPDATE {first} = {first}"
     elif on_duplicate == "update":
-        tail = " ON DUPLICATE KEY UPDATE " + ", ".join(
-            f"{quote_identifier(t.column)} = VALUES({quote_identifier(t.column)})" for t in targets
-        )
+        # VALUES(col) is deprecated on MySQL 8.0.20+: the flavour uses a row alias there.
+        alias, update = flavour.upsert_tail([quote_identifier(t.column) for t in targets])
+        tail = alias + update
     return head, tail
+
+
+def transaction_limit_note(flavour: Flavour, file_bytes: int, commit_every: int, refuse: bool = False) -> str | None:
+    """What to say when a one-transaction import may pass the server's transaction size limit
+    (TiDB: 100 MiB by default): a warning from half the limit on, a refusal (refuse=True) past it."""
+    limit = flavour.transaction_limit
+    if not limit or commit_every or file_bytes < (limit if refuse else limit // 2):
+        return None
+    mib = limit // (1024 * 1024)
+    return (
+        f"{flavour.label} refuses a transaction over {mib} MiB (txn-total-size-limit) and this file is "
+        f"{file_bytes / (1024 * 1024):.0f} MiB: import in batches (commit every N rows) instead of one transaction."
+    )
 
 
 def _sql_mode(conn: Connection) -> str:
@@ -231,6 +247,9 @@ class CsvImporter:
         columns = table_columns(self.conn, self.database, self.table)
         by_name = {c["name"]: c for c in columns}
         conn = self.conn
+        too_big = transaction_limit_note(conn.flavour(), Path(self.path).stat().st_size, self.opts.commit_every, True)
+        if too_big and self.opts.method == "insert":
+            raise ImportFailed(too_big)
         conn.execute("SET SESSION sql_mode = %s", _sql_mode(conn))
         conn.execute("SET SESSION time_zone = '+00:00'")
         packet = max_packet(conn)
@@ -269,7 +288,7 @@ class CsvImporter:
         kinds = [kind_of_data_type(by_name[t.column]["data_type"]) for t in self.mapping]
         builder = BatchBuilder(self.mapping, kinds, width)
         # The builder puts constant columns last: the column list follows the same order.
-        head, tail = _insert_head(self.database, self.table, builder.order, opts.on_duplicate)
+        head, tail = _insert_head(self.database, self.table, builder.order, opts.on_duplicate, self.conn.flavour())
         since_commit = 0
         pending: deque = deque()
 

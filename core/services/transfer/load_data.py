@@ -55,6 +55,21 @@ TSV_REPLACEMENTS = (
 TSV_VALUE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": "\\0"})
 
 
+# LOAD DATA LOCAL refused: 1148 (MariaDB, MySQL 5.x), 3948 (MySQL 8: local_infile is OFF by default),
+# 4166 (MariaDB 10.6+ when the client did not enable it).
+LOCAL_INFILE_REFUSED = (1148, 3948, 4166)
+
+
+def local_infile_refusal(code: int | None, message: str) -> str | None:
+    """The clear message for a server that refuses LOAD DATA LOCAL (None for any other error)."""
+    if code not in LOCAL_INFILE_REFUSED:
+        return None
+    return (
+        f"The server does not allow LOAD DATA LOCAL ({message}): use the normal import, "
+        "or ask the administrator to set local_infile=ON"
+    )
+
+
 def tsv_lines(rows: list[list]) -> bytes:
     """Rows (str or None) as MySQL's escaped TSV, a batch at a time (UnicodeEncodeError: bad bytes)."""
     texts, nulls = [], 0
@@ -270,11 +285,9 @@ def load_data(imp: CsvImporter, header, width) -> ImportResult:
         if job is not None and job.cancel_requested:
             raise Cancelled("Cancelled by the user") from exc
         message = exc.args[1] if len(exc.args) > 1 else str(exc)
-        if exc.args and exc.args[0] in (1148, 3948, 4166):
-            raise ImportFailed(
-                f"The server does not allow LOAD DATA LOCAL ({message}): use the normal import, "
-                "or ask the administrator to set local_infile=ON"
-            ) from exc
+        refused = local_infile_refusal(exc.args[0] if exc.args else None, message)
+        if refused:
+            raise ImportFailed(refused) from exc
         m = ROW_IN_MESSAGE.search(message)
         line = None
         if m and feeder:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from core.db import Connection
 from core.db.sql import qualified, quote_identifier
-from core.services.transfer.csv_import import default_mapping, table_columns
+from core.services.transfer.csv_import import default_mapping, table_columns, transaction_limit_note
 from core.services.transfer.formats import Dialect, RecordReader, detect_dialect
 
 PREVIEW_ROWS = 20
@@ -51,6 +51,9 @@ def preview(
             )
     else:
         result["create_sql"] = infer_create_table(database, Path(name or path).stem, header, rows, width)
+    limit_note = transaction_limit_note(conn.flavour(), result["size"], commit_every=0)
+    if limit_note:
+        result["warning"] = " ".join(filter(None, [result.get("warning"), limit_note]))
     return result
 
 

@@ -40,7 +40,7 @@ import {
   StateEffect,
   Decoration,
 } from "../vendor/codemirror.js";
-import { formatDialect, mariadb } from "../vendor/sql-formatter.js";
+import { formatDialect, mariadb, mysql } from "../vendor/sql-formatter.js";
 
 const $ = (sel) => document.querySelector(sel);
 const page = $("#sql-page");
@@ -635,7 +635,9 @@ function formatSql() {
   const from = sel.empty ? 0 : sel.from;
   const to = sel.empty ? view.state.doc.length : sel.to;
   try {
-    const formatted = formatDialect(view.state.sliceDoc(from, to), { dialect: mariadb, keywordCase: "upper" });
+    // The server's flavour picks the dialect: the mariadb one turns MySQL's `doc->>'$.a'` into `doc - >> '$.a'`.
+    const dialect = { mariadb, mysql }[page.dataset.sqlDialect] || mariadb;
+    const formatted = formatDialect(view.state.sliceDoc(from, to), { dialect, keywordCase: "upper" });
     view.dispatch({ changes: { from, to, insert: formatted } });
   } catch (err) {
     showStatus(`Cannot format: ${err.message}`, true);

@@ -144,6 +144,18 @@ export function renderPlan(plan, body) {
       const pre = document.createElement("pre");
       pre.textContent = plan.analyze;
       wrap.appendChild(pre);
+    } else if (plan.analyze.table === true && Array.isArray(plan.analyze.rows)) {
+      // TiDB: the measured plan is a table, one row per operator; show all of it.
+      const measured = document.createElement("table");
+      measured.className = "explain-analyze";
+      const head = measured.createTHead().insertRow();
+      for (const c of plan.analyze.columns) head.insertCell().textContent = c;
+      const rows = measured.createTBody();
+      for (const row of plan.analyze.rows) {
+        const tr = rows.insertRow();
+        for (const v of row) tr.insertCell().textContent = v === null ? "NULL" : cellText(v);
+      }
+      wrap.appendChild(measured);
     } else wrap.appendChild(jsonTree(plan.analyze, "ANALYZE (measured)"));
   }
   body.appendChild(wrap);
