@@ -49,7 +49,11 @@ def sql_strings(path: Path):
             inside_fstring.update(id(v) for v in node.values)
             yield node.lineno, "".join(str(p) for p in parts)
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in inside_fstring | docstrings:
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in inside_fstring | docstrings
+        ):
             yield node.lineno, node.value
 
 
@@ -60,9 +64,7 @@ def test_the_word_lists_hold_what_broke_and_what_differs():
 
 
 def test_the_scan_finds_a_reserved_alias_and_a_bare_reserved_name():
-    assert reserved_names("SELECT GENERATION_EXPRESSION AS generated FROM information_schema.COLUMNS") == [
-        "generated"
-    ]
+    assert reserved_names("SELECT GENERATION_EXPRESSION AS generated FROM information_schema.COLUMNS") == ["generated"]
     assert reserved_names("SELECT name, key FROM t") == ["key"]
     assert reserved_names("SELECT COLUMN_KEY AS `key`, CAST(x AS CHAR) AS altered FROM t") == []
     assert reserved_names("SELECT 'a AS key' AS label FROM t") == []
