@@ -419,8 +419,8 @@ def test_tidb_explain_analyze_is_shown_as_its_whole_table():
     names = ["id", "estRows", "actRows", "task", "access object", "execution info", "operator info", "memory", "disk"]
     rows = [
         ("Projection_4", "10000.00", 3, "root", "", "time:1.2ms, loops:2", "test.t.a", "1.1 KB", "N/A"),
-        ("└─TableReader_6", "10000.00", 3, "root", "", "time:1.1ms, loops:2, cop_task: {num: 1}", "data:TableFullScan_5",
-         "250 Bytes", "N/A"),
+        ("└─TableReader_6", "10000.00", 3, "root", "", "time:1.1ms, loops:2, cop_task: {num: 1}",
+         "data:TableFullScan_5", "250 Bytes", "N/A"),
         ("  └─TableFullScan_5", "10000.00", 3, "cop[tikv]", "table:t", "tikv_task:{time:0s, loops:1}",
          "keep order:false, stats:pseudo", "N/A", "N/A"),
     ]  # fmt: skip
