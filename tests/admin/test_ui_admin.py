@@ -4,6 +4,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
 from core.db import Connection
@@ -112,6 +113,7 @@ def test_drop_table_needs_its_name_typed(page, running_app, mariadb, shop_db):
     expect(page.locator("#objects-views textarea")).to_have_value(re.compile(r"^CREATE OR REPLACE .*big_orders", re.S))
 
 
+@pytest.mark.mariadb_only
 def test_dashboard_charts_and_process_list_refresh(page, running_app, mariadb, shop_db):
     connect(page, running_app, mariadb)
     page.goto(f"{running_app.base_url}/server")

@@ -99,6 +99,7 @@ def test_plaintext_keyring_backends_are_not_used():
     assert "plain text" in secrets._backend_problem(PlaintextKeyring())
 
 
+@pytest.mark.mariadb_only
 def test_test_connection_reports_version_and_latency_or_the_exact_error(user, mariadb, memory_keyring):
     form = profile_form(mariadb)
     response = user.post_json("/api/connections/test", form)
@@ -118,13 +119,15 @@ def test_test_connection_reports_version_and_latency_or_the_exact_error(user, ma
 def canary(mariadb):
     admin = Connection(mariadb.admin)
     admin.execute("CREATE DATABASE IF NOT EXISTS eddy_test_prof")
-    admin.execute("CREATE OR REPLACE TABLE eddy_test_prof.t (id INT PRIMARY KEY, v INT)")
+    admin.execute("DROP TABLE IF EXISTS eddy_test_prof.t")
+    admin.execute("CREATE TABLE eddy_test_prof.t (id INT PRIMARY KEY, v INT)")
     admin.execute("INSERT INTO eddy_test_prof.t VALUES (1, 10)")
     yield admin
     admin.execute("DROP DATABASE IF EXISTS eddy_test_prof")
     admin.close()
 
 
+@pytest.mark.mariadb_only
 def test_read_only_profile_refuses_changes_on_the_server_side(user, mariadb, memory_keyring, canary):
     pid = create(user, mariadb, name="Prod (read-only)", color="red", read_only="on")
     connect(user, pid)
@@ -155,6 +158,7 @@ def test_safe_mode_profile_refuses_update_without_key(user, mariadb, memory_keyr
     assert canary.query("SELECT v FROM eddy_test_prof.t") == [{"v": 10}]
 
 
+@pytest.mark.mariadb_only
 def test_several_connections_at_once_with_a_switcher(user, mariadb, memory_keyring):
     ro = create(user, mariadb, name="Reader", color="red", read_only="on")
     rw = create(user, mariadb, name="Writer", color="green")

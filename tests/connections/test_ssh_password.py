@@ -107,6 +107,7 @@ def password_ssh_server(tmp_path_factory):
         transport.close()
 
 
+@pytest.mark.mariadb_only
 def test_password_tunnel_with_first_use_prompt(password_ssh_server, mariadb, tmp_path):
     port, host_key = password_ssh_server
     known_hosts = tmp_path / "known_hosts"

@@ -47,6 +47,7 @@ def ssh_profile(ssh_server, mariadb, **overrides) -> Profile:
     return Profile(**values)
 
 
+@pytest.mark.mariadb_only
 def test_unknown_host_key_is_shown_then_trusted(ssh_server, mariadb, tmp_path):
     known_hosts = tmp_path / "known_hosts"
     profile = ssh_profile(ssh_server, mariadb)

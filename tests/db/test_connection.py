@@ -11,7 +11,8 @@ from core.services.sandbox import free_port
 def test_query_get_execute_roundtrip(mariadb):
     conn = mariadb.connect()
     conn.execute("CREATE DATABASE IF NOT EXISTS eddy_test_conn")
-    conn.execute("CREATE OR REPLACE TABLE eddy_test_conn.t (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(20))")
+    conn.execute("DROP TABLE IF EXISTS eddy_test_conn.t")
+    conn.execute("CREATE TABLE eddy_test_conn.t (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(20))")
     last_id = conn.execute("INSERT INTO eddy_test_conn.t (v) VALUES (%s)", "hello")
     assert last_id == 1
     row = conn.get("SELECT id, v FROM eddy_test_conn.t WHERE id = %s", last_id)
@@ -35,13 +36,15 @@ def test_utf8mb4_emoji_and_chinese_survive(mariadb):
 def test_executemany_inserts_in_batches(mariadb):
     conn = mariadb.connect()
     conn.execute("CREATE DATABASE IF NOT EXISTS eddy_test_many")
-    conn.execute("CREATE OR REPLACE TABLE eddy_test_many.t (id INT PRIMARY KEY, v TEXT)")
+    conn.execute("DROP TABLE IF EXISTS eddy_test_many.t")
+    conn.execute("CREATE TABLE eddy_test_many.t (id INT PRIMARY KEY, v TEXT)")
     rows = [(i, f"row {i} 'quoted' ✓") for i in range(5000)]
     assert conn.executemany("INSERT INTO eddy_test_many.t (id, v) VALUES (%s, %s)", rows) == 5000
     assert conn.get("SELECT COUNT(*) AS n FROM eddy_test_many.t").n == 5000
     conn.execute("DROP DATABASE eddy_test_many")
 
 
+@pytest.mark.mariadb_only
 def test_iter_streams_with_an_unbuffered_cursor(mariadb):
     conn = mariadb.connect()
     names, rows = conn.stream("SELECT seq, seq * 2 AS twice FROM mysql.seq_1_to_100000")
@@ -54,6 +57,7 @@ def test_iter_streams_with_an_unbuffered_cursor(mariadb):
     assert [r.seq for r in conn.iter("SELECT seq FROM mysql.seq_1_to_3")] == [1, 2, 3]
 
 
+@pytest.mark.mariadb_only
 def test_abandoned_stream_leaves_connection_usable(mariadb):
     conn = mariadb.connect()
     _, rows = conn.stream("SELECT seq FROM mysql.seq_1_to_50000")
@@ -126,6 +130,7 @@ def test_two_connections_run_concurrently(mariadb):
     t.join()
 
 
+@pytest.mark.mariadb_only
 def test_server_version_has_no_compatibility_prefix(mariadb):
     """MariaDB announces itself as "5.5.5-10.x" to old clients; users should see "10.x"."""
     version = mariadb.connect().server_version()

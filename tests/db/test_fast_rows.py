@@ -6,6 +6,8 @@ import pytest
 from core.db import Connection
 from core.db.fast_rows import fetch_rows
 
+pytestmark = pytest.mark.mariadb_only  # rows come from MariaDB's seq_1_to_N sequence tables
+
 AWKWARD = """
 SELECT seq, NULL, '', 'NULL', REPEAT('é', seq * 40), REPEAT('x', 70000 * (seq = 3)), x'00ff10',
        CAST(seq AS DECIMAL(10,3)) / 7, CAST('2024-01-02 03:04:05.678' AS DATETIME(3)), 1.5e300,

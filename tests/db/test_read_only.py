@@ -94,7 +94,8 @@ def test_first_keyword_skips_comments():
 def canary(mariadb):
     admin = Connection(mariadb.admin)
     admin.execute("CREATE DATABASE IF NOT EXISTS eddy_test_ro")
-    admin.execute("CREATE OR REPLACE TABLE eddy_test_ro.t (id INT PRIMARY KEY, v INT) ENGINE=InnoDB")
+    admin.execute("DROP TABLE IF EXISTS eddy_test_ro.t")
+    admin.execute("CREATE TABLE eddy_test_ro.t (id INT PRIMARY KEY, v INT) ENGINE=InnoDB")
     admin.execute("INSERT INTO eddy_test_ro.t VALUES (1, 10), (2, 20)")
     yield admin
     admin.execute("DROP DATABASE IF EXISTS eddy_test_ro")
@@ -134,6 +135,7 @@ def test_read_only_cursors_refuse_writes_too(mariadb, canary):
     conn.close()
 
 
+@pytest.mark.mariadb_only
 def test_read_only_session_is_enforced_by_the_server_too(mariadb, canary):
     """Layer 2: even a statement that slips past the classifier cannot write (MariaDB error 1792)."""
     conn = Connection(replace(mariadb.user, read_only=True, database="eddy_test_ro"))
@@ -147,6 +149,7 @@ def test_read_only_session_is_enforced_by_the_server_too(mariadb, canary):
     assert canary.query("SELECT v FROM eddy_test_ro.t ORDER BY id") == [{"v": 10}, {"v": 20}]
 
 
+@pytest.mark.mariadb_only
 def test_read_only_survives_a_reconnect(mariadb, canary):
     conn = Connection(replace(mariadb.user, read_only=True))
     conn.connect()  # what a lost connection does

@@ -37,6 +37,7 @@ class TestEditorApi(ConnectedAppCase):
             _, job = self.get_json(f"/api/query/{job['id']}?after={job['version']}")
         return job
 
+    @pytest.mark.mariadb_only
     def test_rows_come_in_windows(self):
         job = self.run_sql("SELECT seq FROM seq_1_to_1000")
         assert job["state"] == "done" and job["results"][0]["row_count"] == 1000

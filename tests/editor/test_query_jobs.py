@@ -92,6 +92,7 @@ def test_tab_connection_keeps_session_state_between_runs(jobs, session):
     assert other.results[0].spool.read(0, 1) == [[None]]
 
 
+@pytest.mark.mariadb_only
 def test_big_result_is_streamed_through_an_unbuffered_cursor(jobs, session, monkeypatch):
     used = []
     real = Connection.open_cursor
@@ -135,6 +136,7 @@ def test_stop_kills_the_query_on_the_server_and_keeps_the_tab_session(jobs, sess
     assert run(jobs, session, "SELECT @kept").results[0].spool.read(0, 1) == [["yes"]]
 
 
+@pytest.mark.mariadb_only
 def test_stop_while_fetching_keeps_the_rows_so_far(jobs, session):
     job = jobs.start(session, "t1", pick_statements("SELECT seq, SLEEP(0.001) FROM seq_1_to_100000"), None)
     deadline = time.monotonic() + 20
@@ -163,6 +165,7 @@ def test_warnings_are_shown(jobs, session):
     assert job.results[0].warnings and job.results[0].warnings[0]["code"] == 1292
 
 
+@pytest.mark.mariadb_only
 def test_multiple_result_sets_of_a_call(jobs, session):
     run(jobs, session, "DELIMITER //\nCREATE OR REPLACE PROCEDURE two_sets() BEGIN "
         "SELECT 1 AS a; SELECT 2 AS b, 3 AS c; END//\nDELIMITER ;")  # fmt: skip
@@ -179,11 +182,12 @@ def test_multiple_result_sets_of_a_call(jobs, session):
 @pytest.fixture
 def accounts(mariadb, sample_db):
     conn = Connection(mariadb.admin)
-    conn.execute(f"CREATE OR REPLACE TABLE `{sample_db}`.accounts (id INT PRIMARY KEY, owner VARCHAR(20), "
+    conn.execute(f"DROP TABLE IF EXISTS `{sample_db}`.accounts, `{sample_db}`.legacy")
+    conn.execute(f"CREATE TABLE `{sample_db}`.accounts (id INT PRIMARY KEY, owner VARCHAR(20), "
                  "balance INT) ENGINE=InnoDB")  # fmt: skip
     conn.executemany(f"INSERT INTO `{sample_db}`.accounts VALUES (%s, %s, %s)",
                      [(i, f"o{i}", i * 10) for i in range(1, 8)])  # fmt: skip
-    conn.execute(f"CREATE OR REPLACE TABLE `{sample_db}`.legacy (id INT PRIMARY KEY, v INT) ENGINE=MyISAM")
+    conn.execute(f"CREATE TABLE `{sample_db}`.legacy (id INT PRIMARY KEY, v INT) ENGINE=MyISAM")
     conn.execute(f"INSERT INTO `{sample_db}`.legacy VALUES (1, 1), (2, 2)")
     yield conn
     # The sample database is shared by other tests that count its tables: leave it as found.
@@ -261,6 +265,7 @@ def test_dates_decimals_and_times_are_shown_as_the_server_writes_them(jobs, sess
     ]  # fmt: skip
 
 
+@pytest.mark.mariadb_only
 def test_a_result_over_the_disk_limit_stops_fetching_and_the_script_goes_on(jobs, session, monkeypatch):
     monkeypatch.setattr(qj, "MAX_SPOOL_BYTES", 200_000)
     job = run(jobs, session, "SELECT seq, REPEAT('x', 50) FROM seq_1_to_2000000; SELECT 'next'")
@@ -270,6 +275,7 @@ def test_a_result_over_the_disk_limit_stops_fetching_and_the_script_goes_on(jobs
     assert job.state == qj.DONE and job.results[1].spool.read(0, 1) == [["next"]]
 
 
+@pytest.mark.mariadb_only
 def test_rows_of_a_slow_query_appear_while_it_still_runs(jobs, session):
     # Rows over the server's 16 KB net buffer, so the server sends each as soon as it is made.
     sql = "SELECT seq, REPEAT('x', 20000), SLEEP(0.1) FROM seq_1_to_30"

@@ -128,6 +128,7 @@ def test_update_without_where_asks_with_a_preview(editor):
     expect(page.locator("#result-grid tbody")).to_contain_text("0")
 
 
+@pytest.mark.mariadb_only
 def test_big_result_scrolls_without_putting_every_row_in_the_page(editor):
     page = editor
     type_sql(page, "SELECT seq, CONCAT('row ', seq) AS label FROM seq_1_to_300000")
