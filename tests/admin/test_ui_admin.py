@@ -230,3 +230,28 @@ def test_set_variable_create_and_drop_user_and_create_a_view_in_the_browser(page
     finally:
         conn.execute(f"SET GLOBAL max_connections = {int(original)}")
         conn.close()
+
+
+@pytest.mark.mariadb_only  # IGNORED indexes and DESC key parts (MariaDB 10.6 / 10.8)
+def test_structure_form_keeps_an_ignored_index_with_a_descending_part(page, running_app, mariadb, shop_db):
+    admin = Connection(mariadb.admin)
+    admin.execute(f"ALTER TABLE `{ADMIN_DB}`.`orders` ADD KEY by_total (total DESC, customer_id) IGNORED")
+    admin.close()
+    connect(page, running_app, mariadb)
+    page.goto(f"{running_app.base_url}/db/{ADMIN_DB}/table/orders/structure")
+    row = page.locator("#structure-indexes tr", has_text="by_total")
+    expect(row).to_contain_text("INDEX (invisible)")
+    expect(row).to_contain_text("total DESC, customer_id")
+    page.click("#edit-structure summary")
+    page.locator("#edit-columns tr.col-row").nth(2).locator("input[name=comment]").fill("sum")
+    page.click("#preview-sql")
+    sql = page.locator("#plan-dialog .plan-sql")
+    expect(sql).to_contain_text("COMMENT 'sum'")
+    expect(sql).not_to_contain_text("by_total")  # the index is sent back as it is: not dropped and re-added
+    page.screenshot(path="/tmp/shots-mysql/structure-ignored-index.png")
+    page.click("#plan-dialog .plan-cancel")
+    # Renaming it keeps DESC and IGNORED.
+    index_row = page.locator("#edit-indexes tr.index-row").nth(1)  # PRIMARY, by_total, idx_customer
+    index_row.locator("input[name=index_name]").fill("by_total2")
+    page.click("#preview-sql")
+    expect(sql).to_contain_text("ADD KEY `by_total2` (`total` DESC, `customer_id`) IGNORED")

@@ -209,3 +209,35 @@ def test_edit_in_sql_editor_link_opens_the_text_in_a_new_tab(editor, running_app
     expect(page.locator(".cm-content")).to_have_text("SELECT 42 AS answer")
     page.keyboard.press("Control+Enter")
     expect(page.locator("#result-grid")).to_contain_text("42")
+
+
+def _set_session_flavour(running_app, flavour):
+    """Every open session of the app now reports `flavour`, as it would have detected at login."""
+    for session in running_app.app.sessions._sessions.values():
+        session.flavour = flavour
+
+
+@pytest.mark.parametrize(
+    ("version", "comment", "dialect", "formatted"),
+    [
+        ("8.4.3", "MySQL Community Server - GPL", "mysql", "doc ->> '$.a'"),
+        ("8.0.11-TiDB-v7.5.0", "TiDB Server", "mysql", "doc ->> '$.a'"),
+        ("10.11.6-MariaDB", "MariaDB Server", "mariadb", None),
+    ],
+)
+def test_format_uses_the_servers_dialect_and_keeps_mysql_json_arrows(editor, running_app, version, comment, dialect,
+                                                                     formatted):  # fmt: skip
+    from core.db.flavour import Flavour
+
+    page = editor
+    _set_session_flavour(running_app, Flavour.detect(version, comment))
+    page.reload()
+    expect(page.locator("#sql-page")).to_have_attribute("data-ready", "1")
+    expect(page.locator("#sql-page")).to_have_attribute("data-sql-dialect", dialect)
+    type_sql(page, "SELECT doc->>'$.a' FROM t")
+    page.click("#format")
+    lines = page.locator(".cm-line")
+    expect(lines.first).to_have_text("SELECT")
+    if formatted:
+        expect(lines.nth(1)).to_have_text("  " + formatted)
+        page.screenshot(path=f"/tmp/shots-mysql/format-{dialect}.png")

@@ -37,7 +37,8 @@ function formFrom(s) {
   return {
     name: s.name,
     columns: clone(s.columns),
-    indexes: clone(s.indexes).map((i) => ({ name: i.name, kind: i.kind, columns: i.columns })),
+    // visible: an INVISIBLE (MySQL) / IGNORED (MariaDB) index stays so; columns keep expression parts.
+    indexes: clone(s.indexes).map((i) => ({ name: i.name, kind: i.kind, columns: i.columns, visible: i.visible !== false })),
     foreign_keys: clone(s.foreign_keys),
     options: { engine: s.options.engine || "", collation: s.options.collation || "", comment: s.options.comment || "" },
   };
@@ -124,7 +125,7 @@ function renderView() {
         ? listTable(
             "structure-indexes",
             ["Name", "Kind", "Columns", "Type", "Cardinality"],
-            s.indexes.map((i) => [i.name, i.kind, i.columns.map((c) => c.name + (c.length ? `(${c.length})` : "")).join(", "), i.type, cellText(i.cardinality)]),
+            s.indexes.map((i) => [i.name, i.kind + (i.visible === false ? " (invisible)" : ""), colsText(i.columns), i.type, cellText(i.cardinality)]),
           )
         : el("p", { class: "muted" }, "No indexes."),
     );
@@ -183,16 +184,47 @@ function checkbox(value, onchange, attrs = {}) {
   return node;
 }
 
+// Key parts as text: `name`, `name(10)`, `name DESC`, or `(expression)` for a functional part
+// (MySQL 8.0.13+), which is sent back as it was read.
+function splitParts(text) {
+  const parts = [];
+  let depth = 0;
+  let quote = "";
+  let current = "";
+  for (const ch of text) {
+    if (quote) {
+      if (ch === quote) quote = "";
+    } else if (ch === "'" || ch === '"' || ch === "`") quote = ch;
+    else if (ch === "(") depth++;
+    else if (ch === ")") depth--;
+    else if (ch === "," && depth === 0) {
+      parts.push(current);
+      current = "";
+      continue;
+    }
+    current += ch;
+  }
+  parts.push(current);
+  return parts.map((t) => t.trim()).filter(Boolean);
+}
+
 const parseCols = (text) =>
-  text
-    .split(",")
-    .map((t) => t.trim())
-    .filter(Boolean)
-    .map((t) => {
-      const m = t.match(/^(.*?)\s*\((\d+)\)$/);
-      return m ? { name: m[1], length: Number(m[2]) } : { name: t, length: null };
-    });
-const colsText = (cols) => cols.map((c) => (typeof c === "string" ? c : c.name + (c.length ? `(${c.length})` : ""))).join(", ");
+  splitParts(text).map((t) => {
+    const desc = /\s+DESC$/i.test(t);
+    const body = desc ? t.replace(/\s+DESC$/i, "") : t;
+    if (body.startsWith("(") && body.endsWith(")")) return { name: null, length: null, expression: body.slice(1, -1), ...(desc ? { descending: true } : {}) };
+    const m = body.match(/^(.*?)\s*\((\d+)\)$/);
+    const part = m ? { name: m[1], length: Number(m[2]) } : { name: body, length: null };
+    return desc ? { ...part, descending: true } : part;
+  });
+const colsText = (cols) =>
+  cols
+    .map((c) => {
+      if (typeof c === "string") return c;
+      const text = c.expression && !c.name ? `(${c.expression})` : c.name + (c.length ? `(${c.length})` : "");
+      return text + (c.descending ? " DESC" : "");
+    })
+    .join(", ");
 
 function renameEverywhere(oldName, newName) {
   if (!oldName || oldName === newName) return;
