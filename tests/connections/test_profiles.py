@@ -282,3 +282,22 @@ def test_one_click_import_of_the_users_own_my_cnf(user, mariadb, memory_keyring,
     (tmp_path / ".my.cnf").write_text(f"[client]\nuser={mariadb.user.user}\nport={mariadb.user.port}\n")
     response = user.post_form("/connections/import", {"home": "1"})
     assert response.status == 302 and "my.cnf" in profile_ids(user)
+
+
+def test_a_read_only_session_on_tidb_says_only_eddys_guard_keeps_it_read_only(
+    user, mariadb, memory_keyring, running_app, canary
+):
+    from core.db.flavour import Flavour
+
+    pid = create(user, mariadb, name="Reader", read_only="on")
+    connect(user, pid)
+    [session] = running_app.app.sessions._sessions.values()
+    session.flavour = Flavour.detect("8.0.11-TiDB-v7.5.0", "TiDB Server (Apache License 2.0) Community Edition")
+    home = user.get("/").text
+    badge = re.search(r'<span class="badge ro" id="read-only-badge"\s+title="([^"]*)">([^<]*)<', home)
+    assert badge and badge.group(2) == "read-only*"
+    assert "TiDB does not support read-only sessions" in badge.group(1) and "statement guard" in badge.group(1)
+    # Eddy's own guard still refuses writes.
+    response = sql(user, "UPDATE t SET v = 0", "eddy_test_prof")
+    assert response.status == 403 and "Read-only connection" in response.json()["error"]
+    assert canary.query("SELECT v FROM eddy_test_prof.t") == [{"v": 10}]

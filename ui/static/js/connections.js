@@ -39,7 +39,7 @@ async function testConnection() {
     }
     const how = r.cipher ? `encrypted (${r.cipher})` : "not encrypted";
     const note = r.read_only_note ? ` ${r.read_only_note}` : "";
-    show(`Connected: ${r.server || "server"} ${r.server_version}, latency ${r.latency_ms} ms, ${how}${r.tunnel ? ", through SSH" : ""}.${note}`, true);
+    show(`Connected: server ${r.server_version}${r.server ? ` (${r.server})` : ""}, latency ${r.latency_ms} ms, ${how}${r.tunnel ? ", through SSH" : ""}.${note}`, true);
   } catch (error) {
     show(error.message, false);
     pendingToken = error.hostKey ? error.hostKey.token : null;
