@@ -541,3 +541,75 @@ def test_formatter_dialect_per_flavour():
 def test_row_counts_on_mysql_are_marked_as_up_to_a_day_old():
     assert "information_schema_stats_expiry" in MYSQL_84.row_count_note
     assert "Estimate" in MARIADB_1011.row_count_note
+
+
+def test_a_row_with_a_json_value_is_updated_and_deleted_by_the_grid_on_the_test_server(mariadb):
+    """Runs the flavour's JSON comparison for real (plain on MariaDB; CAST(%s AS JSON) on MySQL/TiDB)."""
+    from core.services.editor import apply_changes
+    from core.services.table_meta import load_table_meta
+
+    conn = mariadb.connect()
+    try:
+        conn.execute("CREATE DATABASE IF NOT EXISTS eddy_flavour")
+        conn.execute("DROP TABLE IF EXISTS eddy_flavour.docs")
+        conn.execute("CREATE TABLE eddy_flavour.docs (id INT PRIMARY KEY, doc JSON NULL)")
+        conn.execute("""INSERT INTO eddy_flavour.docs VALUES (1, '{"a": [1, 2]}'), (2, '[]'), (3, NULL)""")
+        meta = load_table_meta(conn, "eddy_flavour", "docs")
+        assert meta.column("doc")["json"]
+        loaded = {r.id: r.doc for r in conn.query("SELECT id, doc FROM eddy_flavour.docs")}
+        changes = [
+            {
+                "id": "u",
+                "op": "update",
+                "key": {"id": 1},
+                "original": {"doc": loaded[1]},
+                "values": {"doc": '{"b": 1}'},
+            },
+            {"id": "d", "op": "delete", "key": {"id": 2}, "original": {"doc": loaded[2]}},
+            {"id": "n", "op": "update", "key": {"id": 3}, "original": {"doc": None}, "values": {"doc": "[3]"}},
+        ]
+        result = apply_changes(conn, meta, changes)
+        assert result.ok, result.errors
+        after = {r.id: r.doc for r in conn.query("SELECT id, doc FROM eddy_flavour.docs ORDER BY id")}
+        assert list(after) == [1, 3] and "b" in after[1] and "3" in after[3]
+        # A changed value is still refused.
+        stale = {"id": "s", "op": "update", "key": {"id": 1}, "original": {"doc": loaded[1]}, "values": {"doc": "1"}}
+        refused = apply_changes(conn, meta, [stale])
+        assert not refused.ok and "changed on the server" in refused.errors[0]["message"]
+    finally:
+        conn.execute("DROP DATABASE IF EXISTS eddy_flavour")
+        conn.close()
+
+
+@pytest.mark.mariadb_only  # builds Amazon RDS's mysql.rds_kill_query on the private server
+def test_kill_refused_with_1095_runs_the_rds_procedure_as_on_amazon_rds(mariadb):
+    """As on RDS: the master user has no right to KILL other users' threads (1095) but may call the
+    definer-rights procedure mysql.rds_kill_query, which Eddy then uses."""
+    from core.db import Connection
+    from core.services.admin import plan_kill
+    from core.services.plans import run_plan
+
+    admin = Connection(mariadb.admin)
+    victim = Connection(mariadb.admin)
+    master = None
+    try:
+        admin.execute("CREATE USER IF NOT EXISTS 'eddy_rds_master'@'%' IDENTIFIED BY 'pw'")
+        admin.execute("GRANT PROCESS ON *.* TO 'eddy_rds_master'@'%'")
+        admin.execute("DROP PROCEDURE IF EXISTS mysql.rds_kill_query")
+        admin.execute("CREATE PROCEDURE mysql.rds_kill_query(IN thread BIGINT) SQL SECURITY DEFINER KILL QUERY thread")
+        admin.execute("GRANT EXECUTE ON PROCEDURE mysql.rds_kill_query TO 'eddy_rds_master'@'%'")
+        from dataclasses import replace
+
+        master = Connection(replace(mariadb.admin, user="eddy_rds_master", password="pw"))
+        plan = plan_kill(master, victim.thread_id, "query")
+        assert plan.fallback == {1095: f"CALL mysql.rds_kill_query({victim.thread_id})"}
+        with pytest.raises(Exception, match="1095|not owner"):
+            master.execute(plan.statements[0])
+        assert run_plan(master, plan)["ok"]
+    finally:
+        if master is not None:
+            master.close()
+        victim.close()
+        admin.execute("DROP PROCEDURE IF EXISTS mysql.rds_kill_query")
+        admin.execute("DROP USER IF EXISTS 'eddy_rds_master'@'%'")
+        admin.close()
