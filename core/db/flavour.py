@@ -122,6 +122,12 @@ class Flavour:
         return "EXPRESSION AS expression, IS_VISIBLE = 'YES' AS visible, COLLATION AS collation"
 
     @property
+    def json_is_checked_text(self) -> bool:
+        """MariaDB's JSON is LONGTEXT with a json_valid() CHECK (found through CHECK_CONSTRAINTS,
+        which on MySQL has no TABLE_NAME); MySQL and TiDB have a JSON type (DATA_TYPE 'json')."""
+        return self.kind == MARIADB
+
+    @property
     def invisible_index_keyword(self) -> str:
         """How an index the optimizer must not use is declared: MySQL INVISIBLE, MariaDB 10.6+ IGNORED."""
         return "IGNORED" if self.kind == MARIADB else "INVISIBLE"

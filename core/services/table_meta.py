@@ -94,6 +94,8 @@ def _foreign_keys(conn: Connection, database: str, table: str) -> tuple[list[dic
 
 def _json_columns(conn: Connection, database: str, table: str) -> set[str]:
     """MariaDB stores JSON as LONGTEXT with a json_valid() check; find those columns."""
+    if not conn.flavour().json_is_checked_text:
+        return set()  # MySQL/TiDB: DATA_TYPE says 'json' itself
     try:
         rows = conn.query(
             "SELECT CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS "
