@@ -191,7 +191,7 @@ class QueryJobs:
         with self._lock:
             conn = self._tab_conns.get(key)
         if conn is None:
-            conn = EditorConnection(session.params)
+            conn = EditorConnection(session.params, flavour=session.flavour)
             with self._lock:
                 self._tab_conns[key] = conn
         return conn

@@ -56,10 +56,10 @@ class TransferHandler(ApiHandler):
         return entry
 
     def start_job(self, kind: str, title: str, work) -> dict:
-        params = self.db_session.params
+        params, flavour = self.db_session.params, self.db_session.flavour
 
         def run(job):
-            conn = Connection(params)
+            conn = Connection(params, flavour=flavour)
             try:
                 return work(conn, job)
             finally:
