@@ -7,6 +7,7 @@ covers, so an object that differs only in what is ignored compares equal without
 """
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -230,8 +231,12 @@ def read_snapshot(conn: Connection, database: str, filters: Filters | None = Non
 
 
 def strip_database(text: str, database: str) -> str:
-    """Drop `database`. qualifiers from a definition (views name their own database's tables so)."""
-    return text.replace(qualified(database) + ".", "")
+    """Drop `database`. (or bare database.) qualifiers from a definition: views name their own
+    database's tables so, and triggers/routines keep whatever their author wrote."""
+    text = text.replace(qualified(database) + ".", "")
+    if re.fullmatch(r"[A-Za-z0-9_$]+", database):
+        text = re.sub(rf"(?<![\w$`.]){re.escape(database)}\.(?=[`A-Za-z_$])", "", text)
+    return text
 
 
 def read_definition(conn: Connection, database: str, kind: str, name: str) -> str:

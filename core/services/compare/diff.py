@@ -104,9 +104,7 @@ def side_by_side(left: str, right: str) -> list[dict]:
 def _object_sql(side: Side, kind: str, name: str) -> str:
     text = read_definition(side.conn, side.database, kind, name)
     if kind != "table":
-        text = strip_definer(text)
-    if kind == "view":
-        text = strip_database(text, side.database)
+        text = strip_database(strip_definer(text), side.database)
     return text
 
 
