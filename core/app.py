@@ -17,6 +17,7 @@ from core.services.transfer.files import TransferFiles
 from core.store import Store
 from core.web import (
     api_admin,
+    api_compare,
     api_editor,
     api_grid,
     api_sandbox,
@@ -73,6 +74,7 @@ class EddyApplication(tornado.web.Application):
             *api_sql.ROUTES,
             *pages_admin.ROUTES,
             *api_structure.ROUTES,
+            *api_compare.ROUTES,
             *api_admin.ROUTES,
             *pages_connections.ROUTES,
             *api_sandbox.ROUTES,

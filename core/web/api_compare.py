@@ -1,0 +1,147 @@
+"""Schema compare: the page (a database's Compare tab) and its JSON API.
+
+POST /api/compare          {source, target, filters}                 -> the differences
+POST /api/compare/script   {..., selected: [ids], renames: [...]}    -> steps + .sql text
+POST /api/compare/apply    {..., dry_run | confirm: <target db name>} -> preview, or run on the target
+A side is {"connection": <id of one of this window's open connections, or null for the active one>,
+"database": name}.
+"""
+
+import tornado.web
+
+from core.db.schema import SYSTEM_DATABASES, list_databases
+from core.services.compare import sync
+from core.web.base import ApiHandler, BaseHandler, UserError
+from core.web.plan_handler import write_json
+
+DB = r"(?P<db>[^/]+)"
+MAX_SELECTED = 100_000
+
+
+def session_label(session) -> str:
+    params = session.params
+    return session.name or f"{params.user}@{params.host}:{params.port}"
+
+
+class CompareApi(ApiHandler):
+    def side(self, body: dict, key: str) -> dict:
+        value = body.get(key)
+        if not isinstance(value, dict):
+            raise UserError(400, f"Field '{key}' must be an object with 'database' (and 'connection')")
+        database = value.get("database")
+        if not isinstance(database, str) or not database.strip():
+            raise UserError(400, f"Field '{key}.database' must be a database name")
+        connection = value.get("connection")
+        if connection in (None, ""):
+            session = self.db_session
+        else:
+            if not isinstance(connection, str):
+                raise UserError(400, f"Field '{key}.connection' must be a connection id")
+            session = next((s for s in self.open_sessions() if s.id == connection), None)
+            if session is None:
+                raise UserError(400, f"Field '{key}.connection' is not one of this window's open connections")
+        return {"session": session, "database": database, "label": session_label(session)}
+
+    def choices(self, body: dict) -> tuple[dict | None, list[str], list[dict]]:
+        filters = body.get("filters")
+        if filters is not None and not isinstance(filters, dict):
+            raise UserError(400, "Field 'filters' must be an object")
+        selected = body.get("selected", [])
+        if not isinstance(selected, list) or not all(isinstance(s, str) for s in selected):
+            raise UserError(400, "Field 'selected' must be a list of difference ids")
+        if len(selected) > MAX_SELECTED:
+            raise UserError(400, f"Field 'selected' holds more than {MAX_SELECTED} ids")
+        renames = body.get("renames", [])
+        if not isinstance(renames, list) or not all(
+            isinstance(r, dict) and all(isinstance(r.get(k), str) for k in ("table", "from", "to")) for r in renames
+        ):
+            raise UserError(400, "Field 'renames' must be a list of {table, from, to} names")
+        return filters, selected, renames
+
+
+class CompareHandler(CompareApi):
+    async def post(self):
+        body = self.read_json()
+        filters, _, _ = self.choices(body)
+        source, target = self.side(body, "source"), self.side(body, "target")
+        write_json(self, await self.run_blocking(sync.compare_databases, source, target, filters))
+
+
+class ScriptHandler(CompareApi):
+    """The script; with "save": true, written where the user picks in the native window's Save dialog."""
+
+    async def post(self):
+        body = self.read_json()
+        filters, selected, renames = self.choices(body)
+        source, target = self.side(body, "source"), self.side(body, "target")
+        script = await self.run_blocking(sync.migration_script, source, target, filters, selected, renames)
+        if body.get("save"):
+            dialogs = getattr(self.application, "file_dialogs", None)
+            if dialogs is None:
+                raise UserError(409, "No native window: use the download link instead")
+            path = await self.run_blocking(dialogs.save_file, f"sync-{target['database']}.sql")
+            if not path:
+                return write_json(self, {**script, "saved": False})
+            try:
+                await self.run_blocking(write_text, path, script["script"])
+            except OSError as exc:
+                raise UserError(400, f"Could not write {path}: {exc.strerror or exc}") from exc
+            script = {**script, "saved": True, "path": path}
+        write_json(self, script)
+
+
+def write_text(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(text)
+
+
+class ApplyHandler(CompareApi):
+    async def post(self):
+        body = self.read_json()
+        filters, selected, renames = self.choices(body)
+        source, target = self.side(body, "source"), self.side(body, "target")
+        confirm = None if body.get("dry_run") else body.get("confirm")
+        if not body.get("dry_run") and not isinstance(confirm, str):
+            raise UserError(400, "Confirmation required: repeat the target database's name (confirm)")
+        result = await self.run_blocking(sync.preview_or_apply, source, target, filters, selected, renames, confirm)
+        write_json(self, result)
+
+
+class DatabasesHandler(ApiHandler):
+    """The databases of one open connection (for the target picker)."""
+
+    async def get(self):
+        connection = self.get_query_argument("connection", "")
+        session = self.db_session
+        if connection:
+            session = next((s for s in self.open_sessions() if s.id == connection), None)
+            if session is None:
+                raise UserError(400, "Not one of this window's open connections")
+
+        def names():
+            with session.connection() as conn:
+                return [r.name for r in list_databases(conn) if r.name.lower() not in SYSTEM_DATABASES]
+
+        write_json(self, {"databases": await self.run_blocking(names)})
+
+
+class ComparePage(BaseHandler):
+    @tornado.web.authenticated
+    def get(self, db):
+        connections = [{"id": s.id, "label": session_label(s)} for s in self.open_sessions()]
+        self.render(
+            "admin/compare.html",
+            session=self.current_user,
+            database=db,
+            connections=connections,
+            active=self.current_user.id,
+        )
+
+
+ROUTES = [
+    (rf"/db/{DB}/compare", ComparePage),
+    (r"/api/compare", CompareHandler),
+    (r"/api/compare/script", ScriptHandler),
+    (r"/api/compare/apply", ApplyHandler),
+    (r"/api/compare/databases", DatabasesHandler),
+]

@@ -1,0 +1,99 @@
+"""Schema compare API: differences as JSON, the script, preview-then-run on the target (typed
+database name), errors as JSON 400s for bad bodies; the source database is never changed."""
+
+import pytest
+
+from tests.admin.case import AdminCase
+from tests.admin.conftest import ADMIN_DB
+
+COPY = "eddy_test_admin_copy 副本"
+
+
+@pytest.mark.usefixtures("env", "shop_db")
+class TestCompareApi(AdminCase):
+    def body(self, **extra):
+        return {"source": {"database": ADMIN_DB}, "target": {"database": COPY}, **extra}
+
+    def setUp(self):
+        super().setUp()
+        self.db.execute(f"CREATE DATABASE `{COPY}`")
+        self.db.use(COPY)
+        self.db.execute("CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(10), old INT)")
+
+    def source_ddl(self):
+        self.db.use(ADMIN_DB)
+        return [list(self.db.get(f"SHOW CREATE TABLE `{t}`").values()) for t in ("customers", "orders", "order lines")]
+
+    def test_compare_then_apply_everything_makes_the_target_equal(self):
+        before = self.source_ddl()
+        code, data = self.post("/api/compare", self.body())
+        assert code == 200, data
+        ids = {d["id"]: d for d in data["differences"]}
+        assert ids["table:customers"]["status"] == "changed"
+        assert ids["table:orders"]["status"] == "added" and ids["view:big_orders"]["status"] == "added"
+        assert ids["trigger:orders_total_check"]["status"] == "added"
+        assert any(row["t"] != "equal" for row in ids["table:customers"]["lines"])
+
+        selected = list(ids)
+        code, script = self.post("/api/compare/script", self.body(selected=selected))
+        assert code == 200 and "DELIMITER ;;" in script["script"]
+        assert any("old" in what for what in script["destructive"])
+        code, preview = self.post("/api/compare/apply", self.body(selected=selected, dry_run=True))
+        assert code == 200 and preview["confirm"] == COPY and preview["destructive"]
+        code, refused = self.post("/api/compare/apply", self.body(selected=selected, confirm=ADMIN_DB))
+        assert code == 400 and "Confirmation required" in refused["error"]
+        code, done = self.post("/api/compare/apply", self.body(selected=selected, confirm=COPY))
+        assert code == 200 and done["ok"] and done["failed"] is None, done
+        assert len(done["applied"]) == len(preview["sql"])
+
+        code, again = self.post("/api/compare", self.body())
+        assert again["differences"] == []
+        assert self.source_ddl() == before
+
+    def test_only_ticked_differences_are_applied(self):
+        code, data = self.post("/api/compare", self.body())
+        code, done = self.post("/api/compare/apply", self.body(selected=["table:orders"], confirm=COPY))
+        assert code == 200 and [s["what"] for s in done["applied"]] == [
+            "create table orders",
+            "orders: add foreign key fk_orders_customer",
+        ]
+        assert self.table_exists("orders", COPY) and not self.table_exists("order lines", COPY)
+
+    def test_a_failing_step_is_reported_with_what_ran_before_it(self):
+        self.db.use(COPY)
+        self.db.execute("INSERT INTO customers VALUES (1, 'a', 1), (2, 'b', 2)")
+        self.db.execute("CREATE TABLE `order lines` (order_id INT, line INT, product VARCHAR(50))")
+        self.db.execute("INSERT INTO `order lines` VALUES (1, 1, 'x'), (1, 1, 'x')")  # blocks the primary key
+        selected = ["table:customers", "table:order lines"]
+        code, done = self.post("/api/compare/apply", self.body(selected=selected, confirm=COPY))
+        assert code == 200 and not done["ok"]
+        assert done["failed"]["code"] == 1062 and "order lines" in done["failed"]["what"]
+        assert [s["what"].split(" —")[0] for s in done["applied"]] == ["alter table customers"]
+
+    def test_bad_bodies_are_json_400s(self):
+        for body in (
+            {},
+            {"source": "x", "target": {"database": COPY}},
+            {"source": {"database": 5}, "target": {"database": COPY}},
+            {"source": {"database": ADMIN_DB}, "target": {"database": COPY, "connection": ["x"]}},
+            {"source": {"database": ADMIN_DB}, "target": {"database": COPY, "connection": "not-mine"}},
+            self.body(filters=[1]),
+            self.body(selected="all"),
+            self.body(selected=[1, 2]),
+            self.body(renames=[{"table": 1}]),
+            {"source": {"database": ADMIN_DB}, "target": {"database": ADMIN_DB}},
+            {"source": {"database": ADMIN_DB}, "target": {"database": "no such db `x`"}},
+        ):
+            for path in ("/api/compare", "/api/compare/script"):
+                code, data = self.post(path, body)
+                assert code == 400 and data["error"], (path, body, data)
+        code, data = self.post("/api/compare/apply", self.body(selected=["table:nope"], confirm=COPY))
+        assert code == 400 and "gone since the compare" in data["error"]
+        code, data = self.post("/api/compare/apply", self.body(selected=[], dry_run=True))
+        assert code == 400 and "Nothing to apply" in data["error"]
+
+    def test_the_databases_of_a_connection_and_the_page(self):
+        code, data = self.get_json("/api/compare/databases")
+        assert code == 200 and ADMIN_DB in data["databases"] and "mysql" not in data["databases"]
+        response = self.request(f"/db/{ADMIN_DB}/compare")
+        assert response.code == 200 and b"compare-form" in response.body

@@ -1,0 +1,234 @@
+// Schema compare: pick a source and a target, see the differences as a tree with both definitions
+// side by side, tick what to apply, read the script, then save it, open it in the editor or run it
+// on the target through the preview-then-confirm dialog (typed name of the target database).
+import { api } from "../eddy.js";
+import { copyButton, el, getJson, previewAndRun, showError } from "./common.js";
+
+const form = document.getElementById("compare-form");
+const errorBox = document.getElementById("compare-error");
+const summary = document.getElementById("compare-summary");
+const results = document.getElementById("compare-results");
+const tree = document.getElementById("compare-tree");
+const detail = document.getElementById("compare-detail");
+const actions = document.getElementById("compare-actions");
+const scriptPane = document.getElementById("script-pane");
+const scriptText = document.getElementById("script-text");
+const scriptWarnings = document.getElementById("script-warnings");
+const applyResult = document.getElementById("apply-result");
+const openEditor = document.getElementById("open-editor");
+
+const KINDS = [
+  ["table", "Tables"],
+  ["view", "Views"],
+  ["procedure", "Procedures"],
+  ["function", "Functions"],
+  ["trigger", "Triggers"],
+  ["event", "Events"],
+];
+// What applying does to the target, said from the target's side.
+const VERB = { added: "create", removed: "drop", changed: "alter" };
+
+let differences = [];
+let request = null; // the body of the last compare: sides and filters
+
+function side(prefix) {
+  return {
+    connection: form.elements[`${prefix}-connection`].value,
+    database: form.elements[`${prefix}-database`].value,
+  };
+}
+
+async function fillDatabases(prefix, preferred) {
+  const select = form.elements[`${prefix}-database`];
+  const connection = form.elements[`${prefix}-connection`].value;
+  const { databases } = await getJson(`/api/compare/databases?connection=${encodeURIComponent(connection)}`);
+  select.replaceChildren(...databases.map((name) => el("option", { value: name }, name)));
+  const pick = databases.find((name) => name === preferred) ?? databases.find((name) => name !== form.dataset.db);
+  if (pick !== undefined) select.value = pick;
+}
+
+function selectedIds() {
+  return [...tree.querySelectorAll("input.pick:checked")].map((box) => box.value);
+}
+
+function confirmedRenames() {
+  return [...tree.querySelectorAll("input.rename-pick:checked")].map((box) => JSON.parse(box.value));
+}
+
+function body(extra = {}) {
+  return { ...request, selected: selectedIds(), renames: confirmedRenames(), ...extra };
+}
+
+function partText(part) {
+  const what = part.name ? `${part.part} ${part.name}` : part.part;
+  return `${what}: ${part.status === "added" ? "to add" : part.status === "removed" ? "to drop" : "differs"}`;
+}
+
+function renderTree() {
+  tree.replaceChildren();
+  for (const [kind, title] of KINDS) {
+    const items = differences.filter((d) => d.kind === kind);
+    if (!items.length) continue;
+    const list = el("ul", { role: "group" });
+    for (const diff of items) {
+      const row = el(
+        "div",
+        { class: "item", "data-id": diff.id, onclick: (event) => event.target.tagName !== "INPUT" && showDetail(diff) },
+        el("input", { type: "checkbox", class: "pick", value: diff.id, checked: true, "aria-label": `apply ${diff.id}` }),
+        el("span", { class: `badge-${diff.status}` }, VERB[diff.status]),
+        el("span", { class: "name", title: diff.name }, diff.name),
+      );
+      const sub = el("ul");
+      for (const part of diff.parts) sub.append(el("li", { class: "part" }, partText(part)));
+      for (const rename of diff.renames) {
+        const value = JSON.stringify({ table: diff.name, from: rename.from, to: rename.to });
+        sub.append(
+          el(
+            "li",
+            { class: "rename" },
+            el("label", {}, el("input", { type: "checkbox", class: "rename-pick", value }), ` rename ${rename.from} → ${rename.to} (keeps its data; else drop + add)`),
+          ),
+        );
+      }
+      list.append(el("li", { role: "treeitem" }, row, sub));
+    }
+    tree.append(el("li", { class: "group" }, el("div", { class: "group-title" }, `${title} (${items.length})`), list));
+  }
+}
+
+function showDetail(diff) {
+  for (const node of tree.querySelectorAll(".item.current")) node.classList.remove("current");
+  tree.querySelector(`.item[data-id="${CSS.escape(diff.id)}"]`)?.classList.add("current");
+  const table = el(
+    "table",
+    { class: "side-by-side" },
+    el("thead", {}, el("tr", {}, el("th", {}, `Target: ${request.target.database} (now)`), el("th", {}, `Source: ${request.source.database} (wanted)`))),
+  );
+  const rows = el("tbody");
+  for (const line of diff.lines) {
+    rows.append(el("tr", { class: line.t }, el("td", { class: "left" }, line.l ?? ""), el("td", { class: "right" }, line.r ?? "")));
+  }
+  table.append(rows);
+  const warnings = diff.warnings.map((text) => el("p", { class: "error" }, text));
+  detail.replaceChildren(el("h2", {}, `${diff.kind} ${diff.name}`, el("span", { class: `badge-${diff.status}` }, VERB[diff.status])), ...warnings, table);
+}
+
+async function runCompare(event) {
+  event?.preventDefault();
+  showError(errorBox, null);
+  scriptPane.hidden = true;
+  request = {
+    source: side("source"),
+    target: side("target"),
+    filters: { ignore_comments: form.elements.ignore_comments.checked, ignore_collations: form.elements.ignore_collations.checked },
+  };
+  const button = document.getElementById("compare-run");
+  button.disabled = true;
+  summary.textContent = "Comparing…";
+  const started = performance.now();
+  try {
+    const data = await api("/api/compare", { body: request });
+    differences = data.differences;
+    const same = Object.values(data.identical).reduce((a, b) => a + b, 0);
+    const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    summary.textContent = differences.length
+      ? `${differences.length} differences, ${same} objects identical (${seconds} s).`
+      : `No differences: ${same} objects identical (${seconds} s).`;
+    results.hidden = actions.hidden = !differences.length;
+    renderTree();
+    if (differences.length) showDetail(differences[0]);
+  } catch (error) {
+    summary.textContent = "";
+    showError(errorBox, error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function loadScript() {
+  const data = await api("/api/compare/script", { body: body() });
+  scriptText.textContent = data.script;
+  scriptWarnings.replaceChildren(...data.destructive.map((what) => el("li", {}, `Data loss: ${what}`)));
+  scriptPane.hidden = false;
+  if (!scriptPane.querySelector(".copy")) scriptPane.prepend(copyButton(() => scriptText.textContent));
+  openEditor.href = "/sql?text=" + encodeURIComponent(data.script);
+  return data;
+}
+
+async function saveScript() {
+  try {
+    const data = await api("/api/compare/script", { body: body({ save: true }) });
+    if (data.saved) summary.textContent = `Saved to ${data.path}.`;
+  } catch (error) {
+    if (!/No native window/.test(error.message)) throw error;
+    // In a browser: a normal download.
+    const data = await loadScript();
+    const link = el("a", { href: URL.createObjectURL(new Blob([data.script], { type: "application/sql" })), download: `sync-${data.target}.sql` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  }
+}
+
+function showApplied(result) {
+  const applied = el("ol", {}, ...result.applied.map((step) => el("li", {}, step.what)));
+  const parts = [el("h2", {}, result.ok ? `Applied ${result.applied.length} statements to ${result.target}` : `Stopped at an error`)];
+  if (!result.ok) {
+    parts.push(
+      el("p", { class: "error" }, `${result.failed.what}: ${result.failed.error}`),
+      el("pre", { class: "sql" }, result.failed.sql),
+      el("p", { class: "muted" }, `${result.applied.length} statements ran before it (kept: DDL cannot be rolled back); ${result.not_run} were not run.`),
+    );
+  }
+  parts.push(applied);
+  applyResult.replaceChildren(...parts);
+  applyResult.hidden = false;
+}
+
+function guard(fn) {
+  return async () => {
+    showError(errorBox, null);
+    try {
+      await fn();
+    } catch (error) {
+      showError(errorBox, error);
+    }
+  };
+}
+
+form.addEventListener("submit", runCompare);
+for (const prefix of ["source", "target"]) {
+  form.elements[`${prefix}-connection`].addEventListener("change", guard(() => fillDatabases(prefix, null)));
+}
+document.getElementById("swap").addEventListener("click", guard(async () => {
+  const source = side("source");
+  const target = side("target");
+  form.elements["source-connection"].value = target.connection;
+  form.elements["target-connection"].value = source.connection;
+  await fillDatabases("source", target.database);
+  await fillDatabases("target", source.database);
+}));
+document.getElementById("select-all").addEventListener("click", () => tree.querySelectorAll("input.pick").forEach((box) => (box.checked = true)));
+document.getElementById("select-none").addEventListener("click", () => tree.querySelectorAll("input.pick").forEach((box) => (box.checked = false)));
+document.getElementById("show-script").addEventListener("click", guard(loadScript));
+document.getElementById("save-script").addEventListener("click", guard(saveScript));
+openEditor.addEventListener("click", async (event) => {
+  event.preventDefault();
+  try {
+    await loadScript();
+    window.location.href = openEditor.href;
+  } catch (error) {
+    showError(errorBox, error);
+  }
+});
+document.getElementById("apply").addEventListener("click", guard(async () => {
+  const result = await previewAndRun("/api/compare/apply", body());
+  if (!result) return;
+  showApplied(result);
+  await runCompare();
+}));
+
+guard(async () => {
+  await fillDatabases("source", form.dataset.db);
+  await fillDatabases("target", null);
+})();
