@@ -11,6 +11,7 @@ import tornado.web
 
 from core.db.schema import SYSTEM_DATABASES, list_databases
 from core.services.compare import sync
+from core.web.api_transfer import jobs_of
 from core.web.base import ApiHandler, BaseHandler, UserError
 from core.web.plan_handler import write_json
 
@@ -103,8 +104,17 @@ class ApplyHandler(CompareApi):
         confirm = None if body.get("dry_run") else body.get("confirm")
         if not body.get("dry_run") and not isinstance(confirm, str):
             raise UserError(400, "Confirmation required: repeat the target database's name (confirm)")
-        result = await self.run_blocking(sync.preview_or_apply, source, target, filters, selected, renames, confirm)
-        write_json(self, result)
+        plan = await self.run_blocking(sync.prepare_apply, source, target, filters, selected, renames, confirm)
+        if confirm is None:
+            return write_json(self, plan)
+        # Runs as a job (statement by statement, with progress and Stop): GET /api/jobs/<id>.
+        job = jobs_of(self.application).start(
+            "schema-sync",
+            f"Sync {plan['database']}",
+            lambda job: sync.run_apply(target["session"], plan["database"], plan["steps"], job),
+            owner=self.db_session.id,
+        )
+        write_json(self, {"job": job.snapshot()})
 
 
 class DatabasesHandler(ApiHandler):

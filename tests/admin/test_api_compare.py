@@ -14,6 +14,14 @@ class TestCompareApi(AdminCase):
     def body(self, **extra):
         return {"source": {"database": ADMIN_DB}, "target": {"database": COPY}, **extra}
 
+    def apply(self, **extra):
+        """Confirmed apply: a job; waits for it and answers (status code, its final snapshot)."""
+        code, data = self.post("/api/compare/apply", self.body(**extra))
+        if code != 200:
+            return code, data
+        assert self.app.jobs.get(data["job"]["id"]).wait(60)
+        return self.get_json(f"/api/jobs/{data['job']['id']}")
+
     def setUp(self):
         super().setUp()
         self.db.execute(f"CREATE DATABASE `{COPY}`")
@@ -42,8 +50,10 @@ class TestCompareApi(AdminCase):
         assert code == 200 and preview["confirm"] == COPY and preview["destructive"]
         code, refused = self.post("/api/compare/apply", self.body(selected=selected, confirm=ADMIN_DB))
         assert code == 400 and "Confirmation required" in refused["error"]
-        code, done = self.post("/api/compare/apply", self.body(selected=selected, confirm=COPY))
-        assert code == 200 and done["ok"] and done["failed"] is None, done
+        code, job = self.apply(selected=selected, confirm=COPY)
+        assert code == 200 and job["state"] == "done" and job["done"] == job["total"] == len(preview["sql"])
+        done = job["result"]
+        assert done["ok"] and done["failed"] is None, done
         assert len(done["applied"]) == len(preview["sql"])
 
         code, again = self.post("/api/compare", self.body())
@@ -52,8 +62,8 @@ class TestCompareApi(AdminCase):
 
     def test_only_ticked_differences_are_applied(self):
         code, data = self.post("/api/compare", self.body())
-        code, done = self.post("/api/compare/apply", self.body(selected=["table:orders"], confirm=COPY))
-        assert code == 200 and [s["what"] for s in done["applied"]] == [
+        code, job = self.apply(selected=["table:orders"], confirm=COPY)
+        assert code == 200 and [s["what"] for s in job["result"]["applied"]] == [
             "create table orders",
             "orders: add foreign key fk_orders_customer",
         ]
@@ -65,7 +75,8 @@ class TestCompareApi(AdminCase):
         self.db.execute("CREATE TABLE `order lines` (order_id INT, line INT, product VARCHAR(50))")
         self.db.execute("INSERT INTO `order lines` VALUES (1, 1, 'x'), (1, 1, 'x')")  # blocks the primary key
         selected = ["table:customers", "table:order lines"]
-        code, done = self.post("/api/compare/apply", self.body(selected=selected, confirm=COPY))
+        code, job = self.apply(selected=selected, confirm=COPY)
+        done = job["result"]
         assert code == 200 and not done["ok"]
         assert done["failed"]["code"] == 1062 and "order lines" in done["failed"]["what"]
         assert [s["what"].split(" —")[0] for s in done["applied"]] == ["alter table customers"]

@@ -10,6 +10,7 @@ from core.db.schema_snapshot import Filters
 from core.db.sql import quote_identifier
 from core.services.compare.diff import Side, compare
 from core.services.compare.script import apply_steps, build_script, script_text
+from core.services.jobs import Cancelled
 
 SRC, TGT = "eddy_test_cmp src", "eddy_test_cmp 目标"
 
@@ -243,3 +244,30 @@ def test_random_schemas_compare_equal_after_sync(conn, seed):
     sync_all(conn)
     left = compare(Side(conn, SRC), Side(conn, TGT)).differences
     assert [(d.id, d.parts) for d in left] == []
+
+
+def test_stop_between_statements_keeps_what_ran_and_says_so(conn):
+    run(conn, SRC, ["CREATE TABLE a (x INT PRIMARY KEY)", "CREATE TABLE b (x INT PRIMARY KEY)"])
+    comparison = compare(Side(conn, SRC), Side(conn, TGT))
+    steps = build_script(comparison, [d.id for d in comparison.differences])
+
+    def stop_at_second(i):
+        if i == 1:
+            raise Cancelled("Cancelled by the user")
+
+    result = apply_steps(conn, TGT, steps, stop_at_second)
+    assert result["cancelled"] and [s["what"] for s in result["applied"]] == ["create table a"]
+    assert result["not_run"] == 1 and result["failed"] is None
+    assert [d.id for d in compare(Side(conn, SRC), Side(conn, TGT)).differences] == ["table:b"]
+
+
+def test_two_connections_compare_like_one(conn, mariadb):
+    run(conn, SRC, SOURCE_SCHEMA)
+    run(conn, TGT, TARGET_SCHEMA)
+    other = Connection(mariadb.user)
+    try:
+        one = [d.as_json() for d in compare(Side(conn, SRC), Side(conn, TGT)).differences]
+        two = [d.as_json() for d in compare(Side(conn, SRC), Side(other, TGT)).differences]
+    finally:
+        other.close()
+    assert one == two and len(one) > 5

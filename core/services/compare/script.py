@@ -16,6 +16,7 @@ from core.db.errors import DatabaseError
 from core.db.sql import quote_identifier
 from core.services.compare import tables as T
 from core.services.compare.diff import Comparison, Difference
+from core.services.jobs import Cancelled
 
 ROUTINE_KINDS = ("procedure", "function", "trigger", "event")
 
@@ -214,18 +215,27 @@ def script_text(steps: list[Step], database: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def apply_steps(conn, database: str, steps: list[Step]) -> dict:
-    """Run the steps on the target in order, stopping at the first error.
+def apply_steps(conn, database: str, steps: list[Step], on_step=None) -> dict:
+    """Run the steps on the target in order, stopping at the first error (or when on_step(i), called
+    before each step, raises Cancelled).
 
-    Answers what ran ("applied"), the failing step with the server's message ("failed", or None)
-    and how many were not reached. DDL commits as it goes: what ran before an error stays done.
+    Answers what ran ("applied"), the failing step with the server's message ("failed", or None),
+    how many were not reached, and whether the user stopped it. DDL commits as it goes: what ran
+    before an error stays done.
     """
     conn.use(database)
     conn.execute("SET FOREIGN_KEY_CHECKS = 0")
     applied: list[dict] = []
     failed = None
+    cancelled = False
     try:
-        for step in steps:
+        for i, step in enumerate(steps):
+            if on_step is not None:
+                try:
+                    on_step(i)
+                except Cancelled:
+                    cancelled = True
+                    break
             try:
                 conn.execute(step.sql)
             except DatabaseError as exc:
@@ -234,4 +244,5 @@ def apply_steps(conn, database: str, steps: list[Step]) -> dict:
             applied.append(step.as_json())
     finally:
         conn.execute("SET FOREIGN_KEY_CHECKS = 1")
-    return {"applied": applied, "failed": failed, "not_run": len(steps) - len(applied) - (1 if failed else 0)}
+    not_run = len(steps) - len(applied) - (1 if failed else 0)
+    return {"applied": applied, "failed": failed, "not_run": not_run, "cancelled": cancelled}

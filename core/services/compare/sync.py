@@ -52,25 +52,36 @@ def migration_script(
         }
 
 
-def preview_or_apply(source, target, filters, selected, renames, confirm) -> dict:
-    """Without confirm: the plan (SQL, what it destroys). With confirm == the target database's name:
-    the steps run on the target, stopping at the first error."""
+def prepare_apply(source, target, filters, selected, renames, confirm) -> dict:
+    """Without confirm: the plan to show (SQL, what it destroys). With confirm == the target
+    database's name: {"steps", "database"} for run_apply. Anything else is refused."""
     with ExitStack() as stack:
         tgt, steps = _steps(stack, source, target, filters, selected, renames)
-        if not steps:
-            raise ChangeRefused("Nothing to apply: tick at least one difference")
-        if confirm is None:
-            lost = [s.what for s in steps if s.destructive]
-            return {
-                "sql": [s.sql for s in steps],
-                "confirm": tgt.database,
-                "summary": f"Make {tgt.database} ({target['label']}) like {source['database']}: {len(steps)} statements"
-                + (f"; data is lost: {'; '.join(lost)}" if lost else ""),
-                "destructive": True,
-            }
-        if confirm != tgt.database:
-            raise ChangeRefused(
-                f"Confirmation required: repeat the target database's name (confirm = '{tgt.database}')"
-            )
-        result = apply_steps(tgt.conn, tgt.database, steps)
-        return {**result, "ok": result["failed"] is None, "target": tgt.database}
+    if not steps:
+        raise ChangeRefused("Nothing to apply: tick at least one difference")
+    if confirm is None:
+        lost = [s.what for s in steps if s.destructive]
+        return {
+            "sql": [s.sql for s in steps],
+            "confirm": tgt.database,
+            "summary": f"Make {tgt.database} ({target['label']}) like {source['database']}: {len(steps)} statements"
+            + (f"; data is lost: {'; '.join(lost)}" if lost else ""),
+            "destructive": True,
+        }
+    if confirm != tgt.database:
+        raise ChangeRefused(f"Confirmation required: repeat the target database's name (confirm = '{tgt.database}')")
+    return {"steps": steps, "database": tgt.database}
+
+
+def run_apply(session, database: str, steps, job) -> dict:
+    """The job's work: the steps on a connection of the target's session, progress per statement."""
+    job.total = len(steps)
+
+    def on_step(i):
+        job.progress(done=i)
+        job.result["current"] = steps[i].what
+
+    with session.connection() as conn:
+        result = apply_steps(conn, database, steps, on_step)
+    job.progress(done=len(result["applied"]))
+    return {**result, "ok": result["failed"] is None and not result["cancelled"], "target": database}

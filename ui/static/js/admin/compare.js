@@ -172,8 +172,13 @@ async function saveScript() {
 
 function showApplied(result) {
   const applied = el("ol", {}, ...result.applied.map((step) => el("li", {}, step.what)));
-  const parts = [el("h2", {}, result.ok ? `Applied ${result.applied.length} statements to ${result.target}` : `Stopped at an error`)];
-  if (!result.ok) {
+  const title = result.ok
+    ? `Applied ${result.applied.length} statements to ${result.target}`
+    : result.cancelled
+      ? `Stopped by you after ${result.applied.length} statements; ${result.not_run} not run`
+      : "Stopped at an error";
+  const parts = [el("h2", {}, title)];
+  if (result.failed) {
     parts.push(
       el("p", { class: "error" }, `${result.failed.what}: ${result.failed.error}`),
       el("pre", { class: "sql" }, result.failed.sql),
@@ -221,10 +226,27 @@ openEditor.addEventListener("click", async (event) => {
     showError(errorBox, error);
   }
 });
+// The confirmed run is a job: show which statement runs, offer Stop, then what was applied.
+async function followJob(job) {
+  const stop = el("button", { type: "button", class: "danger" }, "Stop after this statement");
+  const status = el("p", { class: "muted", role: "status" });
+  stop.addEventListener("click", () => api(`/api/jobs/${job.id}/cancel`).catch((error) => showError(errorBox, error)));
+  applyResult.replaceChildren(el("h2", {}, "Applying…"), status, stop);
+  applyResult.hidden = false;
+  for (;;) {
+    status.textContent = `${job.done} of ${job.total ?? "?"} statements done${job.result.current ? ` — now: ${job.result.current}` : ""}`;
+    if (job.state !== "running") break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    job = await getJson(`/api/jobs/${job.id}`);
+  }
+  if (job.state === "failed") throw new Error(job.error);
+  return job.result;
+}
+
 document.getElementById("apply").addEventListener("click", guard(async () => {
-  const result = await previewAndRun("/api/compare/apply", body());
-  if (!result) return;
-  showApplied(result);
+  const started = await previewAndRun("/api/compare/apply", body());
+  if (!started) return;
+  showApplied(await followJob(started.job));
   await runCompare();
 }));
 
