@@ -103,9 +103,19 @@ def test_error_says_code_and_line_and_tabs_survive_reload(editor, running_app, s
     expect(page.locator("#messages")).to_contain_text("Error 1054 at line 2")
     expect(page.locator(".cm-line.cm-error-line")).to_have_text("SELECT nope FROM people;")
     page.click("#new-tab")
-    type_sql(page, "SELECT 'second tab'")
-    expect(page.locator("#sql-page")).to_have_attribute("data-saved", re.compile(r"\d+"))
-    page.wait_for_timeout(700)  # let the debounced save of the last keystrokes go out
+
+    def saves_second_tab(response):
+        request = response.request
+        return (
+            request.method == "PUT"
+            and request.url.endswith("/api/editor/tabs")
+            and ("SELECT 'second tab'" in (request.post_data or ""))
+        )
+
+    # Wait for the debounced save that holds the last keystrokes, not for a guessed delay.
+    with page.expect_response(saves_second_tab) as saved:
+        type_sql(page, "SELECT 'second tab'")
+    assert saved.value.ok
     page.reload()
     expect(page.locator("#sql-page")).to_have_attribute("data-ready", "1")
     expect(page.locator(".qtab:not(.add)")).to_have_count(2)
@@ -241,3 +251,19 @@ def test_format_uses_the_servers_dialect_and_keeps_mysql_json_arrows(editor, run
     if formatted:
         expect(lines.nth(1)).to_have_text("  " + formatted)
         page.screenshot(path=f"/tmp/shots-mysql/format-{dialect}.png")
+
+
+def test_each_tab_keeps_its_scroll_position_and_cursor(editor):
+    page = editor
+    type_sql(page, "\n".join(f"SELECT {i};" for i in range(300)))
+    scroller = page.locator("#editor .cm-scroller")
+    expect(page.locator(".cm-line", has_text="SELECT 299;")).to_be_visible()
+    bottom = scroller.evaluate("s => s.scrollTop")
+    assert bottom > 1000
+    page.click("#new-tab")
+    page.keyboard.type("SELECT 'other'")
+    page.locator(".qtab:not(.add)").first.click()
+    expect(page.locator(".cm-line", has_text="SELECT 299;")).to_be_visible()
+    assert abs(scroller.evaluate("s => s.scrollTop") - bottom) < 40
+    page.keyboard.type(" -- typed at the cursor")
+    expect(page.locator(".cm-line", has_text="SELECT 299; -- typed at the cursor")).to_be_visible()

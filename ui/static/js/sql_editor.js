@@ -54,7 +54,7 @@ const FUNCTIONS = (
 ).split(" ");
 
 const state = {
-  tabs: [], // {id, title, sql, database, editorState, job, resultIndex}
+  tabs: [], // {id, title, database, view, holder, job, resultIndex}
   current: null,
   schema: { databases: [], tables: {} },
   grid: null,
@@ -201,7 +201,9 @@ function extensions() {
   ];
 }
 
-const view = new EditorView({ parent: $("#editor"), state: EditorState.create({ doc: "", extensions: extensions() }) });
+// One EditorView per tab; only the current one is in the page. Swapping states in a single view let
+// an autocompletion result computed for one tab's document land in another's (a RangeError).
+let view = null;
 
 // -- tabs (kept in the per-user store) --------------------------------------------------------
 let saveTimer = null;
@@ -211,11 +213,10 @@ function scheduleSave() {
 }
 
 async function saveTabs() {
-  if (state.current) state.current.editorState = view.state;
   const tabs = state.tabs.map((t) => ({
     id: t.id,
     title: t.title,
-    sql: t === state.current ? view.state.doc.toString() : t.editorState.doc.toString(),
+    sql: t.view.state.doc.toString(),
     database: t.database || null,
   }));
   try {
@@ -235,10 +236,12 @@ function addTab({ id = newTabId(), title, sql: text = "", database = page.datase
     id,
     title: title || `Query ${state.tabs.length + 1}`,
     database,
-    editorState: EditorState.create({ doc: text, extensions: extensions() }),
+    holder: document.createElement("div"),
     job: null,
     resultIndex: 0,
   };
+  tab.holder.className = "editor-tab";
+  tab.view = new EditorView({ parent: tab.holder, state: EditorState.create({ doc: text, extensions: extensions() }) });
   state.tabs.push(tab);
   return tab;
 }
@@ -289,9 +292,13 @@ function renderTabs() {
 }
 
 function switchTab(tab) {
-  if (state.current) state.current.editorState = view.state;
+  // A view taken out of the page forgets its scroll offset: keep it per tab.
+  if (state.current && view) state.current.scroll = view.scrollSnapshot();
   state.current = tab;
-  view.setState(tab.editorState);
+  view = tab.view;
+  $("#editor").replaceChildren(tab.holder);
+  if (tab.scroll) view.dispatch({ effects: tab.scroll });
+  view.requestMeasure();
   view.dispatch({ effects: sqlCompartment.reconfigure(sqlExtension()) });
   $("#db-select").value = tab.database || "";
   renderTabs();
@@ -302,6 +309,7 @@ function switchTab(tab) {
 function closeTab(tab) {
   const i = state.tabs.indexOf(tab);
   state.tabs.splice(i, 1);
+  tab.view.destroy();
   if (tab === state.current) {
     state.current = null;
     switchTab(state.tabs[Math.max(0, i - 1)]);
