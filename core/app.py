@@ -40,7 +40,7 @@ class EddyApplication(tornado.web.Application):
     """Owns the session registry, the per-user store, the worker pool and the launch secret."""
 
     def __init__(self, launch_token: str, data_dir: Path | None = None, debug: bool = False):
-        data_dir = data_dir or config.user_data_dir()
+        data_dir = config.make_private(data_dir or config.user_data_dir())
         self.store = Store(data_dir / "eddy.sqlite3")
         self.sessions = SessionRegistry()
         self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="eddy-db")
