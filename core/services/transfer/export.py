@@ -25,8 +25,8 @@ from core.db import Connection
 from core.db.rawstream import stream_line_batches
 from core.db.sql import qualified, quote_identifier
 from core.services.jobs import Job
-from core.services.transfer.columns import ColumnKind, describe, source_sql
 from core.services.transfer.archive_names import member_names
+from core.services.transfer.columns import ColumnKind, describe, source_sql
 
 FORMATS = {
     "csv": ".csv",
