@@ -45,6 +45,8 @@ class EddyApplication(tornado.web.Application):
         self.sessions = SessionRegistry()
         self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="eddy-db")
         self.launch_id = secrets.token_hex(16)  # what the launch cookie holds; new every start
+        # Signs the request tokens (core.web.base): never written anywhere, new every start.
+        self.request_key = secrets.token_bytes(32)
         self._launch_token = launch_token
         self._token_lock = threading.Lock()
         # Set by the launcher when a native window exists (File > Quit, /api/app/quit).
@@ -86,8 +88,7 @@ class EddyApplication(tornado.web.Application):
             static_path=str(config.resource_path("ui", "static")),
             static_handler_class=SecureStaticFileHandler,
             cookie_secret=config.cookie_secret(data_dir),
-            xsrf_cookies=True,
-            xsrf_cookie_kwargs={"samesite": "Strict", "httponly": True},  # JS reads the meta tag, never the cookie
+            xsrf_cookies=True,  # Tornado calls check_xsrf_cookie(); BaseHandler checks our request token
             login_url="/login",
             ui_methods=uimethods,
             ui_modules=uimodules,
