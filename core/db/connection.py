@@ -16,7 +16,16 @@ import pymysql.cursors
 from pymysql.constants import FIELD_TYPE, SERVER_STATUS
 
 from core.db.errors import ConnectFailed, ConnectionLost, DatabaseError, translate, translate_connect
-from core.db.statements import ReadOnlyViolation, check_read_only
+from core.db.statements import (
+    MAX_ROUTINE_DEPTH,
+    SAFE_DATA_ACCESS,
+    Analysis,
+    ReadOnlyViolation,
+    body_refusal,
+    check_read_only,
+    names_in_body,
+    refuse,
+)
 
 _TYPE_NAMES = {getattr(FIELD_TYPE, n): n.lower() for n in dir(FIELD_TYPE) if n.isupper()}
 BINARY_CHARSET = 63
@@ -111,13 +120,91 @@ def describe_columns(cursor) -> list[Column]:
     return columns
 
 
+MAX_NAMES_TO_CHECK = 200
+
+
+_ROUTINES_SQL = (
+    "SELECT ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_TYPE, SQL_DATA_ACCESS, ROUTINE_DEFINITION "
+    "FROM information_schema.ROUTINES WHERE "
+)
+_ROUTINE_PAIR = "(ROUTINE_SCHEMA = COALESCE(%s, DATABASE()) AND ROUTINE_NAME = %s)"
+_VIEWS_SQL = "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE "
+_VIEW_PAIR = "(TABLE_SCHEMA = COALESCE(%s, DATABASE()) AND TABLE_NAME = %s)"
+
+
+def _lookup(raw, head: str, pair: str, names) -> list[tuple]:
+    """Catalog rows for (schema or None = the current database, name) pairs, on a plain cursor."""
+    params = [v for name in names for v in name]
+    statement = head + " OR ".join([pair] * len(names))  # constants only; the names are parameters
+    with pymysql.cursors.Cursor(raw) as cursor:
+        cursor.execute(statement, params)
+        return list(cursor.fetchall())
+
+
+def catalog_refusal(raw, analysis: Analysis) -> str | None:
+    """Why the stored routines or views `analysis` uses may change something, or None.
+
+    A routine must be declared READS SQL DATA or NO SQL *and* its body must read only (MariaDB does
+    not enforce the declaration), and so must every routine it calls in turn; a view's definition
+    likewise. What cannot be seen (no privilege to read the body, a function that is neither built in
+    nor stored: a loadable UDF) cannot be proven harmless, so it is refused."""
+    pending, seen = analysis, set()
+    for _depth in range(MAX_ROUTINE_DEPTH):
+        calls = {c for c in pending.calls | pending.procedures if c not in seen}
+        relations = {r for r in pending.relations if r not in seen}
+        if not calls and not relations:
+            return None
+        if len(calls) + len(relations) > MAX_NAMES_TO_CHECK:
+            return "too many names to check"
+        seen |= calls | relations
+        following = Analysis()
+        if calls:
+            rows = _lookup(raw, _ROUTINES_SQL, _ROUTINE_PAIR, sorted(calls, key=str))
+            found = {}
+            for schema, name, kind, access, body in rows:
+                found.setdefault(name.lower(), []).append((schema, kind, access, body))
+            for schema, name in calls:
+                matches = [m for m in found.get(name.lower(), []) if schema is None or m[0] == schema]
+                if not matches:
+                    return f"{name}() is neither a built-in function nor a stored routine Eddy can read"
+                for routine_schema, kind, access, body in matches:
+                    label = f"{kind.lower()} {routine_schema}.{name}"
+                    if access not in SAFE_DATA_ACCESS:
+                        return f"the {label} is declared {access}, not READS SQL DATA or NO SQL"
+                    if not body:
+                        return f"the body of the {label} cannot be read to check it"
+                    reason = body_refusal(body)
+                    if reason:
+                        return f"the {label} may change data: {reason}"
+                    inner = names_in_body(body)
+                    following.calls |= {(s or routine_schema, n) for s, n in inner.calls}
+                    following.relations |= {(s or routine_schema, n) for s, n in inner.relations}
+        if relations:
+            rows = _lookup(raw, _VIEWS_SQL, _VIEW_PAIR, sorted(relations, key=str))
+            for schema, name, definition in rows:
+                if not definition:
+                    return f"the definition of the view {schema}.{name} cannot be read to check it"
+                inner = names_in_body(definition)
+                following.calls |= {(s or schema, n) for s, n in inner.calls}
+                following.relations |= {(s or schema, n) for s, n in inner.relations}
+        pending = following
+    return "routines or views nested too deep to check"
+
+
 class _ReadOnlyCursorMixin:
     """Refuses data-changing statements before they are sent: the cursors a read-only session hands
-    out (open_cursor, stream, and the services that run their own statements through _run)."""
+    out (open_cursor, stream, raw streams, and the services that run their own statements through
+    _run). It checks the final text (parameters inlined), whatever method sends it (execute,
+    executemany, callproc): `_query` is where every statement of a PyMySQL cursor goes."""
 
-    def execute(self, query, args=None):
-        check_read_only(query.decode("utf-8", "replace") if isinstance(query, bytes) else query)
-        return super().execute(query, args)
+    def _query(self, q):
+        sql = q.decode("utf-8", "replace") if isinstance(q, bytes) else q
+        analysis = check_read_only(sql)
+        if analysis.calls or analysis.relations or analysis.procedures:
+            reason = catalog_refusal(self.connection, analysis)
+            if reason:
+                raise refuse(reason)
+        return super()._query(q)
 
 
 class _ReadOnlyCursor(_ReadOnlyCursorMixin, pymysql.cursors.Cursor):
@@ -361,6 +448,7 @@ class Connection:
         return cls(self._conn)
 
     def _guard(self, sql: str) -> None:
+        """The text check before anything is sent (the cursor repeats it and asks the catalog)."""
         if self.params.read_only:
             check_read_only(sql)
 

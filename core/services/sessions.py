@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from core.db import Connection, ConnectionParams
+from core.db.grants import read_only_enforcement
 
 
 @dataclass
@@ -28,6 +29,8 @@ class DatabaseSession:
     color: str | None = None
     tunnel: object | None = field(default=None, repr=False)
     cipher: str = ""  # the TLS cipher of the session ('' when not encrypted)
+    # A read-only profile: "server" when the account's grants only read, else "eddy" (Eddy's check).
+    read_only_enforced_by: str | None = None
 
     @property
     def encrypted(self) -> bool:
@@ -88,6 +91,7 @@ class SessionRegistry:
         try:
             conn = Connection(params)
             cipher = ssl_cipher(conn)
+            enforced_by = read_only_enforcement(conn) if params.read_only else None
         except BaseException:
             if tunnel is not None:
                 tunnel.close()
@@ -100,6 +104,7 @@ class SessionRegistry:
             color=color,
             tunnel=tunnel,
             cipher=cipher,
+            read_only_enforced_by=enforced_by,
         )
         session._idle.append(conn)
         with self._lock:

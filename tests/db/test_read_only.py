@@ -30,6 +30,7 @@ READS = [
     "COMMIT",
     "ROLLBACK",
     "HELP 'select'",
+    "SELECT 1 /*!, (SELECT 2) */",  # executable comments are code: here, code that reads
     "",
     "  ;  ",
 ]
@@ -45,7 +46,6 @@ WRITES = [
     "RENAME TABLE a TO b",
     "GRANT ALL ON *.* TO x",
     "REVOKE ALL ON *.* FROM x",
-    "CALL p()",
     "LOAD DATA INFILE '/x' INTO TABLE t",
     "LOCK TABLES t WRITE",
     "DO RELEASE_LOCK('x')",
@@ -60,7 +60,6 @@ WRITES = [
     "START TRANSACTION READ WRITE",
     "/*!50000 DELETE FROM t */",
     "/*M!100000 DROP TABLE t */",
-    "SELECT 1 /*!, (SELECT 2) */",
     "/*Mx*/ DELETE FROM t",
     "WITH x AS (SELECT 1) DELETE FROM t",
     "ANALYZE TABLE t",
