@@ -14,6 +14,7 @@ from core.services.sandbox_manager import SandboxManager
 from core.services.server_probe import DEFAULT_SOCKETS
 from core.services.sessions import SessionRegistry
 from core.services.transfer.files import TransferFiles
+from core.services.transfer.load_data import clean_leftover_load_folders
 from core.store import Store
 from core.web import (
     api_admin,
@@ -64,6 +65,7 @@ class EddyApplication(tornado.web.Application):
         self.file_dialogs = None
         self.jobs = JobRegistry()  # imports and exports in progress
         self.transfer_files = TransferFiles(data_dir / "transfer-tmp")
+        clean_leftover_load_folders()  # LOAD DATA pipes of an Eddy that was killed mid-import
 
         handlers = [
             (r"/auth", pages.AuthHandler),

@@ -8,12 +8,12 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import pymysql
 import pymysql.cursors
-from pymysql.constants import FIELD_TYPE, SERVER_STATUS
+from pymysql.constants import CLIENT, FIELD_TYPE, SERVER_STATUS
 
 from core.db.errors import ConnectFailed, ConnectionLost, DatabaseError, translate, translate_connect
 from core.db.statements import (
@@ -40,6 +40,17 @@ class _DriverConnection(pymysql.connections.Connection):
 
     _preferred_ctx = None
     _ctx_lock = threading.Lock()
+
+    def __init__(self, *args, tls_required: bool = False, **kwargs):
+        self._tls_required = tls_required
+        super().__init__(*args, **kwargs)
+
+    def _request_authentication(self):
+        # A TLS profile never sends its login (user name, password scramble) in the clear: refuse
+        # before the handshake response when the server does not offer TLS (a downgrading proxy).
+        if self._tls_required and not self.server_capabilities & CLIENT.SSL:
+            raise pymysql.err.OperationalError(2026, "TLS was required but the server does not offer it")
+        return super()._request_authentication()
 
     def _create_ssl_ctx(self, sslp):
         if sslp != {}:
@@ -218,10 +229,13 @@ class _ReadOnlySSCursor(_ReadOnlyCursorMixin, pymysql.cursors.SSCursor):
 class Connection:
     """query/get/execute/executemany/iter over one PyMySQL connection, with reconnect."""
 
-    def __init__(self, params: ConnectionParams, max_idle_time: float = 30.0, autocommit: bool = True):
+    def __init__(
+        self, params: ConnectionParams, max_idle_time: float = 30.0, autocommit: bool = True, local_infile: bool = False
+    ):
         self.params = params
         self.max_idle_time = max_idle_time
         self.autocommit = autocommit
+        self.local_infile = local_infile  # LOAD DATA LOCAL allowed (local_infile_session only)
         self._conn: pymysql.connections.Connection | None = None
         self._last_use = 0.0
         self._in_transaction = False
@@ -246,6 +260,8 @@ class Connection:
                 charset="utf8mb4",
                 autocommit=self.autocommit,
                 cursorclass=pymysql.cursors.Cursor,
+                local_infile=self.local_infile,
+                tls_required=p.ssl is not None and not p.unix_socket,
             )
         except Exception as exc:  # PyMySQL raises OSError subclasses and MySQLError alike
             raise translate_connect(exc, p.host, p.port) from exc
@@ -296,6 +312,21 @@ class Connection:
         version = self._conn.get_server_info()
         # MariaDB prefixes its handshake version with "5.5.5-" for old MySQL clients.
         return version[len("5.5.5-") :] if version.startswith("5.5.5-") else version
+
+    def local_infile_session(self, database: str | None = None) -> "Connection":
+        """A second connection for LOAD DATA LOCAL INFILE: the same parameters and session set-up
+        (TLS refusal, timeouts, read-only session and checks), not autocommitted. Close it after use."""
+        params = replace(self.params, database=database or self.params.database)
+        return Connection(params, max_idle_time=self.max_idle_time, autocommit=False, local_infile=True)
+
+    def literal(self, value: Any) -> str:
+        """`value` as a SQL literal escaped for this session (NO_BACKSLASH_ESCAPES included)."""
+        self._ensure_connected()
+        return self._conn.escape(value)
+
+    def warnings(self) -> list[tuple]:
+        """SHOW WARNINGS of the last statement: (level, code, message) tuples."""
+        return list(self.select("SHOW WARNINGS").rows)
 
     def use(self, database: str) -> None:
         self._run(lambda c: self._conn.select_db(database), retry_safe=True)
@@ -464,6 +495,11 @@ class Connection:
 
     def _handle_error(self, exc: BaseException) -> DatabaseError:
         err = translate(exc)
+        if not isinstance(err, (ConnectionLost, ReadOnlyViolation)) and isinstance(exc, (AttributeError, OSError)):
+            # PyMySQL writing to a socket it already dropped (e.g. while sending a LOCAL INFILE):
+            # "'NoneType' object has no attribute 'sendall'" means the connection is gone.
+            if self._conn is None or getattr(self._conn, "_sock", None) is None:
+                err = ConnectionLost("the connection closed while data was being sent", 2013)
         if isinstance(err, ConnectionLost):
             self.close()
             self._in_transaction = False
