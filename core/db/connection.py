@@ -13,7 +13,7 @@ from typing import Any
 
 import pymysql
 import pymysql.cursors
-from pymysql.constants import CLIENT, FIELD_TYPE, SERVER_STATUS
+from pymysql.constants import CLIENT, COMMAND, FIELD_TYPE, SERVER_STATUS
 
 from core.db.errors import ConnectFailed, ConnectionLost, DatabaseError, translate, translate_connect
 from core.db.statements import (
@@ -43,7 +43,25 @@ class _DriverConnection(pymysql.connections.Connection):
 
     def __init__(self, *args, tls_required: bool = False, **kwargs):
         self._tls_required = tls_required
+        self.read_only_guard = False  # set by Connection once its session set-up has run
+        self._checking = False
         super().__init__(*args, **kwargs)
+
+    def _execute_command(self, command, sql):
+        # Every statement a read-only session sends passes here, whatever sent it (Connection's
+        # methods, its cursors, raw streams, a service's split send/read): one check for all.
+        if self.read_only_guard and command == COMMAND.COM_QUERY and not self._checking:
+            text = sql.decode("utf-8", "replace") if isinstance(sql, (bytes, bytearray)) else sql
+            analysis = check_read_only(text)
+            if analysis.calls or analysis.relations or analysis.procedures:
+                self._checking = True  # the catalog look-ups below are ours
+                try:
+                    reason = catalog_refusal(self, analysis)
+                finally:
+                    self._checking = False
+                if reason:
+                    raise refuse(reason)
+        return super()._execute_command(command, sql)
 
     def _request_authentication(self):
         # A TLS profile never sends its login (user name, password scramble) in the clear: refuse
@@ -203,19 +221,9 @@ def catalog_refusal(raw, analysis: Analysis) -> str | None:
 
 
 class _ReadOnlyCursorMixin:
-    """Refuses data-changing statements before they are sent: the cursors a read-only session hands
-    out (open_cursor, stream, raw streams, and the services that run their own statements through
-    _run). It checks the final text (parameters inlined), whatever method sends it (execute,
-    executemany, callproc): `_query` is where every statement of a PyMySQL cursor goes."""
-
-    def _query(self, q):
-        sql = q.decode("utf-8", "replace") if isinstance(q, bytes) else q
-        analysis = check_read_only(sql)
-        if analysis.calls or analysis.relations or analysis.procedures:
-            reason = catalog_refusal(self.connection, analysis)
-            if reason:
-                raise refuse(reason)
-        return super()._query(q)
+    """The cursors a read-only session hands out. The check itself runs in the driver connection
+    (_DriverConnection._execute_command) on the final text of every statement, so no cursor, raw
+    stream or split send/read can pass it by."""
 
 
 class _ReadOnlyCursor(_ReadOnlyCursorMixin, pymysql.cursors.Cursor):
@@ -288,6 +296,7 @@ class Connection:
         except Exception as exc:
             self.close()
             raise ConnectFailed(f"Preparing the session failed: {translate(exc)}") from exc
+        self._conn.read_only_guard = p.read_only
 
     def close(self) -> None:
         conn, self._conn = self._conn, None

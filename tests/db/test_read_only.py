@@ -137,7 +137,10 @@ def test_read_only_session_is_enforced_by_the_server_too(mariadb, canary):
     """Layer 2: even a statement that slips past the classifier cannot write (MariaDB error 1792)."""
     conn = Connection(replace(mariadb.user, read_only=True, database="eddy_test_ro"))
     assert conn.get("SELECT @@tx_read_only AS ro")["ro"] == 1
-    raw = conn._conn.cursor()  # bypass the classifier on purpose
+    raw = conn._conn.cursor()  # even the driver's own cursor is checked now ...
+    with pytest.raises(ReadOnlyViolation):
+        raw.execute("UPDATE t SET v = 0")
+    conn._conn.read_only_guard = False  # ... so switch layer 1 off on purpose, to test layer 2
     for sql in ("UPDATE t SET v = 0", "CREATE TABLE t2 (i INT)", "DROP TABLE t"):
         with pytest.raises(Exception) as info:
             raw.execute(sql)
