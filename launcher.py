@@ -167,6 +167,8 @@ def open_sandbox(app: EddyApplication) -> bool:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if os.name == "posix":
+        os.umask(0o077)  # every file Eddy creates (log, temp files, uploads, exports) is the user's alone
     setup_logging(args.debug)
     mode = "browser" if args.browser else "none" if args.no_window else "window"
     if mode == "window":

@@ -7,6 +7,7 @@ the same data in the same run; they never assert timings.
 import http.cookiejar
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -133,7 +134,11 @@ class EddyHttp:
             return json.loads(response.read())
 
     def xsrf(self) -> str:
-        return next(c.value for c in self.jar if c.name == "_xsrf")
+        """The request token from a page's meta tag (Eddy never puts it in a cookie)."""
+        if not getattr(self, "_token", None):
+            page = self.get("/login").decode()
+            self._token = re.search(r'<meta name="xsrf-token" content="([^"]*)"', page).group(1)
+        return self._token
 
     def login(self, params: ConnectionParams) -> None:
         body = urllib.parse.urlencode(

@@ -14,6 +14,7 @@ from core.services.sandbox_manager import SandboxManager
 from core.services.server_probe import DEFAULT_SOCKETS
 from core.services.sessions import SessionRegistry
 from core.services.transfer.files import TransferFiles
+from core.services.transfer.load_data import clean_leftover_load_folders
 from core.store import Store
 from core.web import (
     api_admin,
@@ -41,11 +42,13 @@ class EddyApplication(tornado.web.Application):
     """Owns the session registry, the per-user store, the worker pool and the launch secret."""
 
     def __init__(self, launch_token: str, data_dir: Path | None = None, debug: bool = False):
-        data_dir = data_dir or config.user_data_dir()
+        data_dir = config.make_private(data_dir or config.user_data_dir())
         self.store = Store(data_dir / "eddy.sqlite3")
         self.sessions = SessionRegistry()
         self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="eddy-db")
         self.launch_id = secrets.token_hex(16)  # what the launch cookie holds; new every start
+        # Signs the request tokens (core.web.base): never written anywhere, new every start.
+        self.request_key = secrets.token_bytes(32)
         self._launch_token = launch_token
         self._token_lock = threading.Lock()
         # Set by the launcher when a native window exists (File > Quit, /api/app/quit).
@@ -63,6 +66,7 @@ class EddyApplication(tornado.web.Application):
         self.file_dialogs = None
         self.jobs = JobRegistry()  # imports and exports in progress
         self.transfer_files = TransferFiles(data_dir / "transfer-tmp")
+        clean_leftover_load_folders()  # LOAD DATA pipes of an Eddy that was killed mid-import
 
         handlers = [
             (r"/auth", pages.AuthHandler),
@@ -88,8 +92,7 @@ class EddyApplication(tornado.web.Application):
             static_path=str(config.resource_path("ui", "static")),
             static_handler_class=SecureStaticFileHandler,
             cookie_secret=config.cookie_secret(data_dir),
-            xsrf_cookies=True,
-            xsrf_cookie_kwargs={"samesite": "Strict", "httponly": True},  # JS reads the meta tag, never the cookie
+            xsrf_cookies=True,  # Tornado calls check_xsrf_cookie(); BaseHandler checks our request token
             login_url="/login",
             ui_methods=uimethods,
             ui_modules=uimodules,

@@ -26,8 +26,32 @@ def user_data_dir() -> Path:
     """Per-user app data folder; EDDY_DATA_DIR overrides it (tests, portable installs)."""
     override = os.environ.get("EDDY_DATA_DIR")
     path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)  # other local users see nothing inside
+    return make_private(path)
+
+
+def make_private(path: Path) -> Path:
+    """Create the data folder, or tighten one that exists, to 0700 with its files 0600: logs, transfer
+    temp files and uploaded CSVs are nobody else's business (mkdir's mode applies only to a new folder)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if os.name != "posix":
+        return path  # Windows: the profile folder's ACL already keeps other users out
+    _tighten(path, 0o700)
+    for entry in path.iterdir():
+        if entry.is_symlink():
+            continue  # never follow a link out of our folder
+        if entry.is_file():
+            _tighten(entry, 0o600)
+        elif entry.is_dir() and entry.name == "transfer-tmp":
+            _tighten(entry, 0o700)
     return path
+
+
+def _tighten(path: Path, mode: int) -> None:
+    try:
+        if path.stat().st_mode & 0o777 & ~mode:
+            path.chmod(mode)
+    except OSError:
+        pass  # not ours to change (another owner): the folder above is 0700 either way
 
 
 def _read_or_create_secret(path: Path, nbytes: int = 32) -> str:

@@ -8,16 +8,25 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import pymysql
 import pymysql.cursors
-from pymysql.constants import FIELD_TYPE, SERVER_STATUS
+from pymysql.constants import CLIENT, COMMAND, FIELD_TYPE, SERVER_STATUS
 
 from core.db.errors import ConnectFailed, ConnectionLost, DatabaseError, translate, translate_connect
 from core.db.flavour import DETECT_SQL, Flavour
-from core.db.statements import ReadOnlyViolation, check_read_only
+from core.db.statements import (
+    MAX_ROUTINE_DEPTH,
+    SAFE_DATA_ACCESS,
+    Analysis,
+    ReadOnlyViolation,
+    body_refusal,
+    check_read_only,
+    names_in_body,
+    refuse,
+)
 
 _TYPE_NAMES = {getattr(FIELD_TYPE, n): n.lower() for n in dir(FIELD_TYPE) if n.isupper()}
 BINARY_CHARSET = 63
@@ -32,6 +41,35 @@ class _DriverConnection(pymysql.connections.Connection):
 
     _preferred_ctx = None
     _ctx_lock = threading.Lock()
+
+    def __init__(self, *args, tls_required: bool = False, **kwargs):
+        self._tls_required = tls_required
+        self.read_only_guard = False  # set by Connection once its session set-up has run
+        self._checking = False
+        super().__init__(*args, **kwargs)
+
+    def _execute_command(self, command, sql):
+        # Every statement a read-only session sends passes here, whatever sent it (Connection's
+        # methods, its cursors, raw streams, a service's split send/read): one check for all.
+        if self.read_only_guard and command == COMMAND.COM_QUERY and not self._checking:
+            text = sql.decode("utf-8", "replace") if isinstance(sql, (bytes, bytearray)) else sql
+            analysis = check_read_only(text)
+            if analysis.calls or analysis.relations or analysis.procedures:
+                self._checking = True  # the catalog look-ups below are ours
+                try:
+                    reason = catalog_refusal(self, analysis)
+                finally:
+                    self._checking = False
+                if reason:
+                    raise refuse(reason)
+        return super()._execute_command(command, sql)
+
+    def _request_authentication(self):
+        # A TLS profile never sends its login (user name, password scramble) in the clear: refuse
+        # before the handshake response when the server does not offer TLS (a downgrading proxy).
+        if self._tls_required and not self.server_capabilities & CLIENT.SSL:
+            raise pymysql.err.OperationalError(2026, "TLS was required but the server does not offer it")
+        return super()._request_authentication()
 
     def _create_ssl_ctx(self, sslp):
         if sslp != {}:
@@ -121,13 +159,81 @@ def describe_columns(cursor) -> list[Column]:
     return columns
 
 
-class _ReadOnlyCursorMixin:
-    """Refuses data-changing statements before they are sent: the cursors a read-only session hands
-    out (open_cursor, stream, and the services that run their own statements through _run)."""
+MAX_NAMES_TO_CHECK = 200
 
-    def execute(self, query, args=None):
-        check_read_only(query.decode("utf-8", "replace") if isinstance(query, bytes) else query)
-        return super().execute(query, args)
+
+_ROUTINES_SQL = (
+    "SELECT ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_TYPE, SQL_DATA_ACCESS, ROUTINE_DEFINITION "
+    "FROM information_schema.ROUTINES WHERE "
+)
+_ROUTINE_PAIR = "(ROUTINE_SCHEMA = COALESCE(%s, DATABASE()) AND ROUTINE_NAME = %s)"
+_VIEWS_SQL = "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE "
+_VIEW_PAIR = "(TABLE_SCHEMA = COALESCE(%s, DATABASE()) AND TABLE_NAME = %s)"
+
+
+def _lookup(raw, head: str, pair: str, names) -> list[tuple]:
+    """Catalog rows for (schema or None = the current database, name) pairs, on a plain cursor."""
+    params = [v for name in names for v in name]
+    statement = head + " OR ".join([pair] * len(names))  # constants only; the names are parameters
+    with pymysql.cursors.Cursor(raw) as cursor:
+        cursor.execute(statement, params)
+        return list(cursor.fetchall())
+
+
+def catalog_refusal(raw, analysis: Analysis) -> str | None:
+    """Why the stored routines or views `analysis` uses may change something, or None.
+
+    A routine must be declared READS SQL DATA or NO SQL *and* its body must read only (MariaDB does
+    not enforce the declaration), and so must every routine it calls in turn; a view's definition
+    likewise. What cannot be seen (no privilege to read the body, a function that is neither built in
+    nor stored: a loadable UDF) cannot be proven harmless, so it is refused."""
+    pending, seen = analysis, set()
+    for _depth in range(MAX_ROUTINE_DEPTH):
+        calls = {c for c in pending.calls | pending.procedures if c not in seen}
+        relations = {r for r in pending.relations if r not in seen}
+        if not calls and not relations:
+            return None
+        if len(calls) + len(relations) > MAX_NAMES_TO_CHECK:
+            return "too many names to check"
+        seen |= calls | relations
+        following = Analysis()
+        if calls:
+            rows = _lookup(raw, _ROUTINES_SQL, _ROUTINE_PAIR, sorted(calls, key=str))
+            found = {}
+            for schema, name, kind, access, body in rows:
+                found.setdefault(name.lower(), []).append((schema, kind, access, body))
+            for schema, name in calls:
+                matches = [m for m in found.get(name.lower(), []) if schema is None or m[0] == schema]
+                if not matches:
+                    return f"{name}() is neither a built-in function nor a stored routine Eddy can read"
+                for routine_schema, kind, access, body in matches:
+                    label = f"{kind.lower()} {routine_schema}.{name}"
+                    if access not in SAFE_DATA_ACCESS:
+                        return f"the {label} is declared {access}, not READS SQL DATA or NO SQL"
+                    if not body:
+                        return f"the body of the {label} cannot be read to check it"
+                    reason = body_refusal(body)
+                    if reason:
+                        return f"the {label} may change data: {reason}"
+                    inner = names_in_body(body)
+                    following.calls |= {(s or routine_schema, n) for s, n in inner.calls}
+                    following.relations |= {(s or routine_schema, n) for s, n in inner.relations}
+        if relations:
+            rows = _lookup(raw, _VIEWS_SQL, _VIEW_PAIR, sorted(relations, key=str))
+            for schema, name, definition in rows:
+                if not definition:
+                    return f"the definition of the view {schema}.{name} cannot be read to check it"
+                inner = names_in_body(definition)
+                following.calls |= {(s or schema, n) for s, n in inner.calls}
+                following.relations |= {(s or schema, n) for s, n in inner.relations}
+        pending = following
+    return "routines or views nested too deep to check"
+
+
+class _ReadOnlyCursorMixin:
+    """The cursors a read-only session hands out. The check itself runs in the driver connection
+    (_DriverConnection._execute_command) on the final text of every statement, so no cursor, raw
+    stream or split send/read can pass it by."""
 
 
 class _ReadOnlyCursor(_ReadOnlyCursorMixin, pymysql.cursors.Cursor):
@@ -147,11 +253,13 @@ class Connection:
         max_idle_time: float = 30.0,
         autocommit: bool = True,
         flavour: Flavour | None = None,
+        local_infile: bool = False,
     ):
         self.params = params
         self._flavour = flavour  # known from the session, else detected on first use
         self.max_idle_time = max_idle_time
         self.autocommit = autocommit
+        self.local_infile = local_infile  # LOAD DATA LOCAL allowed (local_infile_session only)
         self._conn: pymysql.connections.Connection | None = None
         self._last_use = 0.0
         self._in_transaction = False
@@ -176,6 +284,8 @@ class Connection:
                 charset="utf8mb4",
                 autocommit=self.autocommit,
                 cursorclass=pymysql.cursors.Cursor,
+                local_infile=self.local_infile,
+                tls_required=p.ssl is not None and not p.unix_socket,
             )
         except Exception as exc:  # PyMySQL raises OSError subclasses and MySQLError alike
             raise translate_connect(exc, p.host, p.port) from exc
@@ -204,6 +314,7 @@ class Connection:
         except Exception as exc:
             self.close()
             raise ConnectFailed(f"Preparing the session failed: {translate(exc)}") from exc
+        self._conn.read_only_guard = p.read_only
 
     def close(self) -> None:
         conn, self._conn = self._conn, None
@@ -241,6 +352,23 @@ class Connection:
             version, comment = cursor.fetchone()
             self._flavour = Flavour.detect(version, comment)
         return self._flavour
+
+    def local_infile_session(self, database: str | None = None) -> "Connection":
+        """A second connection for LOAD DATA LOCAL INFILE: the same parameters and session set-up
+        (TLS refusal, timeouts, read-only session and checks), not autocommitted. Close it after use."""
+        params = replace(self.params, database=database or self.params.database)
+        return Connection(
+            params, max_idle_time=self.max_idle_time, autocommit=False, flavour=self._flavour, local_infile=True
+        )
+
+    def literal(self, value: Any) -> str:
+        """`value` as a SQL literal escaped for this session (NO_BACKSLASH_ESCAPES included)."""
+        self._ensure_connected()
+        return self._conn.escape(value)
+
+    def warnings(self) -> list[tuple]:
+        """SHOW WARNINGS of the last statement: (level, code, message) tuples."""
+        return list(self.select("SHOW WARNINGS").rows)
 
     def use(self, database: str) -> None:
         self._run(lambda c: self._conn.select_db(database), retry_safe=True)
@@ -393,6 +521,7 @@ class Connection:
         return cls(self._conn)
 
     def _guard(self, sql: str) -> None:
+        """The text check before anything is sent (the cursor repeats it and asks the catalog)."""
         if self.params.read_only:
             check_read_only(sql)
 
@@ -408,6 +537,11 @@ class Connection:
 
     def _handle_error(self, exc: BaseException) -> DatabaseError:
         err = translate(exc)
+        if not isinstance(err, (ConnectionLost, ReadOnlyViolation)) and isinstance(exc, (AttributeError, OSError)):
+            # PyMySQL writing to a socket it already dropped (e.g. while sending a LOCAL INFILE):
+            # "'NoneType' object has no attribute 'sendall'" means the connection is gone.
+            if self._conn is None or getattr(self._conn, "_sock", None) is None:
+                err = ConnectionLost("the connection closed while data was being sent", 2013)
         if isinstance(err, ConnectionLost):
             self.close()
             self._in_transaction = False

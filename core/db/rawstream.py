@@ -11,7 +11,6 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pymysql
-import pymysql.cursors
 
 from core.db.connection import Connection
 from core.db.errors import ConnectionLost
@@ -26,14 +25,14 @@ def stream_line_batches(
 
     The connection is busy until the iterator is exhausted or closed (closing drains the rest).
     """
-    conn._ensure_connected()
-    raw = conn._conn
-    cursor = pymysql.cursors.SSCursor(raw)
+    # The connection's own cursor: on a read-only session it refuses writes like every other.
+    cursor = conn.open_cursor(unbuffered=True)
+    raw = cursor.connection
     try:
         cursor.execute(sql, params or None)
     except Exception as exc:
         cursor.close()
-        raise conn._handle_error(exc) from exc
+        raise conn.handle_error(exc) from exc
     if not cursor.description or len(cursor.description) != 1:
         cursor.close()
         raise ValueError("stream_line_batches needs a result of exactly one column")
@@ -81,7 +80,7 @@ def stream_line_batches(
                 try:
                     pymysql.err.raise_mysql_exception(payload)
                 except Exception as exc:
-                    raise conn._handle_error(exc) from exc
+                    raise conn.handle_error(exc) from exc
             else:
                 append(payload[9:])
             if len(batch) >= batch_rows:

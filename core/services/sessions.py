@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from core.db import Connection, ConnectionParams
 from core.db.flavour import DEFAULT_FLAVOUR, Flavour
+from core.db.grants import read_only_enforcement
 
 
 @dataclass
@@ -30,6 +31,8 @@ class DatabaseSession:
     tunnel: object | None = field(default=None, repr=False)
     cipher: str = ""  # the TLS cipher of the session ('' when not encrypted)
     flavour: Flavour = DEFAULT_FLAVOUR  # detected once at login; every pooled connection shares it
+    # A read-only profile: "server" when the account's grants only read, else "eddy" (Eddy's check).
+    read_only_enforced_by: str | None = None
 
     @property
     def encrypted(self) -> bool:
@@ -90,6 +93,7 @@ class SessionRegistry:
         try:
             conn = Connection(params)
             cipher = ssl_cipher(conn)
+            enforced_by = read_only_enforcement(conn) if params.read_only else None
         except BaseException:
             if tunnel is not None:
                 tunnel.close()
@@ -103,6 +107,7 @@ class SessionRegistry:
             tunnel=tunnel,
             cipher=cipher,
             flavour=conn.flavour(),
+            read_only_enforced_by=enforced_by,
         )
         session._idle.append(conn)
         with self._lock:

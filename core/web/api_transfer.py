@@ -81,6 +81,8 @@ class CapabilitiesHandler(TransferHandler):
 class UploadHandler(TransferHandler):
     """The browser's way in: the raw file body streamed to a temp file (never held in memory)."""
 
+    body_media_types = ("application/octet-stream",)
+
     def prepare(self):
         super().prepare()
         self.request.connection.set_max_body_size(MAX_UPLOAD_BYTES)

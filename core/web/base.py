@@ -1,13 +1,24 @@
-"""BaseHandler: the launch secret, Host/Origin checks, security headers, sessions, errors.
+"""BaseHandler: the launch secret, Host/Origin/Sec-Fetch checks, request tokens, security headers,
+sessions, errors.
 
-Every request must carry the launch cookie (obtained once through /auth?token=...), come with a
-loopback Host for our own port (DNS rebinding), and, when it says where it comes from, come from
-our own origin. xsrf is enforced by Tornado itself (`xsrf_cookies=True`).
+Every request must carry the launch cookie (obtained once through /auth?token=...) and come with a
+loopback Host for our own port (DNS rebinding). In browser mode every other server on 127.0.0.1 is
+*same-site*: it gets our cookies and can set cookies we receive (ports do not separate cookies). So a
+state-changing request must also (1) come from our own origin (Origin "null", a foreign Origin, or a
+Sec-Fetch-Site other than same-origin is refused), (2) carry the request token in the X-XSRFToken
+header or the `_xsrf` form field: an HMAC of the browser's launch key under a secret that lives only
+in this process's memory, rendered into our pages and never put in a cookie, so another origin can
+neither read nor set it, and (3) on /api/, have a JSON body (the types a form can send cross-site
+are refused). Cookie names carry our port, so a cookie tossed by another local server cannot shadow
+ours.
 """
 
 import functools
+import hashlib
+import hmac
 import json
 import logging
+import secrets
 import traceback
 from urllib.parse import urlsplit
 
@@ -44,7 +55,10 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # Not no-referrer: under it browsers send "Origin: null" on our own POSTs, which made a
+    # foreign page's null-origin POST indistinguishable from ours. same-origin keeps the real Origin
+    # on our requests and still tells other sites nothing.
+    "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
@@ -111,11 +125,11 @@ def host_is_allowed(request, expected_port: int | None) -> bool:
 
 
 def origin_is_allowed(request) -> bool:
-    """A declared Origin/Referer must be our own. "null" carries no claim (Referrer-Policy
-    no-referrer makes browsers send it on our own form posts); cookies + xsrf still apply."""
+    """A declared Origin/Referer must be our own; "null" (sandboxed frames, redirects, no-referrer
+    pages, file: URLs) is a claim we cannot check, so it is refused like a foreign origin."""
     own = f"http://{request.host}"
     origin = request.headers.get("Origin")
-    if origin and origin != "null" and origin != own:
+    if origin is not None and origin != own:
         return False
     referer = request.headers.get("Referer")
     if referer and not (referer == own or referer.startswith(own + "/")):
@@ -123,10 +137,41 @@ def origin_is_allowed(request) -> bool:
     return True
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+JSON_TYPE = "application/json"
+
+
+def fetch_metadata_refusal(request) -> str | None:
+    """Why the browser's Sec-Fetch-* headers say the request was made by another site's page.
+
+    State-changing requests must be same-origin (a page on another port is same-site, not
+    same-origin). Reads from another site are allowed only as a top-level navigation (a link),
+    never as a fetch, image or script another page embeds."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if request.method not in SAFE_METHODS:
+        if site is not None and site != "same-origin":
+            return f"a {site} request may not change anything"
+        return None
+    if site in ("same-site", "cross-site") and request.headers.get("Sec-Fetch-Mode") != "navigate":
+        return f"a {site} page may not load Eddy's data"
+    return None
+
+
+def has_body(request) -> bool:
+    length = request.headers.get("Content-Length")
+    return bool(request.body) or "Transfer-Encoding" in request.headers or (length not in (None, "", "0"))
+
+
+def media_type(request) -> str:
+    return request.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+
+
 class BaseHandler(tornado.web.RequestHandler):
     """Checks run before any handler method; helpers to run blocking work off the IOLoop."""
 
     requires_launch_cookie = True
+    # Body types an /api/ handler accepts besides JSON (never one a plain HTML form can send).
+    body_media_types: tuple[str, ...] = ()
 
     def set_default_headers(self) -> None:
         apply_security_headers(self)
@@ -137,8 +182,70 @@ class BaseHandler(tornado.web.RequestHandler):
             raise UserError(403, "Forbidden: unexpected Host header")
         if not origin_is_allowed(self.request):
             raise UserError(403, "Forbidden: cross-origin request")
+        refusal = fetch_metadata_refusal(self.request)
+        if refusal:
+            raise UserError(403, f"Forbidden: {refusal}")
         if self.requires_launch_cookie and not self.has_launch_cookie():
             raise UserError(403, "Forbidden: open Eddy from its own window or launch URL")
+        if self.request.method not in SAFE_METHODS and self.wants_json() and has_body(self.request):
+            kind = media_type(self.request)
+            if kind != JSON_TYPE and kind not in self.body_media_types:
+                raise UserError(415, f"Unsupported body type '{kind or 'none'}': send {JSON_TYPE}")
+
+    # -- cookies and the request token ---------------------------------------------------------
+    def cookie_name(self, base: str) -> str:
+        """`base` with our port: another server on 127.0.0.1 cannot shadow or clear our cookies by name."""
+        port = _server_port(self.request)
+        return f"{base}_{port}" if port else base
+
+    def our_signed_cookie(self, base: str) -> bytes | None:
+        """The value of our signed cookie `base`, even when another server on 127.0.0.1 tossed more
+        cookies of the same name (the browser sends them all; a dict would keep only the last)."""
+        name = self.cookie_name(base)
+        for header in self.request.headers.get_list("Cookie"):
+            for chunk in header.split(";"):
+                key, _, value = chunk.partition("=")
+                if key.strip() == name:
+                    decoded = self.get_signed_cookie(name, value=value.strip().strip('"'))
+                    if decoded is not None:
+                        return decoded
+        return None
+
+    def launch_key(self) -> str | None:
+        """This browser's key from a valid launch cookie (None without one)."""
+        raw = self.our_signed_cookie(LAUNCH_COOKIE)
+        if raw is None:
+            return None
+        launch_id, _, key = raw.decode().partition("|")
+        if not key or not secrets.compare_digest(launch_id, self.application.launch_id):
+            return None
+        return key
+
+    def set_launch_cookie(self) -> None:
+        """The launch cookie: this start's id plus a fresh key for this browser."""
+        value = f"{self.application.launch_id}|{secrets.token_urlsafe(24)}"
+        self.set_signed_cookie(self.cookie_name(LAUNCH_COOKIE), value, **SESSION_COOKIE_OPTIONS)
+
+    @property
+    def xsrf_token(self) -> bytes:
+        """The request token our pages carry (meta tag, form fields): derived from the launch key
+        with a secret held only in memory, so a page of another origin can neither read nor set it."""
+        key = self.launch_key()
+        if key is None:
+            return b""
+        return hmac.new(self.application.request_key, key.encode(), hashlib.sha256).hexdigest().encode()
+
+    def check_xsrf_cookie(self) -> None:
+        """Called by Tornado before every POST/PUT/DELETE/PATCH (xsrf_cookies=True)."""
+        expected = self.xsrf_token
+        sent = self.request.headers.get("X-Xsrftoken") or self.request.headers.get("X-Csrftoken")
+        if not sent and media_type(self.request) in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            sent = self.get_body_argument("_xsrf", None)  # the form field; never the query string
+        if not expected or not sent or not hmac.compare_digest(sent.encode(), expected):
+            raise UserError(403, "Forbidden: missing or invalid xsrf token")
+
+    def has_launch_cookie(self) -> bool:
+        return self.launch_key() is not None
 
     def get_template_namespace(self) -> dict:
         namespace = super().get_template_namespace()
@@ -146,22 +253,12 @@ class BaseHandler(tornado.web.RequestHandler):
         namespace.update(saved_profiles=[], ready_ids=set())
         return namespace
 
-    def check_xsrf_cookie(self) -> None:
-        try:
-            super().check_xsrf_cookie()
-        except tornado.web.HTTPError as exc:
-            raise UserError(403, "Forbidden: missing or invalid xsrf token") from exc
-
-    def has_launch_cookie(self) -> bool:
-        value = self.get_signed_cookie(LAUNCH_COOKIE)
-        return value is not None and value.decode() == self.application.launch_id
-
     # -- sessions --------------------------------------------------------------------------
     # The session cookie holds every open connection of this window ("active|id1,id2,...");
     # the active one is what pages and APIs use, the others are a click away in the topbar.
     def session_ids(self) -> tuple[str | None, list[str]]:
         """(active id, all ids) from the cookie, keeping only sessions that are still open."""
-        raw = self.get_signed_cookie(SESSION_COOKIE)
+        raw = self.our_signed_cookie(SESSION_COOKIE)
         if not raw:
             return None, []
         active, _, rest = raw.decode().partition("|")
@@ -170,11 +267,11 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def set_session_ids(self, active: str | None, ids: list[str]) -> None:
         if not ids:
-            self.clear_cookie(SESSION_COOKIE)
+            self.clear_cookie(self.cookie_name(SESSION_COOKIE))
             return
         if active not in ids:
             active = ids[0]
-        self.set_signed_cookie(SESSION_COOKIE, f"{active}|{','.join(ids)}", **SESSION_COOKIE_OPTIONS)
+        self.set_signed_cookie(self.cookie_name(SESSION_COOKIE), f"{active}|{','.join(ids)}", **SESSION_COOKIE_OPTIONS)
 
     def add_session(self, session_id: str) -> None:
         """Make a newly opened session the active one, keeping the others open."""

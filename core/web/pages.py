@@ -10,7 +10,7 @@ from core.db.errors import ConnectFailed
 from core.services import browse
 from core.services.profiles import load_profiles, save_login_as_profile
 from core.web.api_grid import grid_state, prefs_key
-from core.web.base import LAUNCH_COOKIE, BaseHandler, UserError
+from core.web.base import BaseHandler, UserError
 
 COOKIE_OPTIONS = {"httponly": True, "samesite": "Strict", "expires_days": None}
 
@@ -26,7 +26,7 @@ class AuthHandler(BaseHandler):
             if self.has_launch_cookie():
                 return self.redirect("/")
             raise UserError(403, "This launch link is invalid or was already used. Restart Eddy to get a new one.")
-        self.set_signed_cookie(LAUNCH_COOKIE, self.application.launch_id, **COOKIE_OPTIONS)
+        self.set_launch_cookie()
         launch_session = self.application.take_launch_session()  # launcher --sandbox: land logged in
         if launch_session:
             self.add_session(launch_session)

@@ -295,7 +295,7 @@ def test_a_read_only_session_on_tidb_says_only_eddys_guard_keeps_it_read_only(
     session.flavour = Flavour.detect("8.0.11-TiDB-v7.5.0", "TiDB Server (Apache License 2.0) Community Edition")
     home = user.get("/").text
     badge = re.search(r'<span class="badge ro" id="read-only-badge"\s+title="([^"]*)">([^<]*)<', home)
-    assert badge and badge.group(2) == "read-only*"
+    assert badge and badge.group(2) == "read-only · Eddy*"
     assert "TiDB does not support read-only sessions" in badge.group(1) and "statement guard" in badge.group(1)
     # Eddy's own guard still refuses writes.
     response = sql(user, "UPDATE t SET v = 0", "eddy_test_prof")

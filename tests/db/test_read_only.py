@@ -30,6 +30,7 @@ READS = [
     "COMMIT",
     "ROLLBACK",
     "HELP 'select'",
+    "SELECT 1 /*!, (SELECT 2) */",  # executable comments are code: here, code that reads
     "",
     "  ;  ",
 ]
@@ -45,7 +46,6 @@ WRITES = [
     "RENAME TABLE a TO b",
     "GRANT ALL ON *.* TO x",
     "REVOKE ALL ON *.* FROM x",
-    "CALL p()",
     "LOAD DATA INFILE '/x' INTO TABLE t",
     "LOCK TABLES t WRITE",
     "DO RELEASE_LOCK('x')",
@@ -60,7 +60,6 @@ WRITES = [
     "START TRANSACTION READ WRITE",
     "/*!50000 DELETE FROM t */",
     "/*M!100000 DROP TABLE t */",
-    "SELECT 1 /*!, (SELECT 2) */",
     "/*Mx*/ DELETE FROM t",
     "WITH x AS (SELECT 1) DELETE FROM t",
     "ANALYZE TABLE t",
@@ -140,7 +139,10 @@ def test_read_only_session_is_enforced_by_the_server_too(mariadb, canary):
     """Layer 2: even a statement that slips past the classifier cannot write (MariaDB error 1792)."""
     conn = Connection(replace(mariadb.user, read_only=True, database="eddy_test_ro"))
     assert conn.get("SELECT @@tx_read_only AS ro")["ro"] == 1
-    raw = conn._conn.cursor()  # bypass the classifier on purpose
+    raw = conn._conn.cursor()  # even the driver's own cursor is checked now ...
+    with pytest.raises(ReadOnlyViolation):
+        raw.execute("UPDATE t SET v = 0")
+    conn._conn.read_only_guard = False  # ... so switch layer 1 off on purpose, to test layer 2
     for sql in ("UPDATE t SET v = 0", "CREATE TABLE t2 (i INT)", "DROP TABLE t"):
         with pytest.raises(Exception) as info:
             raw.execute(sql)

@@ -5,7 +5,7 @@ import json
 import urllib.parse
 from dataclasses import dataclass, field
 
-from tests.web.client import alert_text, login_fields, store_cookies
+from tests.web.client import alert_text, launch_cookie, login_fields, page_token, store_cookies
 
 
 @dataclass
@@ -72,9 +72,12 @@ class Client:
         return self.follow(f"/auth?token={urllib.parse.quote(token)}")
 
     def xsrf(self) -> str:
-        if "_xsrf" not in self.cookies:
-            self.get("/login")
-        return self.cookies["_xsrf"]
+        """The request token, read from a page as the app's scripts do (it is never in a cookie)."""
+        launch = launch_cookie(self.cookies)
+        if getattr(self, "_token_for", None) != launch or not launch:
+            self._token = page_token(self.get("/login").text)
+            self._token_for = launch
+        return self._token
 
     def post_form(self, path, fields: dict, xsrf=True, headers=None) -> Response:
         data = dict(fields)

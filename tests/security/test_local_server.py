@@ -64,11 +64,9 @@ def test_every_route_refuses_a_client_without_the_launch_cookie(eddy, unchanged)
             assert "canary" not in response.text
     # Even a stolen session cookie is useless without the launch cookie.
     thief = eddy.outsider()
-    thief.cookies = {k: v for k, v in eddy.victim.cookies.items() if k != "eddy_launch"}
+    thief.cookies = {k: v for k, v in eddy.victim.cookies.items() if not k.startswith("eddy_launch")}
     assert thief.get("/").status == 403
-    assert (
-        thief.post_json("/api/sql", {"sql": "SELECT 1"}, headers={"X-XSRFToken": thief.cookies["_xsrf"]}).status == 403
-    )
+    assert thief.post_json("/api/sql", {"sql": "SELECT 1"}, headers={"X-XSRFToken": eddy.victim.xsrf()}).status == 403
 
 
 def test_launch_link_works_once_and_a_forged_cookie_is_refused(running_app):
@@ -77,21 +75,24 @@ def test_launch_link_works_once_and_a_forged_cookie_is_refused(running_app):
     assert first.get("/auth").status == 403
     assert first.launch(running_app.token).status == 200
     assert second.launch(running_app.token).status == 403, "the launch link must be one-time"
-    assert second.get("/login", headers={"Cookie": "eddy_launch=" + first.cookies["eddy_launch"] + "x"}).status == 403
-    assert second.get("/login", headers={"Cookie": f"eddy_launch={running_app.app.launch_id}"}).status == 403
+    name = f"eddy_launch_{first.port}"
+    assert second.get("/login", headers={"Cookie": f"{name}={first.cookies[name]}x"}).status == 403
+    assert second.get("/login", headers={"Cookie": f"{name}={running_app.app.launch_id}"}).status == 403
+    # The old, unported name is not ours any more: a cookie of that name means nothing.
+    assert second.get("/login", headers={"Cookie": f"eddy_launch={first.cookies[name]}"}).status == 403
 
 
 def test_cookies_are_httponly_and_samesite_strict(running_app, mariadb):
     client = Client(running_app.base_url)
     response = client.get(f"/auth?token={running_app.token}")
-    launch = [c for c in response.set_cookies if c.startswith("eddy_launch=")]
+    launch = [c for c in response.set_cookies if c.startswith(f"eddy_launch_{client.port}=")]
     assert launch and "HttpOnly" in launch[0] and "SameSite=Strict" in launch[0]
     client.get("/login")
     response = client.login(mariadb.user)
-    session = [c for c in response.set_cookies if c.startswith("eddy_session=")]
+    session = [c for c in response.set_cookies if c.startswith(f"eddy_session_{client.port}=")]
     assert session and "HttpOnly" in session[0] and "SameSite=Strict" in session[0]
-    xsrf = [c for c in client.get("/login", cookies=False).set_cookies if c.startswith("_xsrf=")]
-    assert xsrf and "SameSite=Strict" in xsrf[0] and "HttpOnly" in xsrf[0]
+    # The request token is in the page, never in a cookie another local server could read or set.
+    assert not [c for c in client.get("/login").set_cookies if "xsrf" in c.lower()]
 
 
 def test_each_start_has_a_new_secret_and_port_and_listens_on_loopback_only(running_app, data_dir):
@@ -169,7 +170,8 @@ XSRF_CASES = [
     XsrfCase("no token at all"),
     XsrfCase("wrong header token", headers={"X-XSRFToken": "2|00000000|" + "0" * 32 + "|1"}),
     XsrfCase("wrong form token", form_token="nope"),
-    XsrfCase("token without its cookie", headers={"X-XSRFToken": "{token}"}, drop_xsrf_cookie=True),
+    XsrfCase("double-submit: a token chosen by the attacker and tossed in a cookie", headers={"X-XSRFToken": "chosen"}),
+    XsrfCase("the query string token of the original attack", headers={}, form_token=None, drop_xsrf_cookie=True),
 ]
 
 
@@ -177,11 +179,11 @@ XSRF_CASES = [
 def test_state_changing_requests_need_the_xsrf_token(eddy, unchanged, case):
     tab = eddy.tab()
     token = tab.xsrf()
-    if case.drop_xsrf_cookie:
-        tab.cookies.pop("_xsrf")
+    tab.cookies["_xsrf"] = "chosen"  # cookie tossing: another server on 127.0.0.1 can set this
+    path = "/api/sql?_xsrf=chosen" if case.drop_xsrf_cookie else "/api/sql"
     headers = {k: v.format(token=token) for k, v in case.headers.items()}
     sql = {"sql": f"DROP TABLE `{SEC_DB}`.`canary`"}
-    response = tab.request("POST", "/api/sql", json.dumps(sql), headers={"Content-Type": "application/json", **headers})
+    response = tab.request("POST", path, json.dumps(sql), headers={"Content-Type": "application/json", **headers})
     assert response.status == 403 and "xsrf" in response.json()["error"]
     form = {"name": "x", "user": "u"} | ({"_xsrf": case.form_token} if case.form_token else {})
     for path in ("/connections/new", "/logout", "/connections/import", "/connections/switch"):
@@ -218,7 +220,7 @@ def test_security_headers_on_every_kind_of_response(eddy, path):
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["X-Frame-Options"] == "DENY"
 
 

@@ -416,7 +416,8 @@ CSV_WITH_SCRIPT = b"id,v\n3,<script>alert('import')</script>\n4,<img src=x onerr
 
 def upload(client: Client, data: bytes, name: str = "data.csv") -> dict:
     path = "/api/transfer/upload?" + urllib.parse.urlencode({"name": name})
-    response = client.request("POST", path, data, headers={"X-XSRFToken": client.xsrf()})
+    headers = {"X-XSRFToken": client.xsrf(), "Content-Type": "application/octet-stream"}
+    response = client.request("POST", path, data, headers=headers)
     assert response.status == 200, response.text[:300]
     return response.json()
 
@@ -549,7 +550,7 @@ def session_id_of(eddy, client: Client) -> str:
     import tornado.web
 
     raw = tornado.web.decode_signed_value(
-        eddy.app.settings["cookie_secret"], "eddy_session", client.cookies["eddy_session"]
+        eddy.app.settings["cookie_secret"], f"eddy_session_{client.port}", client.cookies[f"eddy_session_{client.port}"]
     )
     return raw.decode().partition("|")[0]
 
@@ -740,8 +741,8 @@ def test_sandbox_panel_posts_need_xsrf_and_the_launch_cookie(eddy, path):
     response = tab.request("POST", path, body, headers={"Content-Type": "application/json"})
     assert response.status == 403 and "xsrf" in response.json()["error"], path
     thief = eddy.outsider()
-    thief.cookies = {k: v for k, v in tab.cookies.items() if k != "eddy_launch"}
-    response = thief.post_json(path, {"path": "/bin/sh"}, headers={"X-XSRFToken": thief.cookies["_xsrf"]})
+    thief.cookies = {k: v for k, v in tab.cookies.items() if not k.startswith("eddy_launch")}
+    response = thief.post_json(path, {"path": "/bin/sh"}, headers={"X-XSRFToken": tab.xsrf()})
     assert response.status == 403 and response.json()["error"], path
     assert eddy.app.sandbox.running == running
     assert eddy.app.store.get_setting("sandbox.server_path") in (None, "")

@@ -37,6 +37,10 @@ def test_create_test_and_connect_a_saved_read_only_connection(page, running_app,
         page.click("#saved-connections button:text-is('Connect')")
         expect(page.locator("#active-connection")).to_contain_text("Reporting <ro>")
         expect(page.locator("#read-only-badge")).to_be_visible()
+        # This account may write: the page says the guarantee is Eddy's check, not the server's.
+        expect(page.locator("#read-only-badge")).to_have_text("read-only · Eddy")
+        expect(page.locator("#read-only-badge")).to_have_attribute("title", re.compile("use an account without write"))
+        page.screenshot(path="/tmp/shots-security/read-only-badge.png")
         expect(page.locator("#active-connection .color-tag.tag-red")).to_be_visible()
         assert csp_errors == [], csp_errors
     finally:

@@ -12,6 +12,18 @@ from core.app import EddyApplication
 from core.config import new_launch_token
 
 _ALERT = re.compile(r'role="alert"[^>]*>(.*?)</p>', re.S)
+_TOKEN_META = re.compile(r'<meta name="xsrf-token" content="([^"]*)"')
+
+
+def page_token(html: str) -> str:
+    """The request token a page carries for its own scripts and forms ('' when it has none)."""
+    match = _TOKEN_META.search(html)
+    return match.group(1) if match else ""
+
+
+def launch_cookie(cookies: dict[str, str]) -> str | None:
+    """The launch cookie's value (its name carries the server's port)."""
+    return next((v for k, v in cookies.items() if k.startswith("eddy_launch")), None)
 
 
 def store_cookies(cookies: dict[str, str], set_cookie_values) -> None:
@@ -72,9 +84,12 @@ class EddyTestCase(AsyncHTTPTestCase):
         return self.follow(f"/auth?token={self.token}")
 
     def xsrf(self) -> str:
-        if "_xsrf" not in self.cookies:
-            self.request("/login")
-        return self.cookies["_xsrf"]
+        """The request token, read from a page as the app's scripts do (it is never in a cookie)."""
+        launch = launch_cookie(self.cookies)
+        if getattr(self, "_token_for", None) != launch or not launch:
+            self._token = page_token(self.text(self.request("/login")))
+            self._token_for = launch
+        return self._token
 
     def post_form(self, path, fields: dict, **kwargs):
         body = urllib.parse.urlencode({**fields, "_xsrf": self.xsrf()})

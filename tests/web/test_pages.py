@@ -159,8 +159,12 @@ class TestPages(AppCase):
         response = self.post_json("/api/sql", {"sql": "SELECT * FROM nope", "database": "eddy_test"})
         assert response.code == 400
         assert "1146" in json.loads(response.body)["error"]
-        response = self.request("/api/sql", "POST", "{not json", headers={"X-XSRFToken": self.xsrf()})
+        headers = {"X-XSRFToken": self.xsrf(), "Content-Type": "application/json"}
+        response = self.request("/api/sql", "POST", "{not json", headers=headers)
         assert response.code == 400 and "not valid JSON" in json.loads(response.body)["error"]
+        headers["Content-Type"] = "text/plain"
+        response = self.request("/api/sql", "POST", '{"sql": "SELECT 1"}', headers=headers)
+        assert response.code == 415 and "application/json" in json.loads(response.body)["error"]
 
     def test_api_needs_a_session(self):
         self.launch()
@@ -172,14 +176,14 @@ class TestPages(AppCase):
         headers = {
             "Host": f"127.0.0.1:{self.get_http_port()}",
             "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
-            "X-XSRFToken": self.cookies["_xsrf"],
+            "X-XSRFToken": self.xsrf(),
         }
 
         async def scenario():
             slow = self.http_client.fetch(
                 self.get_url("/api/sql"),
                 method="POST",
-                headers=headers,
+                headers={**headers, "Content-Type": "application/json"},
                 body=json.dumps({"sql": "SELECT SLEEP(5)"}),
                 request_timeout=20,
             )

@@ -25,6 +25,7 @@ from core.db import Connection
 from core.db.rawstream import stream_line_batches
 from core.db.sql import qualified, quote_identifier
 from core.services.jobs import Job
+from core.services.transfer.archive_names import member_names
 from core.services.transfer.columns import ColumnKind, describe, source_sql
 
 FORMATS = {
@@ -432,10 +433,11 @@ def _export_into(conn, out, source: ExportSource, opts: ExportOptions, progress:
             _xlsx(conn, out, [(n, f"SELECT * FROM {qualified(source.database, n)}") for n, k in tables], opts, progress)
         else:
             with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-                for name, _kind in tables:
+                members = member_names([name for name, _kind in tables], FORMATS[opts.format])
+                for (name, _kind), member_name in zip(tables, members, strict=True):
                     select_sql = f"SELECT * FROM {qualified(source.database, name)}"
                     cols = describe(conn, select_sql)
-                    with archive.open(name + FORMATS[opts.format], "w", force_zip64=True) as member:
+                    with archive.open(member_name, "w", force_zip64=True) as member:
                         counted = _Counting(member)
                         _write_one(
                             conn, counted, select_sql, True, qualified(source.database, name), cols, opts, progress

@@ -31,7 +31,7 @@ class TransferFiles:
             shutil.rmtree(self.folder, ignore_errors=True)  # leftovers of a run that crashed
         else:
             self.folder = Path(tempfile.mkdtemp(prefix="eddy-transfer-"))
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._files: dict[str, TransferFile] = {}
         self._lock = threading.Lock()
 

@@ -8,17 +8,16 @@ own TSV is sent as it is. LOCAL makes refused values warnings: any warning rolls
 """
 
 import os
+import secrets
 import shutil
 import tempfile
 import threading
-from array import array
 from pathlib import Path
 
-import pymysql
-
-from core.db import DatabaseError
+from core.db import Connection, DatabaseError
+from core.db.errors import ConnectionLost
 from core.db.sql import qualified, quote_identifier
-from core.db.statements import check_read_only
+from core.db.statements import ReadOnlyViolation
 from core.services.jobs import Cancelled
 from core.services.transfer.batches import (
     B_FIELD_SEP,
@@ -91,18 +90,62 @@ def tsv_lines(rows: list[list]) -> bytes:
     return data + b"\n"
 
 
+LOAD_FOLDER_PREFIX = "eddy-load-"
+
+
+def new_load_folder() -> Path:
+    """A private folder for one load's pipe, named after this process so a later start can tell
+    an abandoned one (its process is gone) from one in use."""
+    folder = Path(tempfile.gettempdir()) / f"{LOAD_FOLDER_PREFIX}{os.getpid()}-{secrets.token_hex(6)}"
+    folder.mkdir(mode=0o700)
+    return folder
+
+
+def clean_leftover_load_folders(base: Path | None = None) -> int:
+    """Remove load folders left by Eddy processes that ended without cleaning up (killed, crashed).
+    Only our own user's folders, only of processes that no longer run. Returns how many went."""
+    base = Path(base or tempfile.gettempdir())
+    removed = 0
+    for folder in base.glob(LOAD_FOLDER_PREFIX + "*"):
+        pid_text = folder.name[len(LOAD_FOLDER_PREFIX) :].split("-", 1)[0]
+        try:
+            if folder.is_symlink() or not folder.is_dir() or folder.stat().st_uid != os.getuid():
+                continue
+            pid = int(pid_text)
+        except (ValueError, OSError, AttributeError):
+            continue  # not one of ours (or no getuid: Windows; its temp folder is per user)
+        if pid == os.getpid() or _process_alive(pid):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, another user's
+    return True
+
+
 class TsvFeeder:
-    """Writes the parsed CSV as escaped TSV into a pipe (or a temp file) that LOAD DATA reads."""
+    """Writes the parsed CSV as escaped TSV into a pipe (or a temp file) that LOAD DATA reads.
+
+    Memory does not depend on the file's size: nothing is kept per record. When the server names a
+    row in an error, line_of_row() reads the file again up to that record to say its line."""
 
     def __init__(self, imp, width: int):
         self.imp = imp
         self.width = width
-        self.folder = Path(tempfile.mkdtemp(prefix="eddy-load-"))
+        self.folder = new_load_folder()
         self.path = self.folder / "rows.tsv"
         self.fifo = hasattr(os, "mkfifo")
         if self.fifo:
             os.mkfifo(self.path, 0o600)
-        self.lines = array("q")  # first line of each record sent, for "at row N" messages
+        self.sent = 0  # records written so far
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="eddy-load-feed", daemon=True)
 
@@ -156,7 +199,7 @@ class TsvFeeder:
                             column=t.column,
                         ) from None
             raise
-        self.lines.extend(lines)
+        self.sent += len(batch)
         out.write(data)
 
     def finish(self) -> None:
@@ -172,7 +215,16 @@ class TsvFeeder:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def line_of_row(self, n: int) -> int | None:
-        return self.lines[n - 1] if 0 < n <= len(self.lines) else None
+        """The file line where the n-th record sent (1-based) starts, read again from the file."""
+        if not 0 < n <= self.sent:
+            return None
+        imp = self.imp
+        with RecordReader(imp.path, imp.dialect, imp.opts.empty, imp.opts.null_marker) as reader:
+            reader.read_header()
+            for count, (line, _fields) in enumerate(reader, 1):
+                if count == n:
+                    return line
+        return None
 
 
 def load_data(imp: CsvImporter, header, width) -> ImportResult:
@@ -188,52 +240,13 @@ def load_data(imp: CsvImporter, header, width) -> ImportResult:
         if transcode
         else {"utf-8": "utf8mb4", "utf-8-sig": "utf8mb4", "latin-1": "latin1", "gb18030": "gbk"}[d.encoding]
     )
-    p = imp.conn.params
-    if p.read_only:  # the raw connection below has none of Connection's read-only guards
-        check_read_only("LOAD DATA LOCAL INFILE")
-    try:
-        raw = pymysql.connect(
-            host=p.host,
-            port=p.port,
-            user=p.user,
-            password=p.password.encode("utf-8"),
-            database=imp.database,
-            unix_socket=p.unix_socket or None,
-            ssl=p.ssl,
-            charset="utf8mb4",
-            local_infile=True,
-            autocommit=False,
-        )
-    except pymysql.MySQLError as exc:
-        raise ImportFailed(f"Could not open a LOAD DATA connection: {exc}") from exc
+    # One door: the same session set-up as every connection (TLS refusal before the login, timeouts,
+    # read-only session and statement checks, which refuse LOAD DATA on a read-only profile).
     width = width or (max((t.source for t in imp.mapping if t.source is not None), default=-1) + 1)
-    variables = [f"@c{i}" for i in range(width)]
     kinds = {c["name"]: kind_of_data_type(c["data_type"]) for c in table_columns(imp.conn, imp.database, imp.table)}
-    sets = []
-    for t in imp.mapping:
-        ident = quote_identifier(t.column)
-        if t.source is None:
-            sets.append(f"{ident} = {raw.escape(t.constant)}")
-            continue
-        v = value = f"@c{t.source}"  # NULLs arrive as \\N: the feeder resolved them exactly
-        kind = kinds.get(t.column)
-        if kind == "binary":  # Eddy writes bytes as 0x-hex
-            value = f"IF({v} REGEXP '^0[xX][0-9a-fA-F]*$', UNHEX(SUBSTRING({v}, 3)), CAST({value} AS BINARY))"
-        elif kind == "bit":
-            value = f"CAST({value} AS UNSIGNED)"
-        sets.append(f"{ident} = {value}")
-    verb = {"skip": "IGNORE", "replace": "REPLACE"}.get(opts.on_duplicate, "")
-    feeder = TsvFeeder(imp, width) if transcode else None
-    infile = feeder.path if feeder else imp.path
-    delimiter = "\t" if transcode else d.delimiter
-    line_end = "\n" if transcode else d.line_end
-    skip_lines = 0 if transcode else (1 if d.header else 0)
-    sql = (
-        f"LOAD DATA LOCAL INFILE {raw.escape(str(infile))} {verb} INTO TABLE {qualified(imp.database, imp.table)} "
-        f"CHARACTER SET {charset} FIELDS TERMINATED BY {raw.escape(delimiter)} ESCAPED BY '\\\\' "
-        f"LINES TERMINATED BY {raw.escape(line_end)} IGNORE {skip_lines} LINES "
-        f"({', '.join(variables)}) SET {', '.join(sets)}"
-    )
+    sql_mode = _sql_mode(imp.conn)
+    raw = imp.conn.local_infile_session(imp.database)
+    feeder = None
     stop = threading.Event()
     job = imp.job
 
@@ -242,50 +255,54 @@ def load_data(imp: CsvImporter, header, width) -> ImportResult:
         while not stop.wait(0.2):
             if job is not None and job.cancel_requested:
                 try:
-                    imp.conn.execute(f"KILL QUERY {int(raw.thread_id())}")
+                    imp.conn.execute(f"KILL QUERY {int(raw.thread_id)}")
                 except DatabaseError:
                     pass
                 return
 
     watcher = threading.Thread(target=watch_cancel, daemon=True)
     try:
-        with raw.cursor() as cur:
-            cur.execute("SET SESSION sql_mode = %s", (_sql_mode(imp.conn),))
-            cur.execute("SET SESSION time_zone = '+00:00'")
-            watcher.start()
-            if feeder:
-                feeder.start()
-            try:
-                cur.execute(sql)
-                imp.result.rows = cur.rowcount
-                warnings = list(raw.show_warnings() or ())
-            finally:
-                stop.set()
-                if feeder:
-                    feeder.finish()
-            if feeder and feeder.error is not None:
-                raise feeder.error
-            if job is not None:
-                job.check_cancelled()
-            problems = [w for w in warnings if w[0] in ("Warning", "Error")]
-            if problems:
-                # LOCAL turns refused values into warnings (the server cannot stop the upload): undo.
-                level, code, message = problems[0][:3]
-                raise pymysql.err.DataError(code, f"{message} ({len(problems)} problem(s) in all)")
-            raw.commit()
-            imp.result.records = imp.result.rows
-            imp.result.warnings = [f"{w[0]} {w[1]}: {w[2]}" for w in list(warnings)[:20]]
-            if job is not None:
-                job.progress(done=imp.result.rows, bytes_done=imp.path.stat().st_size)
-    except pymysql.MySQLError as exc:
+        raw.execute("SET SESSION sql_mode = %s", sql_mode)
+        raw.execute("SET SESSION time_zone = '+00:00'")
+        sql = _load_statement(imp, raw, kinds, width, charset, transcode)
+        feeder = TsvFeeder(imp, width) if transcode else None
+        sql = sql.replace("{infile}", raw.literal(str(feeder.path if feeder else imp.path)).replace("%", "%%"))
+        raw.begin()
+        watcher.start()
+        if feeder:
+            feeder.start()
         try:
-            raw.rollback()
-        except pymysql.MySQLError:
-            pass
+            imp.result.rows = raw.execute_rowcount(sql)
+            warnings = raw.warnings()
+        finally:
+            stop.set()
+            if feeder:
+                feeder.finish()
+        if feeder and feeder.error is not None:
+            raise feeder.error
+        if job is not None:
+            job.check_cancelled()
+        problems = [w for w in warnings if w[0] in ("Warning", "Error")]
+        if problems:
+            # LOCAL turns refused values into warnings (the server cannot stop the upload): undo.
+            level, code, message = problems[0][:3]
+            raise DatabaseError(f"{message} ({len(problems)} problem(s) in all)", code)
+        raw.commit()
+        imp.result.records = imp.result.rows
+        imp.result.warnings = [f"{w[0]} {w[1]}: {w[2]}" for w in warnings[:20]]
+        if job is not None:
+            job.progress(done=imp.result.rows, bytes_done=imp.path.stat().st_size)
+    except (ConnectionLost, ReadOnlyViolation):
+        raise  # worded as on the INSERT path: "Lost connection to the server (...)"; "Read-only connection ..."
+    except ImportFailed:
+        _rollback(raw)
+        raise
+    except DatabaseError as exc:
+        _rollback(raw)
         if job is not None and job.cancel_requested:
             raise Cancelled("Cancelled by the user") from exc
-        message = exc.args[1] if len(exc.args) > 1 else str(exc)
-        refused = local_infile_refusal(exc.args[0] if exc.args else None, message)
+        message = exc.message
+        refused = local_infile_refusal(exc.code, message)
         if refused:
             raise ImportFailed(refused) from exc
         m = ROW_IN_MESSAGE.search(message)
@@ -298,12 +315,48 @@ def load_data(imp: CsvImporter, header, width) -> ImportResult:
             f"LOAD DATA failed{f' at line {line}' if line else ''}: {message}", line=line, column=_column_of(message)
         ) from exc
     except BaseException:
-        try:
-            raw.rollback()
-        except pymysql.MySQLError:
-            pass
+        _rollback(raw)
         raise
     finally:
         stop.set()
+        if feeder is not None:
+            feeder.finish()
         raw.close()
     return imp.result
+
+
+def _rollback(conn: Connection) -> None:
+    try:
+        conn.rollback()
+    except DatabaseError:
+        pass  # the connection is gone: nothing was committed
+
+
+def _load_statement(imp, raw: Connection, kinds: dict, width: int, charset: str, transcode: bool) -> str:
+    """The LOAD DATA statement ({infile} left to fill in), with literals escaped for the session."""
+    d, opts = imp.dialect, imp.opts
+    variables = [f"@c{i}" for i in range(width)]
+    sets = []
+    for t in imp.mapping:
+        ident = quote_identifier(t.column)
+        if t.source is None:
+            sets.append(f"{ident} = {raw.literal(t.constant)}")
+            continue
+        v = value = f"@c{t.source}"  # NULLs arrive as \\N: the feeder resolved them exactly
+        kind = kinds.get(t.column)
+        if kind == "binary":  # Eddy writes bytes as 0x-hex
+            value = f"IF({v} REGEXP '^0[xX][0-9a-fA-F]*$', UNHEX(SUBSTRING({v}, 3)), CAST({value} AS BINARY))"
+        elif kind == "bit":
+            value = f"CAST({value} AS UNSIGNED)"
+        sets.append(f"{ident} = {value}")
+    verb = {"skip": "IGNORE", "replace": "REPLACE"}.get(opts.on_duplicate, "")
+    delimiter = "\t" if transcode else d.delimiter
+    line_end = "\n" if transcode else d.line_end
+    skip_lines = 0 if transcode else (1 if d.header else 0)
+    statement = (
+        f"LOAD DATA LOCAL INFILE {{infile}} {verb} INTO TABLE {qualified(imp.database, imp.table)} "
+        f"CHARACTER SET {charset} FIELDS TERMINATED BY {raw.literal(delimiter)} ESCAPED BY {raw.literal(chr(92))} "
+        f"LINES TERMINATED BY {raw.literal(line_end)} IGNORE {skip_lines} LINES "
+        f"({', '.join(variables)}) SET {', '.join(sets)}"
+    )
+    return statement.replace("%", "%%")  # run with execute_rowcount (PyMySQL %-formatting, no parameters)
