@@ -245,8 +245,9 @@ def strip_database(text: str, database: str) -> str:
 
 def read_definition(conn: Connection, database: str, kind: str, name: str) -> str:
     """One object's CREATE statement as the server shows it ('' when it is gone)."""
+    keyword = SHOW_KEYWORD[kind]  # from the fixed table above
     try:
-        row = conn.get(f"SHOW CREATE {SHOW_KEYWORD[kind]} {qualified(database, name)}")
+        row = conn.get(f"SHOW CREATE {keyword} {qualified(database, name)}")
     except DatabaseError as exc:
         if exc.code in (1305, 1146, 1360, 1539, 1049, 1347):
             return ""
