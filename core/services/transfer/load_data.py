@@ -12,6 +12,7 @@ import secrets
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from core.db import Connection, DatabaseError
@@ -204,14 +205,19 @@ class TsvFeeder:
 
     def finish(self) -> None:
         """Wait for the writer; unblock it if the server never opened the pipe."""
-        if self.fifo and self.thread.is_alive():
+        deadline = time.monotonic() + 30
+        while self.fifo and self.thread.is_alive() and time.monotonic() < deadline:
+            # Opening the read end releases a writer blocked in open(); the writer may reach its
+            # open() only after ours (the statement was refused before the server read anything),
+            # so keep doing it until the writer has ended.
             try:
                 fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
                 os.close(fd)
             except OSError:
                 pass
+            self.thread.join(0.05)
         if self.thread.is_alive():
-            self.thread.join(30)
+            self.thread.join(max(0.0, deadline - time.monotonic()))
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def line_of_row(self, n: int) -> int | None:
