@@ -125,6 +125,8 @@ class JobRegistry:
                 log.warning("job %s (%s) failed: %s", job.id, kind, exc, exc_info=not _is_expected(exc))
                 job.state = FAILED
                 job.error = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+                # What the UI needs to act on the failure (e.g. the databases a script names).
+                job.result.update(getattr(exc, "details", None) or {})
             finally:
                 job.finished = time.monotonic()
 

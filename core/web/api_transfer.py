@@ -236,12 +236,18 @@ class SqlImportHandler(TransferHandler):
     def post(self):
         body = self.read_json()
         entry = self.file_for(body.get("file"))
-        opts = sql_import.ScriptOptions.from_dict(body)
+        try:
+            opts = sql_import.ScriptOptions.from_dict(body)
+        except ValueError as exc:
+            raise UserError(400, str(exc)) from exc
 
         def work(conn, job):
+            # Refuses (nothing run) a script naming other databases than opts.database, unless
+            # allow_databases lists each: the job's result then carries them for the confirm step.
             return sql_import.run_script(conn, entry.path, opts, job)
 
-        self.write_json(self.start_job("sql-import", f"Run {entry.name}", work))
+        title = f"Run {entry.name}" + (f" in {opts.database}" if opts.database else "")
+        self.write_json(self.start_job("sql-import", title, work))
 
 
 class ExportHandler(TransferHandler):

@@ -180,3 +180,30 @@ class TestTransferApi(ConnectedAppCase):
     def test_upload_needs_xsrf(self):
         response = self.request("/api/transfer/upload?name=a.csv", "POST", b"id\n1\n")
         assert response.code == 403
+
+
+@pytest.mark.usefixtures("env")
+class TestSqlImportApi(ConnectedAppCase):
+    json = TestTransferApi.json
+    finish = TestTransferApi.finish
+    upload = TestTransferApi.upload
+
+    def test_sql_import_refuses_a_script_naming_another_database_and_lists_it(self):
+        self.post_json("/api/sql", {"sql": f"DROP TABLE IF EXISTS `{DB}`.`api first`"})
+        up = self.upload(b"CREATE TABLE `api first` (id INT);\nUSE other_place;\n", "s.sql")
+        job = self.finish(self.json(self.post_json("/api/transfer/sql-import", {"file": up["file"], "database": DB})))
+        assert job["state"] == "failed" and job["result"]["refused"] is True
+        assert job["result"]["other_databases"] == [{"name": "other_place", "line": 2, "how": "USE"}]
+        assert "Nothing was run" in job["error"]
+        rows = self.json(self.post_json("/api/sql", {"sql": f"SHOW TABLES FROM `{DB}` LIKE 'api first'"}))["rows"]
+        assert rows == []
+
+    def test_sql_import_rejects_wrong_types(self):
+        up = self.upload(b"SELECT 1;\n", "s.sql")
+        for body in (
+            {"database": 5},
+            {"database": DB, "allow_databases": "x"},
+            {"database": DB, "allow_databases": [1]},
+        ):
+            r = self.post_json("/api/transfer/sql-import", {"file": up["file"], **body})
+            assert r.code == 400 and "error" in json.loads(r.body)

@@ -383,16 +383,18 @@ def _sql_table_block(conn, out, database, table, opts, progress) -> None:
     ident = quote_identifier(table)
     if opts.sql_create:
         out.write(f"DROP TABLE IF EXISTS {ident};\n{ddl};\n\n".encode())
-    select_sql = f"SELECT * FROM {qualified(database, table)}"
+    # Generated columns are computed again on restore: the server refuses values for them.
+    stored = conn.query(
+        "SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s "
+        "AND EXTRA NOT LIKE '%%GENERATED%%' ORDER BY ORDINAL_POSITION",
+        database,
+        table,
+    )
+    names = ", ".join(quote_identifier(r.name) for r in stored) or "*"
+    select_sql = f"SELECT {names} FROM {qualified(database, table)}"
     cols = describe(conn, select_sql)
     _write_one(conn, out, select_sql, True, qualified(database, table), cols, opts, progress, sql_target=ident)
     out.write(b"\n")
-
-
-def _sql_view_block(conn, out, database, view) -> None:
-    create = conn.query(f"SHOW CREATE VIEW {qualified(database, view)}")[0]
-    ddl = create["Create View"]
-    out.write(f"DROP VIEW IF EXISTS {quote_identifier(view)};\n{ddl};\n\n".encode())
 
 
 def run_export(conn: Connection, source: ExportSource, opts: ExportOptions, path: Path, job: Job | None = None) -> dict:
@@ -419,15 +421,15 @@ def _export_into(conn, out, source: ExportSource, opts: ExportOptions, progress:
         if job is not None:
             job.total = _estimate_rows(conn, source.database, [t for t, k in tables if k == "table"])
         if opts.format == "sql":
-            out.write(SQL_HEADER.encode())
-            out.write(f"USE {quote_identifier(source.database)};\n\n".encode())
-            for name, kind in tables:
-                if kind == "table":
-                    _sql_table_block(conn, out, source.database, name, opts, progress)
-            for name, kind in tables:
-                if kind == "view":
-                    _sql_view_block(conn, out, source.database, name)
-            out.write(SQL_FOOTER.encode())
+            from core.services.transfer.dump import write_database_dump
+
+            # A dump restores wherever it is run: no USE, no database names (see dump.py).
+            write_database_dump(
+                conn,
+                out,
+                source.database,
+                lambda name: _sql_table_block(conn, out, source.database, name, opts, progress),
+            )
         elif opts.format == "xlsx":
             _xlsx(conn, out, [(n, f"SELECT * FROM {qualified(source.database, n)}") for n, k in tables], opts, progress)
         else:
