@@ -13,8 +13,6 @@ import select
 import socket
 import threading
 
-_COMMIT = re.compile(rb"^\x03\s*(?:/\*.*?\*/\s*)?COMMIT\b", re.I | re.S)
-
 
 class CuttingProxy:
     def __init__(self, host: str, port: int):
@@ -29,8 +27,10 @@ class CuttingProxy:
         self._closing = False
         threading.Thread(target=self._accept, daemon=True).start()
 
-    def arm(self, mode: str) -> None:
+    def arm(self, mode: str, statement: bytes = b"COMMIT") -> None:
+        """Cut at the next statement starting with `statement` (COMMIT unless told)."""
         self.cut_done.clear()
+        self._pattern = re.compile(rb"^\x03\s*(?:/\*.*?\*/\s*)?" + re.escape(statement) + rb"\b", re.I | re.S)
         self.mode = mode
 
     def close(self) -> None:
@@ -52,7 +52,7 @@ class CuttingProxy:
             threading.Thread(target=self._relay, args=(client, server), daemon=True).start()
 
     def _should_cut(self, payload: bytes) -> str | None:
-        if self.mode in ("after_commit", "before_commit") and _COMMIT.match(payload):
+        if self.mode in ("after_commit", "before_commit") and self._pattern.match(payload):
             with self._lock:
                 mode, self.mode = self.mode, "pass"
             return mode

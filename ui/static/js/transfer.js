@@ -312,6 +312,7 @@ function reportImport(job) {
       ? `Done: ${r.statements.toLocaleString()} statements run in ${r.database || "the server"}, ${r.failed} failed.`
       : `Done: ${r.rows.toLocaleString()} rows imported${r.table ? ` into ${r.table}` : ""}.`;
     if (r.skipped) text += ` ${r.skipped} bad rows skipped.`;
+    if (r.note) text += ` ${r.note}`; // a connection lost at COMMIT, and what Eddy then verified
     status.textContent = text;
     if (r.rejects) {
       const link = document.createElement("a");

@@ -1,0 +1,84 @@
+"""A CSV import whose connection drops at COMMIT: Eddy reconnects, counts the table and says saved
+(verified), not saved (verified) or unknown — never "failed" after its rows were committed."""
+
+from dataclasses import replace
+
+import pytest
+
+from core.db import Connection
+from core.services.jobs import DONE, FAILED, JobRegistry
+from core.services.transfer.csv_import import ImportOptions, run_import
+from core.services.transfer.formats import Dialect
+from tests.cutting_proxy import CuttingProxy
+from tests.transfer.conftest import DB
+
+
+@pytest.fixture
+def setup(mariadb, transfer_db, tmp_path):
+    admin = Connection(mariadb.admin)
+    admin.execute(f"DROP TABLE IF EXISTS `{DB}`.cut")
+    admin.execute(f"CREATE TABLE `{DB}`.cut (id INT PRIMARY KEY, name VARCHAR(20))")
+    admin.execute(f"INSERT INTO `{DB}`.cut VALUES (1000, 'already there')")
+    path = tmp_path / "rows.csv"
+    path.write_text("id,name\n" + "".join(f"{i},row {i}\n" for i in range(1, 501)), encoding="utf-8")
+    proxy = CuttingProxy(mariadb.user.host, mariadb.user.port)
+    yield proxy, admin, path
+    proxy.close()
+    admin.execute(f"DROP TABLE IF EXISTS `{DB}`.cut")
+    admin.close()
+
+
+def _job(mariadb, proxy, path, **opts):
+    jobs = JobRegistry()
+
+    def work(job):
+        conn = Connection(replace(mariadb.user, port=proxy.port))
+        try:
+            return run_import(conn, DB, "cut", path, Dialect(line_end="\n"), ImportOptions(**opts), job=job)
+        finally:
+            conn.close()
+
+    job = jobs.start("import", "test", work)
+    job.wait(60)
+    return job
+
+
+def _count(admin):
+    return admin.get(f"SELECT COUNT(*) AS n FROM `{DB}`.cut").n
+
+
+def test_import_cut_after_commit_is_done_and_verified(mariadb, setup):
+    proxy, admin, path = setup
+    proxy.arm("after_commit")
+    job = _job(mariadb, proxy, path)
+    assert proxy.cuts == 1 and _count(admin) == 501
+    assert job.state == DONE, job.error  # was: "failed" with every row committed
+    assert job.result["rows"] == 500 and job.result["outcome"] == "saved"
+    assert "saved, verified" in job.result["note"]
+
+
+def test_import_cut_before_commit_fails_saying_not_saved_verified(mariadb, setup):
+    proxy, admin, path = setup
+    proxy.arm("before_commit")
+    job = _job(mariadb, proxy, path)
+    assert proxy.cuts == 1 and _count(admin) == 1
+    assert job.state == FAILED
+    assert "not saved, verified" in job.error and job.result["outcome"] == "not_saved"
+
+
+def test_batched_import_cut_at_a_checkpoint_says_which_rows_are_kept(mariadb, setup):
+    proxy, admin, path = setup
+    proxy.arm("before_commit")  # the first checkpoint's COMMIT never arrives
+    job = _job(mariadb, proxy, path, commit_every=100, batch_bytes=500)
+    assert proxy.cuts == 1 and _count(admin) == 1
+    assert job.state == FAILED and job.result["outcome"] == "not_saved"
+    assert "not saved, verified" in job.error
+
+
+def test_import_cut_mid_stream_says_not_saved_verified_without_hanging(mariadb, setup):
+    proxy, admin, path = setup
+    proxy.arm("before_commit", statement=b"INSERT")  # the first batch never reaches the server
+    job = _job(mariadb, proxy, path, batch_bytes=500)
+    assert proxy.cuts == 1 and _count(admin) == 1
+    assert job.state == FAILED and job.result["outcome"] == "not_saved"
+    assert "before COMMIT was sent" in job.error and "not saved, verified" in job.error
