@@ -82,3 +82,22 @@ def test_import_cut_mid_stream_says_not_saved_verified_without_hanging(mariadb, 
     assert proxy.cuts == 1 and _count(admin) == 1
     assert job.state == FAILED and job.result["outcome"] == "not_saved"
     assert "before COMMIT was sent" in job.error and "not saved, verified" in job.error
+
+
+def test_script_cut_after_a_statement_ran_says_unknown_and_stops(mariadb, setup, tmp_path):
+    from core.services.transfer.sql_import import ScriptFailed, ScriptOptions, run_script
+
+    proxy, admin, _ = setup
+    script = tmp_path / "s.sql"
+    script.write_text(
+        "INSERT INTO cut VALUES (1, 'a');\nUPDATE cut SET name = 'b' WHERE id = 1;\nINSERT INTO cut VALUES (2, 'c');\n",
+        encoding="utf-8",
+    )
+    conn = Connection(replace(mariadb.user, port=proxy.port))
+    proxy.arm("after_commit", statement=b"UPDATE")
+    with pytest.raises(ScriptFailed) as failed:
+        run_script(conn, script, ScriptOptions(database=DB, stop_on_error=False))
+    conn.close()
+    assert proxy.cuts == 1
+    assert "line 2" in failed.value.message and "unknown" in failed.value.message
+    assert admin.select(f"SELECT id, name FROM `{DB}`.cut ORDER BY id").rows == [(1, "b"), (1000, "already there")]

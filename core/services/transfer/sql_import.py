@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.db import Connection, DatabaseError
+from core.db.errors import ConnectionLost
 from core.db.sql import Token, iter_statements, qualified, tokens
 from core.services.jobs import Job
 from core.services.transfer.formats import detect_encoding
@@ -224,6 +225,15 @@ def run_script(conn: Connection, path: Path, opts: ScriptOptions, job: Job | Non
             try:
                 sql = statement.sql.encode("utf-8", "surrogateescape")
                 _execute(conn, sql)
+            except ConnectionLost as exc:
+                # Autocommit: the statement may have run before the answer was lost. Say so; go no further.
+                raise ScriptFailed(
+                    f"The connection to the server dropped while the statement at line {statement.line} ran: "
+                    f"whether it took effect is unknown. {done:,} statements before it ran; none after it. "
+                    "Check its effect before running the rest of the script.",
+                    statement.line,
+                    done,
+                ) from exc
             except DatabaseError as exc:
                 failed += 1
                 if opts.stop_on_error:
