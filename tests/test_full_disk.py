@@ -177,3 +177,37 @@ def test_window_instance_file_on_a_full_disk_does_not_stop_the_start(tiny_disk):
     assert not (tiny_disk.path / "instance.json").exists()
     assert [p.name for p in tiny_disk.path.iterdir() if not p.name.startswith("filler")] == []
     instance.release()
+
+
+def test_export_onto_a_full_disk_says_so_and_leaves_no_part_file(tiny_disk, mariadb, sample_db):
+    from core.services.transfer.export import ExportFailed, ExportOptions, ExportSource, run_export
+
+    conn = mariadb.connect()
+    conn.execute("CREATE TABLE IF NOT EXISTS eddy_test.filler_rows (id INT PRIMARY KEY, t TEXT)")
+    conn.execute("REPLACE INTO eddy_test.filler_rows SELECT seq, REPEAT('x', 2000) FROM eddy_test.seq_1_to_2000")
+    try:
+        with pytest.raises(ExportFailed) as failed:
+            run_export(
+                conn,
+                ExportSource(database="eddy_test", table="filler_rows"),
+                ExportOptions(format="csv"),
+                tiny_disk.path / "rows.csv",
+            )
+        assert f"The disk holding {tiny_disk.path} is full" in failed.value.message
+        assert "Nothing was saved as rows.csv" in failed.value.message
+        assert list(tiny_disk.path.iterdir()) == []
+    finally:
+        conn.execute("DROP TABLE eddy_test.filler_rows")
+        conn.close()
+
+
+@pytest.mark.usefixtures("tiny_env")
+class TestUploadOnAFullDisk(ConnectedAppCase):
+    def test_an_upload_that_fills_the_disk_is_a_clear_json_error_and_leaves_nothing(self):
+        headers = {"X-XSRFToken": self.xsrf(), "Content-Type": "application/octet-stream"}
+        response = self.request("/api/transfer/upload?name=big.csv", "POST", b"x" * 3_000_000, headers=headers)
+        assert response.code == 507, (response.code, response.body[:300])
+        error = json.loads(response.body)["error"]
+        assert "the disk is full" in error and "transfer-tmp" in error
+        leftovers = [p for p in (self.app.transfer_files.folder).iterdir()]
+        assert leftovers == []

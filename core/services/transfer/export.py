@@ -12,6 +12,7 @@ Value conventions shared with the importer (so a round trip gives back identical
 - TSV: MySQL's own escaped format (\\N for NULL; \\t \\n \\r \\\\ \\0 escaped), as LOAD DATA reads it.
 """
 
+import errno
 import io
 import os
 import tempfile
@@ -37,6 +38,14 @@ FORMATS = {
 }
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, minus the header row
 SQL_INSERT_BYTES = 1_000_000  # one INSERT statement's size: well under any max_allowed_packet
+
+
+class ExportFailed(OSError):
+    """An export that could not be written; message says where and what is left."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass
@@ -409,6 +418,15 @@ def run_export(conn: Connection, source: ExportSource, opts: ExportOptions, path
         with os.fdopen(fd, "wb", buffering=1024 * 1024) as out:
             _export_into(conn, out, source, opts, progress, job)
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise ExportFailed(
+                f"The disk holding {path.parent} is full: {progress.rows:,} rows were written before it ran "
+                f"out. Nothing was saved as {path.name} (the partial file was removed); free some space "
+                "or choose another folder."
+            ) from exc
+        raise
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
