@@ -16,7 +16,7 @@ from core.app import EddyApplication
 from core.config import new_launch_token
 from core.server import ServerThread
 from core.store import Store, StoreWriteFailed
-from tests.web.client import ConnectedAppCase
+from tests.web.client import AppCase, ConnectedAppCase
 
 
 class TinyDisk:
@@ -211,3 +211,20 @@ class TestUploadOnAFullDisk(ConnectedAppCase):
         assert "the disk is full" in error and "transfer-tmp" in error
         leftovers = [p for p in (self.app.transfer_files.folder).iterdir()]
         assert leftovers == []
+
+
+@pytest.mark.usefixtures("tiny_env")
+class TestLoginOnAFullDisk(AppCase):
+    def test_connecting_works_when_the_recent_connection_cannot_be_saved(self):
+        self.launch()
+        self.disk.fill()
+        try:
+            for _ in range(20):  # until SQLite's already-allocated pages are used up too
+                try:
+                    self.app.store.set_setting("pad", "x" * 100_000)
+                except StoreWriteFailed:
+                    break
+            response = self.login(self.mariadb.user)
+            assert response.code == 302, self.error_text(response)
+        finally:
+            self.disk.free()
