@@ -18,6 +18,9 @@ RUNNING, DONE, FAILED, CANCELLED = "running", "done", "failed", "cancelled"
 KEEP_FINISHED = 50  # finished jobs remembered for polling/downloading
 
 
+DEFAULT_CANCEL = "Cancelled by the user"
+
+
 class Cancelled(Exception):
     """Raised inside a job's work when the user asked to stop."""
 
@@ -51,7 +54,7 @@ class Job:
 
     def check_cancelled(self) -> None:
         if self._cancel.is_set():
-            raise Cancelled("Cancelled by the user")
+            raise Cancelled(DEFAULT_CANCEL)
 
     @property
     def cancel_requested(self) -> bool:
@@ -118,9 +121,12 @@ class JobRegistry:
             try:
                 job.result.update(work(job) or {})
                 job.state = CANCELLED if job.cancel_requested and job.result.get("cancelled") else DONE
-            except Cancelled:
+            except Cancelled as exc:
                 job.state = CANCELLED
-                job.error = "Cancelled: nothing was changed." if kind == "import" else "Cancelled."
+                if str(exc) != DEFAULT_CANCEL:  # the work said what stays (committed checkpoints, statements run)
+                    job.error = str(exc)
+                else:
+                    job.error = "Cancelled: nothing was changed." if kind == "import" else "Cancelled."
             except Exception as exc:  # the job's failure is its final state, shown to the user
                 log.warning("job %s (%s) failed: %s", job.id, kind, exc, exc_info=not _is_expected(exc))
                 job.state = FAILED

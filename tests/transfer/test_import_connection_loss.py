@@ -101,3 +101,55 @@ def test_script_cut_after_a_statement_ran_says_unknown_and_stops(mariadb, setup,
     assert proxy.cuts == 1
     assert "line 2" in failed.value.message and "unknown" in failed.value.message
     assert admin.select(f"SELECT id, name FROM `{DB}`.cut ORDER BY id").rows == [(1, "b"), (1000, "already there")]
+
+
+def test_cancelling_a_batched_import_says_which_rows_stay(mariadb, setup, monkeypatch):
+    from core.services.jobs import CANCELLED
+    from core.services.transfer import csv_import
+
+    proxy, admin, path = setup
+    real_commit = csv_import.CsvImporter._commit
+
+    def commit_then_cancel(self):
+        real_commit(self)
+        self.job.cancel()  # the user presses Cancel right after the first checkpoint
+
+    monkeypatch.setattr(csv_import.CsvImporter, "_commit", commit_then_cancel)
+    job = _job(mariadb, proxy, path, commit_every=100, batch_bytes=500)
+    kept = _count(admin) - 1
+    assert job.state == CANCELLED and kept > 0
+    assert "nothing was changed" not in job.error  # was said with rows committed
+    assert f"the {kept:,} rows committed at checkpoints" in job.error
+
+
+def test_cancelling_a_script_says_the_statements_that_ran_stay(mariadb, setup, tmp_path, monkeypatch):
+    from core.services.jobs import CANCELLED
+    from core.services.transfer import sql_import
+
+    proxy, admin, _ = setup
+    script = tmp_path / "s.sql"
+    script.write_text("".join(f"INSERT INTO cut VALUES ({i}, 's');\n" for i in range(1, 6)), encoding="utf-8")
+    real_execute, ran, running = sql_import._execute, [], []
+
+    def execute_then_cancel(conn, sql):
+        real_execute(conn, sql)
+        ran.append(sql)
+        if len(ran) == 2:
+            running[0].cancel()  # the user presses Cancel after the second statement
+
+    monkeypatch.setattr(sql_import, "_execute", execute_then_cancel)
+    jobs = JobRegistry()
+
+    def work(j):
+        running.append(j)
+        conn = Connection(mariadb.user)
+        try:
+            return sql_import.run_script(conn, script, sql_import.ScriptOptions(database=DB), j)
+        finally:
+            conn.close()
+
+    job = jobs.start("sql-import", "test", work)
+    job.wait(60)
+    assert job.state == CANCELLED
+    assert "Cancelled after 2 statements: they ran and stay" in job.error and "line 3" in job.error
+    assert _count(admin) == 3

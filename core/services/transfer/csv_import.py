@@ -22,7 +22,7 @@ from pymysql.constants import COMMAND
 from core.db import Connection, DatabaseError
 from core.db.errors import ConnectionLost
 from core.db.sql import qualified, quote_identifier
-from core.services.jobs import Job
+from core.services.jobs import Cancelled, Job
 from core.services.transfer.batches import NULL_MARK, RAW_MARK, BatchBuilder
 from core.services.transfer.columns import kind_of_data_type
 from core.services.transfer.formats import Dialect, RecordReader
@@ -350,6 +350,12 @@ class CsvImporter:
                 pass
             if isinstance(exc, ConnectionLost):
                 raise self._after_loss(exc, committing=False) from exc
+            if isinstance(exc, Cancelled) and self._rows_committed:
+                raise Cancelled(
+                    f"Cancelled: the {self._rows_committed:,} rows committed at checkpoints (the first "
+                    f"{self.result.checkpoint:,} records) stay; nothing after them was kept. "
+                    f"Resume from record {self.result.checkpoint:,}."
+                ) from exc
             if isinstance(exc, ImportFailed) and not getattr(exc, "details", None):
                 exc.checkpoint = self.result.checkpoint
                 if opts.commit_every and self.result.checkpoint:

@@ -19,7 +19,7 @@ from pathlib import Path
 from core.db import Connection, DatabaseError
 from core.db.errors import ConnectionLost
 from core.db.sql import Token, iter_statements, qualified, tokens
-from core.services.jobs import Job
+from core.services.jobs import Cancelled, Job
 from core.services.transfer.formats import detect_encoding
 
 CHUNK = 1024 * 1024
@@ -229,7 +229,13 @@ def run_script(conn: Connection, path: Path, opts: ScriptOptions, job: Job | Non
             job.bytes_total = size
         for statement in split_statements(text):
             if job is not None:
-                job.progress(done=done, bytes_done=min(binary.tell(), size))
+                try:
+                    job.progress(done=done, bytes_done=min(binary.tell(), size))
+                except Cancelled as exc:
+                    raise Cancelled(
+                        f"Cancelled after {done:,} statements: they ran and stay (a script is not one "
+                        f"transaction); the statement at line {statement.line} and those after it did not run."
+                    ) from exc
             try:
                 sql = statement.sql.encode("utf-8", "surrogateescape")
                 _execute(conn, sql)
