@@ -33,6 +33,7 @@ SOURCE_SCHEMA = [
         CONSTRAINT `fk order` FOREIGN KEY (`order id`) REFERENCES `order` (id) ON DELETE CASCADE
     ) ENGINE=InnoDB""",
     "CREATE TABLE `zero` (id INT PRIMARY KEY AUTO_INCREMENT, note VARCHAR(10))",
+    "CREATE SEQUENCE `ticket no` START WITH 100 INCREMENT BY 5",
     # Named so that name order would create the dependent view first.
     "CREATE VIEW `z base` AS SELECT id, `my col` FROM `order` WHERE `价格` > 0",
     "CREATE VIEW `a on base` AS SELECT b.id, COUNT(l.id) AS items FROM `z base` b "
@@ -57,6 +58,7 @@ def _fill(conn: Connection) -> None:
     )
     conn.execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_AUTO_VALUE_ON_ZERO')")
     conn.execute("INSERT INTO `zero` VALUES (0, 'zero id'), (5, 'five')")
+    conn.query("SELECT NEXTVAL(`ticket no`) AS n")
 
 
 @pytest.fixture
