@@ -302,8 +302,9 @@ def _after_loss(conn, meta, statements, result, exc: ConnectionLost, phase: str,
 
 
 def _exists(conn: Connection, meta: TableMeta, where: tuple[str, list]) -> bool:
-    table = qualified(meta.database, meta.table).replace("%", "%%")
-    return conn.get(f"SELECT 1 AS found FROM {table} WHERE {where[0]} LIMIT 1", *where[1]) is not None
+    guard_where, params = where  # quoted identifiers and %s placeholders only
+    quoted_table = qualified(meta.database, meta.table).replace("%", "%%")
+    return conn.get(f"SELECT 1 AS found FROM {quoted_table} WHERE {guard_where} LIMIT 1", *params) is not None
 
 
 def _describe_row(meta: TableMeta, statement: Statement) -> str:

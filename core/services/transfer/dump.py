@@ -108,11 +108,12 @@ def views_in_dependency_order(definitions: dict[str, str]) -> list[str]:
     return ordered
 
 
-def _show_create(conn: Connection, kind: str, name: str, column: str) -> dict:
-    row = conn.query(f"SHOW CREATE {kind} {quote_identifier(name)}")[0]
+def _show_create(conn: Connection, keyword: str, name: str, column: str) -> dict:
+    """SHOW CREATE <keyword> for keyword one of FUNCTION, PROCEDURE, VIEW, TRIGGER, EVENT (fixed here)."""
+    row = conn.query(f"SHOW CREATE {keyword} {quote_identifier(name)}")[0]
     if row.get(column) is None:
         raise DatabaseError(
-            f"The definition of {kind.lower()} {quote_identifier(name)} cannot be read by this account "
+            f"The definition of {keyword.lower()} {quote_identifier(name)} cannot be read by this account "
             "(it needs SHOW CREATE ROUTINE or SELECT on mysql.proc, or to be its definer): the dump would miss it."
         )
     return row
