@@ -211,7 +211,8 @@ class ImportHandler(TransferHandler):
                     conn, database, target, entry.path, dialect, opts, mapping, job, rejects_dir
                 )
             except BaseException:
-                if created:
+                # Undo the new table only while it is empty: a batched import's checkpoints stay, as said.
+                if created and conn.get(f"SELECT 1 AS kept FROM {qualified(database, target)} LIMIT 1") is None:
                     conn.execute(f"DROP TABLE IF EXISTS {qualified(database, target)}")
                 raise
             result["table"] = target

@@ -101,6 +101,24 @@ class TestTransferApi(ConnectedAppCase):
         rows = self.json(self.post_json("/api/sql", {"sql": f"SELECT code FROM `{DB}`.`api new` ORDER BY code"}))
         assert rows["rows"] == [["007"], ["008"]]
 
+    def test_a_new_table_keeps_the_rows_a_batched_import_committed_before_failing(self):
+        body = b"code,amount\n" + b"".join(b"%d,1.5\n" % i for i in range(1, 301)) + b"bad,not a number\n"
+        up = self.upload(body, "batched.csv")
+        ddl = f"CREATE TABLE `{DB}`.`api batched` (code INT, amount DECIMAL(5,2))"
+        self.post_json("/api/sql", {"sql": f"DROP TABLE IF EXISTS `{DB}`.`api batched`"})
+        options = {"commit_every": 100, "batch_bytes": 200}
+        job = self.json(
+            self.post_json(
+                "/api/transfer/import", {"file": up["file"], "database": DB, "create_sql": ddl, "options": options}
+            )
+        )
+        done = self.finish(job)
+        assert done["state"] == "failed" and "were committed" in done["error"]
+        # The message says the committed rows stay: the new table must not be dropped under them.
+        count = self.json(self.post_json("/api/sql", {"sql": f"SELECT COUNT(*) FROM `{DB}`.`api batched`"}))["rows"]
+        assert count[0][0] >= 100
+        self.post_json("/api/sql", {"sql": f"DROP TABLE IF EXISTS `{DB}`.`api batched`"})
+
     def test_export_download_in_browser_mode(self):
         self.post_json("/api/sql", {"sql": f"INSERT INTO `{DB}`.`api t` VALUES (1, '中文', NULL), (2, '', 'NULL')"})
         job = self.json(
