@@ -58,3 +58,4 @@ def test_export_dialog_states_what_a_database_dump_holds(page, running_app, mari
     page.select_option("#export-form select[name=format]", "sql")
     expect(note).to_be_visible()
     expect(note).to_contain_text("DEFINER clauses are left out")
+    page.screenshot(path="/tmp/shots-dumps/export-dump-note.png")
