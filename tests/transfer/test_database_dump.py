@@ -243,6 +243,10 @@ def test_confirmed_other_database_script_runs_where_it_says(mariadb, source_db, 
         ),
         ("INSERT INTO t VALUES (1, (SELECT v FROM k.t LIMIT 1));\n", [("k", 1, "`k`.`t`")]),
         ("INSERT INTO t VALUES (1.5, 'USE other; o.t'), (2, 'x');\nSELECT a.b FROM t a;\n", []),
+        ("INSERT IGNORE q.t VALUES (1);\n", [("q", 1, "`q`.`t`")]),
+        ("GRANT SELECT ON g.* TO someone;\n", [("g", 1, "`g`.*")]),
+        ("ALTER TABLE h.t ADD COLUMN c INT;\n", [("h", 1, "`h`.`t`")]),
+        ("UPDATE t JOIN u ON t.id = u.id SET t.a = u.a WHERE u.b IN (SELECT b FROM j.v);\n", [("j", 1, "`j`.`v`")]),
     ],
 )
 def test_the_databases_a_script_names_are_found(tmp_path, script, named):

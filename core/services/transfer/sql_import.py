@@ -18,7 +18,7 @@ from pathlib import Path
 
 from core.db import Connection, DatabaseError
 from core.db.errors import ConnectionLost
-from core.db.sql import Token, iter_statements, qualified, tokens
+from core.db.sql import Token, iter_statements, qualified, quote_identifier, tokens
 from core.services.jobs import Cancelled, Job
 from core.services.transfer.formats import detect_encoding
 
@@ -65,6 +65,7 @@ _EXECUTABLE = re.compile(r"""'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`(?:[^`]|
 _OBJECT_WORDS = {
     "FROM", "JOIN", "INTO", "UPDATE", "TABLE", "TABLES", "VIEW", "PROCEDURE", "FUNCTION", "TRIGGER", "EVENT",
     "SEQUENCE", "CALL", "REFERENCES", "LIKE", "EXISTS", "TO", "DESCRIBE", "DESC", "HANDLER",
+    "INSERT", "REPLACE", "IGNORE", "LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY",
 }  # fmt: skip
 # FROM inside these functions' parentheses is part of the function, not a table reference.
 _FROM_FUNCTIONS = {"EXTRACT", "TRIM", "SUBSTRING", "SUBSTR", "POSITION", "OVERLAY", "MID"}
@@ -143,6 +144,15 @@ def databases_in_statement(sql: str) -> list[tuple[str, str]]:
         if tok.kind == "close":
             if parens:
                 parens.pop()
+            continue
+        if (
+            _is_name(tok)
+            and i + 2 < len(toks)
+            and toks[i + 1].kind == "dot"
+            and toks[i + 2].text == "*"
+            and first in ("GRANT", "REVOKE")
+        ):
+            found.append((tok.name, f"{quote_identifier(tok.name)}.*"))  # GRANT … ON db.*
             continue
         if not (_is_name(tok) and i + 2 < len(toks) and toks[i + 1].kind == "dot" and _is_name(toks[i + 2])):
             continue
