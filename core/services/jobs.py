@@ -40,6 +40,7 @@ class Job:
     finished: float | None = None
     error: str | None = None
     result: dict = field(default_factory=dict)
+    phase: str | None = None  # what a running job does now, when it has steps ("Checking the script")
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
     thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -103,6 +104,7 @@ class Job:
             "seconds_left": None if left is None else round(left, 1),
             "error": self.error,
             "result": self.result,
+            "phase": self.phase,
         }
 
 

@@ -225,10 +225,15 @@ def run_script(conn: Connection, path: Path, opts: ScriptOptions, job: Job | Non
     if encoding == "gb18030":
         encoding = "gb18030"
     if opts.database:
+        if job is not None:
+            job.phase = "Checking the script for other databases"
         others = [o for o in databases_named(path, job) if o["name"] != opts.database]
         if any(o["name"] not in opts.allow_databases for o in others):
             raise ScriptNamesOtherDatabases(opts.database, others)
         conn.use(opts.database)
+        if job is not None:
+            job.phase = f"Running the script in {opts.database}"
+            job.progress(done=0, bytes_done=0)
     size = path.stat().st_size
     done = 0
     errors: list[dict] = []

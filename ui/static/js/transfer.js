@@ -54,7 +54,7 @@ async function follow(job, form, cancelButton) {
     else if (job.bytes_done) parts.push(human(job.bytes_done));
     parts.push(`${Math.round(job.rate).toLocaleString()} rows/s`);
     if (job.seconds_left != null) parts.push(`${duration(job.seconds_left)} left`);
-    status.textContent = `${job.state === "running" ? "Working" : job.state}: ${parts.join(" · ")}`;
+    status.textContent = `${job.state === "running" ? job.phase || "Working" : job.state}: ${parts.join(" · ")}`;
     if (job.state !== "running") break;
     await new Promise((resolve) => setTimeout(resolve, 300));
     job = await fetch(`/api/jobs/${job.id}`, { credentials: "same-origin" }).then((r) => r.json());
