@@ -43,7 +43,11 @@ class EddyApplication(tornado.web.Application):
 
     def __init__(self, launch_token: str, data_dir: Path | None = None, debug: bool = False):
         data_dir = config.make_private(data_dir or config.user_data_dir())
-        self.store = Store(data_dir / "eddy.sqlite3")
+        # What a user must know about this launch (a full disk at start): shown atop every page.
+        self.notices: list[str] = []
+        self.store, store_notice = Store.open_or_in_memory(data_dir / "eddy.sqlite3")
+        if store_notice:
+            self.notices.append(store_notice)
         self.sessions = SessionRegistry()
         self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="eddy-db")
         self.launch_id = secrets.token_hex(16)  # what the launch cookie holds; new every start
@@ -91,7 +95,7 @@ class EddyApplication(tornado.web.Application):
             template_path=str(config.resource_path("ui", "templates")),
             static_path=str(config.resource_path("ui", "static")),
             static_handler_class=SecureStaticFileHandler,
-            cookie_secret=config.cookie_secret(data_dir),
+            cookie_secret=config.cookie_secret(data_dir, self.notices),
             xsrf_cookies=True,  # Tornado calls check_xsrf_cookie(); BaseHandler checks our request token
             login_url="/login",
             ui_methods=uimethods,

@@ -1,11 +1,17 @@
 """Where Eddy's files live: bundled resources (source tree or PyInstaller) and per-user data."""
 
+import logging
 import os
+import re
 import secrets
 import sys
 from pathlib import Path
 
 import platformdirs
+
+from core.appdata import AppDataWriteFailed, write_atomic
+
+log = logging.getLogger("eddy.config")
 
 APP_NAME = "Eddy"
 
@@ -54,22 +60,39 @@ def _tighten(path: Path, mode: int) -> None:
         pass  # not ours to change (another owner): the folder above is 0700 either way
 
 
+_SECRET_TEXT = re.compile(r"[A-Za-z0-9_-]{32,}")
+
+
 def _read_or_create_secret(path: Path, nbytes: int = 32) -> str:
+    """The secret in `path`; a missing, empty or damaged file (a full disk once left a 0-byte one)
+    is replaced by a new secret, written atomically (core.appdata)."""
     try:
-        return path.read_text().strip()
+        value = path.read_text(encoding="ascii").strip()
+        if _SECRET_TEXT.fullmatch(value):
+            return value
+        log.warning("%s is empty or damaged: making a new one", path)
     except FileNotFoundError:
         pass
+    except (OSError, UnicodeDecodeError) as exc:
+        log.warning("%s cannot be read (%s): making a new one", path, exc)
     value = secrets.token_urlsafe(nbytes)
-    # Create with 0600 from the start: the secret signs every cookie.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(value)
+    write_atomic(path, value.encode("ascii"))
     return value
 
 
-def cookie_secret(data_dir: Path | None = None) -> str:
-    """The per-install cookie-signing secret, generated on first use."""
-    return _read_or_create_secret((data_dir or user_data_dir()) / "cookie_secret")
+def cookie_secret(data_dir: Path | None = None, notices: list | None = None) -> str:
+    """The per-install cookie-signing secret, generated on first use.
+
+    When it cannot be written (a full disk), Eddy starts with a secret for this launch only and
+    says so in `notices`: sign-ins then last until Eddy is closed."""
+    path = (data_dir or user_data_dir()) / "cookie_secret"
+    try:
+        return _read_or_create_secret(path)
+    except AppDataWriteFailed as exc:
+        log.warning("%s Using a secret for this launch only.", exc.message)
+        if notices is not None:
+            notices.append(f"{exc.message} Eddy runs with a sign-in secret for this launch only; free some space.")
+        return secrets.token_urlsafe(32)
 
 
 def new_launch_token() -> str:

@@ -15,6 +15,8 @@ import sys
 import threading
 from pathlib import Path
 
+from core.appdata import AppDataWriteFailed, write_atomic
+
 log = logging.getLogger("eddy.desktop")
 
 GEOMETRY_SETTING = "window.geometry"
@@ -50,12 +52,10 @@ class SingleInstance:
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(4)
         info = {"port": self._sock.getsockname()[1], "secret": self._secret, "pid": os.getpid()}
-        tmp = self.path.with_suffix(".tmp")
-        tmp.unlink(missing_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump(info, f)
-        os.replace(tmp, self.path)
+        try:
+            write_atomic(self.path, json.dumps(info).encode())
+        except AppDataWriteFailed as exc:  # a full disk: run anyway; a second launch opens a second window
+            log.warning("%s A second launch cannot find this window.", exc.message)
         threading.Thread(target=self._serve, name="eddy-instance", daemon=True).start()
 
     def _serve(self) -> None:

@@ -1,11 +1,15 @@
 """The embedded per-user SQLite store: settings, recent connections (never passwords)."""
 
+import functools
 import json
+import logging
 import os
 import sqlite3
 import threading
 import time
 from pathlib import Path
+
+log = logging.getLogger("eddy.store")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (
@@ -60,6 +64,38 @@ CREATE TABLE IF NOT EXISTS editor_tabs (
 _PASSWORD_KEYS = {"password", "passwd", "ssh_password", "passphrase"}
 
 
+class StoreWriteFailed(Exception):
+    """Saving to the per-user store failed (a full disk, most often); message says what and where."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _saves(what: str):
+    """A store method that writes: SQLite's own errors (SQLITE_FULL, I/O errors, a read-only
+    file) become a StoreWriteFailed naming what was not saved and the folder, never a 500."""
+
+    def wrap(method):
+        @functools.wraps(method)
+        def run(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+                if isinstance(exc, sqlite3.IntegrityError):
+                    raise
+                text = str(exc)
+                reason = "the disk is full" if "full" in text.lower() else text
+                folder = os.path.dirname(self.path) or "."
+                raise StoreWriteFailed(
+                    f"Could not save {what}: {reason} (folder {folder}). Free some space and try again."
+                ) from exc
+
+        return run
+
+    return wrap
+
+
 class Store:
     """Small, synchronous key/value and recents store; safe to share between threads."""
 
@@ -80,6 +116,21 @@ class Store:
             self._db.executescript(SCHEMA)
             self._db.executescript(EDITOR_SCHEMA)
 
+    @classmethod
+    def open_or_in_memory(cls, path: Path | str) -> tuple["Store", str | None]:
+        """The store at `path`; when it cannot be opened or created (a full disk at first start), an
+        in-memory one for this launch, and a sentence saying so (which folder, why)."""
+        try:
+            return cls(path), None
+        except (sqlite3.Error, OSError) as exc:
+            folder = os.path.dirname(str(path)) or "."
+            reason = "the disk is full" if "full" in str(exc).lower() else str(exc)
+            log.warning("Cannot open %s (%s): settings are kept in memory for this launch", path, exc)
+            return cls(":memory:"), (
+                f"Settings, saved connections and history cannot be saved in {folder}: {reason}. "
+                "Eddy keeps them in memory until it is closed; free some space and restart."
+            )
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -89,6 +140,7 @@ class Store:
             row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return json.loads(row["value"]) if row else default
 
+    @_saves("the setting")
     def set_setting(self, key: str, value) -> None:
         with self._lock:
             self._db.execute(
@@ -96,6 +148,7 @@ class Store:
                 (key, json.dumps(value)),
             )
 
+    @_saves("the recent connection")
     def remember_connection(self, label: str, params: dict) -> None:
         """Record a connection the user made; any password field is dropped before writing."""
         clean = {k: v for k, v in params.items() if k not in _PASSWORD_KEYS}
@@ -130,6 +183,7 @@ class Store:
             ).fetchone()
         return {**json.loads(row["settings"]), "id": row["id"], "name": row["name"]} if row else None
 
+    @_saves("the connection")
     def save_profile(self, name: str, settings: dict, profile_id: int | None = None) -> int:
         """Insert (profile_id None) or update a profile; raises ValueError on a duplicate name."""
         clean = json.dumps({k: v for k, v in settings.items() if k not in _PASSWORD_KEYS | {"id", "name"}})
@@ -152,6 +206,7 @@ class Store:
         except sqlite3.IntegrityError as exc:
             raise ValueError(f"A connection named '{name}' already exists.") from exc
 
+    @_saves("the change")
     def delete_profile(self, profile_id: int) -> bool:
         with self._lock:
             return self._db.execute("DELETE FROM connection_profiles WHERE id = ?", (profile_id,)).rowcount > 0
@@ -159,6 +214,7 @@ class Store:
     # -- SQL editor: history, saved queries, tabs ---------------------------------------------------
     HISTORY_LIMIT = 5000  # oldest entries beyond this are dropped
 
+    @_saves("the query history")
     def add_history(self, server: str, database: str | None, sql: str, duration: float | None,
                     rows: int | None, ok: bool, error: str | None = None) -> int:  # fmt: skip
         with self._lock:
@@ -182,6 +238,7 @@ class Store:
             ).fetchall()
         return [dict(r) | {"ok": bool(r["ok"])} for r in rows]
 
+    @_saves("the query")
     def save_query(self, name: str, sql: str, database: str | None) -> dict:
         with self._lock:
             self._db.execute(
@@ -198,6 +255,7 @@ class Store:
             rows = self._db.execute("SELECT * FROM saved_queries ORDER BY name COLLATE NOCASE").fetchall()
         return [dict(r) for r in rows]
 
+    @_saves("the change")
     def delete_saved_query(self, query_id: int) -> bool:
         with self._lock:
             return self._db.execute("DELETE FROM saved_queries WHERE id = ?", (query_id,)).rowcount > 0
@@ -207,6 +265,7 @@ class Store:
             rows = self._db.execute("SELECT * FROM editor_tabs ORDER BY position").fetchall()
         return [dict(r) for r in rows]
 
+    @_saves("the editor tabs")
     def save_editor_tabs(self, tabs: list[dict]) -> None:
         """Replace the set of open tabs (id, title, sql, database) in their order."""
         now = time.time()
@@ -220,5 +279,6 @@ class Store:
                 )
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite ends it itself on some errors (a full disk)
+                    self._db.execute("ROLLBACK")
                 raise

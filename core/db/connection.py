@@ -543,13 +543,23 @@ class Connection:
             if self._conn is None or getattr(self._conn, "_sock", None) is None:
                 err = ConnectionLost("the connection closed while data was being sent", 2013)
         if isinstance(err, ConnectionLost):
+            had_transaction = self._in_transaction or (
+                self._conn is not None and bool(self._conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS)
+            )
             self.close()
             self._in_transaction = False
+            # Never "nothing happened": the statement may have run before its answer was lost.
+            gone = (
+                " The transaction that was open is gone: the server rolled it back, unless this statement "
+                "was its COMMIT."
+                if had_transaction
+                else ""
+            )
             try:
                 self.connect()
-                note = "The connection was re-established; the statement may not have run."
+                note = f"The connection was re-established; whether the statement took effect is unknown.{gone}"
             except DatabaseError as again:
-                note = f"Reconnecting failed: {again.message}"
+                note = f"Reconnecting failed: {again.message}. Whether the statement took effect is unknown.{gone}"
             return ConnectionLost(f"Lost connection to the server ({err.message}). {note}", err.code)
         return err
 

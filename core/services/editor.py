@@ -30,6 +30,12 @@ class Statement:
     sql: str
     params: list
     guard: tuple[str, list] | None = None  # SELECT that tells "unchanged" from "changed since loaded"
+    # WHERE true when this change is on the server (after a lost connection); an insert of an
+    # AUTO_INCREMENT row learns its key once it ran (see _verify).
+    landed: tuple[str, list] | None = None
+    values: dict = field(default_factory=dict)  # decoded new values by column
+    key: dict = field(default_factory=dict)  # the row's key (decoded), when known
+    unchanged: tuple[str, list] | None = None  # WHERE true while an updated row is exactly as loaded
 
     def display(self) -> str:
         return render_sql(self.sql, self.params)
@@ -42,6 +48,10 @@ class ApplyResult:
     errors: list[dict] = field(default_factory=list)  # {"id", "message", "code"}
     affected: int = 0
     inserted_ids: dict = field(default_factory=dict)
+    # "saved" | "not_saved" | "unknown" after the connection dropped (checked on a new connection);
+    # "saved"/"not_saved" otherwise. The UI clears pending edits only on "saved".
+    outcome: str = "saved"
+    message: str = ""
 
 
 def _value(meta: TableMeta, column: str, raw):
@@ -87,6 +97,51 @@ def _guard(meta: TableMeta, change: dict, flavour: Flavour = DEFAULT_FLAVOUR) ->
     return " AND ".join(terms), params
 
 
+def _key_values(meta: TableMeta, change: dict) -> dict:
+    key = change.get("key") or {}
+    return {c: _value(meta, c, key[c]) for c in meta.row_key if c in key}
+
+
+_TEXT_TYPES = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set", "json"}
+
+
+def _same(meta: TableMeta, column: str) -> str:
+    """`column` <=> %s, exactly: text compares byte for byte ('ONE' is not 'one' here, whatever the
+    column's collation says), so a verification can tell an applied change from the old value."""
+    c = quote_for_format(column)
+    if meta.column(column)["data_type"] in _TEXT_TYPES:
+        return f"CONVERT({c} USING utf8mb4) COLLATE utf8mb4_bin <=> CONVERT(%s USING utf8mb4) COLLATE utf8mb4_bin"
+    return f"{c} <=> %s"
+
+
+def _landed(meta: TableMeta, key: dict, values: dict) -> tuple[str, list] | None:
+    """WHERE naming the row by its key and holding exactly `values` (None without the whole key)."""
+    if any(c not in key for c in meta.row_key):
+        return None
+    terms, params = [], []
+    for column in meta.row_key:
+        terms.append(_same(meta, column))
+        params.append(key[column])
+    for column, value in values.items():
+        info = meta.column(column)
+        if column in meta.row_key or info["approximate"] or info["generated"]:
+            continue
+        terms.append(_same(meta, column))
+        params.append(value)
+    return " AND ".join(terms), params
+
+
+def _unchanged(meta: TableMeta, change: dict, columns) -> tuple[str, list] | None:
+    """WHERE true while the row still holds exactly its original values in `columns` (the ones an
+    update sets); None when an original was cut for display (then the guard decides)."""
+    original = change.get("original") or {}
+    if any(isinstance(original.get(c), dict) and original[c].get("truncated") for c in columns):
+        return None
+    if any(c not in original for c in columns):
+        return None
+    return _landed(meta, _key_values(meta, change), {c: _value(meta, c, original[c]) for c in columns})
+
+
 def build_statements(meta: TableMeta, changes: list[dict], flavour: Flavour = DEFAULT_FLAVOUR) -> list[Statement]:
     if meta.read_only_reason:
         raise EditError(meta.read_only_reason)
@@ -109,17 +164,34 @@ def build_statements(meta: TableMeta, changes: list[dict], flavour: Flavour = DE
                 sets.append(f"{quote_for_format(column)} = %s")
             where, where_params = _guard(meta, change, flavour)
             sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {where} LIMIT 1"
-            statements.append(Statement(change_id, op, sql, params + where_params, (where, where_params)))
+            new_values = dict(zip(values, params))
+            statements.append(
+                Statement(
+                    change_id, op, sql, params + where_params, (where, where_params),
+                    _landed(meta, {**_key_values(meta, change), **new_values}, new_values), new_values,
+                    _key_values(meta, change), _unchanged(meta, change, list(values)),
+                )
+            )  # fmt: skip
         elif op == "insert":
             columns = [c for c in values]
             params = [_value(meta, c, values[c]) for c in columns]
             names = ", ".join(quote_for_format(c) for c in columns)
             marks = ", ".join(["%s"] * len(columns))
-            statements.append(Statement(change_id, op, f"INSERT INTO {table} ({names}) VALUES ({marks})", params))
+            new_values = dict(zip(columns, params))
+            statements.append(
+                Statement(
+                    change_id, op, f"INSERT INTO {table} ({names}) VALUES ({marks})", params,
+                    landed=_landed(meta, new_values, new_values), values=new_values,
+                    key={c: new_values[c] for c in meta.row_key if c in new_values},
+                )
+            )  # fmt: skip
         elif op == "delete":
             where, where_params = _guard(meta, change, flavour)
             sql = f"DELETE FROM {table} WHERE {where} LIMIT 1"
-            statements.append(Statement(change_id, op, sql, where_params, (where, where_params)))
+            key = _key_values(meta, change)
+            statements.append(
+                Statement(change_id, op, sql, where_params, (where, where_params), _landed(meta, key, {}), {}, key)
+            )
         else:
             raise EditError(f"Unknown change: {op!r}")
     return statements
@@ -149,12 +221,15 @@ def apply_changes(conn: Connection, meta: TableMeta, changes: list[dict], previe
     """Run every change in one transaction; any failure rolls all back and names each failing row.
 
     Each statement runs under a savepoint so one failure does not hide the next: the user sees
-    every row that needs fixing at once. With preview=True nothing runs; the SQL is returned."""
+    every row that needs fixing at once. With preview=True nothing runs; the SQL is returned.
+    When the connection drops (even during COMMIT, when the server may have committed), the rows are
+    read again on a new connection and the outcome is said as it is: saved, not saved or unknown."""
     statements = build_statements(meta, changes, conn.flavour())
     shown = [s.display() for s in statements]
     if preview:
         return ApplyResult(ok=True, statements=shown)
     result = ApplyResult(ok=True, statements=shown)
+    phase, i = "statements", 0
     conn.begin()
     try:
         for i, statement in enumerate(statements):
@@ -175,18 +250,103 @@ def apply_changes(conn: Connection, meta: TableMeta, changes: list[dict], previe
             result.affected += rows
             if statement.op == "insert" and last_id:
                 result.inserted_ids[statement.change_id] = last_id
+                if statement.landed is None and len(meta.row_key) == 1:
+                    statement.key = {meta.row_key[0]: last_id}
+                    statement.landed = _landed(meta, statement.key, statement.values)
         if result.errors:
+            phase = "rollback"
             conn.rollback()
             result.ok, result.affected, result.inserted_ids = False, 0, {}
+            result.outcome = "not_saved"
         else:
+            phase = "commit"
             conn.commit()
     except ConnectionLost as exc:
-        # The server rolled the transaction back when the connection died: nothing was written.
-        conn.rollback()
+        conn.rollback()  # only forgets the transaction here: the server ended it with the connection
         failing = statements[min(len(statements) - 1, i)].change_id if statements else None
-        result.ok, result.affected, result.inserted_ids = False, 0, {}
-        result.errors.append({"id": failing, "message": f"{exc.message} Nothing was saved.", "code": exc.code})
+        _after_loss(conn, meta, statements, result, exc, phase, failing)
     except BaseException:
         conn.rollback()
         raise
     return result
+
+
+def _after_loss(conn, meta, statements, result, exc: ConnectionLost, phase: str, failing) -> None:
+    """Say what a dropped connection left on the server, after reading the rows again."""
+    where = "while COMMIT was on its way" if phase == "commit" else "before COMMIT was sent"
+    lost = f"The connection to the server dropped {where} ({exc.message.split(' (')[0]})."
+    try:
+        outcome, unclear = _verify(conn, meta, statements, committed_possible=phase == "commit")
+    except DatabaseError as again:
+        outcome, unclear = "unknown", [f"the server could not be asked ({again.message})"]
+    n = len(statements)
+    if outcome == "saved":
+        result.ok, result.outcome = True, "saved"
+        result.affected = result.affected or n
+        result.message = f"{lost} Eddy reconnected and checked: all {n} change(s) are on the server (saved, verified)."
+        return
+    result.ok, result.affected, result.inserted_ids = False, 0, {}
+    if outcome == "not_saved":
+        result.outcome = "not_saved"
+        result.message = (
+            f"{lost} Eddy reconnected and checked: the rows hold their old values (not saved, verified). "
+            "Your edits are still pending: Apply again."
+        )
+    else:
+        result.outcome = "unknown"
+        result.message = (
+            f"{lost} Eddy reconnected but cannot tell whether the changes were saved: "
+            + "; ".join(unclear)
+            + ". Reload the table and check these rows before applying again (an insert applied twice is a"
+            " duplicate)."
+        )
+    result.errors.append({"id": failing, "message": result.message, "code": exc.code})
+
+
+def _exists(conn: Connection, meta: TableMeta, where: tuple[str, list]) -> bool:
+    guard_where, params = where  # quoted identifiers and %s placeholders only
+    quoted_table = qualified(meta.database, meta.table).replace("%", "%%")
+    return conn.get(f"SELECT 1 AS found FROM {quoted_table} WHERE {guard_where} LIMIT 1", *params) is not None
+
+
+def _describe_row(meta: TableMeta, statement: Statement) -> str:
+    key = ", ".join(f"{c} = {statement.key[c]!r}" for c in meta.row_key if c in statement.key)
+    if statement.op == "insert":
+        return f"the new row ({key})" if key else "a new row whose key is not known (look for it by its values)"
+    return f"the row {key}"
+
+
+def _verify(conn: Connection, meta: TableMeta, statements: list[Statement], committed_possible: bool):
+    """("saved" | "not_saved" | "unknown", [rows that cannot be told]) from the rows as they are now.
+
+    A transaction lands whole or not at all, so every change must agree: all on the server (saved),
+    or all as before (not saved). Anything else (someone changed the rows meanwhile) is unknown."""
+    saved_all, unsaved_all, unclear = True, True, []
+    for statement in statements:
+        if statement.op == "insert" and statement.landed is None:
+            saved, unsaved = False, True  # cannot be looked up; only "not committed" settles it
+            if committed_possible:
+                unclear.append(_describe_row(meta, statement))
+                continue
+        elif statement.op == "insert":
+            saved = _exists(conn, meta, statement.landed)
+            unsaved = not saved
+        elif statement.op == "update":
+            saved = statement.landed is not None and _exists(conn, meta, statement.landed)
+            unsaved = _exists(conn, meta, statement.unchanged or statement.guard)
+        else:  # delete: gone, or still there as it was
+            saved = statement.landed is not None and not _exists(conn, meta, statement.landed)
+            unsaved = _exists(conn, meta, statement.guard)
+        if not saved and not unsaved:
+            unclear.append(f"{_describe_row(meta, statement)} holds neither the old nor the new values")
+        saved_all &= saved
+        unsaved_all &= unsaved
+    if unclear:
+        return "unknown", unclear
+    if unsaved_all:
+        return "not_saved", []
+    if saved_all and committed_possible:
+        return "saved", []
+    return "unknown", [
+        f"only part of the changes are on the server ({', '.join(_describe_row(meta, s) for s in statements)})"
+    ]

@@ -18,6 +18,9 @@ RUNNING, DONE, FAILED, CANCELLED = "running", "done", "failed", "cancelled"
 KEEP_FINISHED = 50  # finished jobs remembered for polling/downloading
 
 
+DEFAULT_CANCEL = "Cancelled by the user"
+
+
 class Cancelled(Exception):
     """Raised inside a job's work when the user asked to stop."""
 
@@ -37,6 +40,7 @@ class Job:
     finished: float | None = None
     error: str | None = None
     result: dict = field(default_factory=dict)
+    phase: str | None = None  # what a running job does now, when it has steps ("Checking the script")
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
     thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -51,7 +55,7 @@ class Job:
 
     def check_cancelled(self) -> None:
         if self._cancel.is_set():
-            raise Cancelled("Cancelled by the user")
+            raise Cancelled(DEFAULT_CANCEL)
 
     @property
     def cancel_requested(self) -> bool:
@@ -100,6 +104,7 @@ class Job:
             "seconds_left": None if left is None else round(left, 1),
             "error": self.error,
             "result": self.result,
+            "phase": self.phase,
         }
 
 
@@ -118,13 +123,18 @@ class JobRegistry:
             try:
                 job.result.update(work(job) or {})
                 job.state = CANCELLED if job.cancel_requested and job.result.get("cancelled") else DONE
-            except Cancelled:
+            except Cancelled as exc:
                 job.state = CANCELLED
-                job.error = "Cancelled: nothing was changed." if kind == "import" else "Cancelled."
+                if str(exc) != DEFAULT_CANCEL:  # the work said what stays (committed checkpoints, statements run)
+                    job.error = str(exc)
+                else:
+                    job.error = "Cancelled: nothing was changed." if kind == "import" else "Cancelled."
             except Exception as exc:  # the job's failure is its final state, shown to the user
                 log.warning("job %s (%s) failed: %s", job.id, kind, exc, exc_info=not _is_expected(exc))
                 job.state = FAILED
                 job.error = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+                # What the UI needs to act on the failure (e.g. the databases a script names).
+                job.result.update(getattr(exc, "details", None) or {})
             finally:
                 job.finished = time.monotonic()
 

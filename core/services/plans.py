@@ -7,7 +7,7 @@ confirms by naming the plan's target (`confirm == plan.target`).
 from dataclasses import dataclass, field
 
 from core.db import Connection
-from core.db.errors import DatabaseError
+from core.db.errors import ConnectionLost, DatabaseError
 
 
 class ChangeRefused(DatabaseError):
@@ -49,9 +49,16 @@ def run_plan(conn: Connection, plan: Plan) -> dict:
             try:
                 conn.execute(statement)
             except DatabaseError as exc:
-                if exc.code not in plan.fallback:
+                if exc.code not in plan.fallback or isinstance(exc, ConnectionLost):
                     raise
                 conn.execute(plan.fallback[exc.code])
+        except ConnectionLost as exc:
+            raise ConnectionLost(
+                f"The connection to the server dropped while statement {i + 1} of {len(plan.statements)} ran: "
+                f"whether it took effect is unknown ({done} ran before it, the rest did not run). "
+                "Reload to see the current state before running it again.",
+                exc.code,
+            ) from exc
         except DatabaseError as exc:
             note = f" (statement {i + 1} of {len(plan.statements)}; {done} ran before it)" if done else ""
             raise DatabaseError(f"{exc.message}{note}", exc.code) from exc

@@ -396,6 +396,13 @@ def history_recorder(store) -> Callable[..., None]:
     """record() for QueryJobs that writes each statement to the per-user store's history."""
 
     def record(session: DatabaseSession, job: Job, sql: str, elapsed: float, rows, ok: bool, error):
-        store.add_history(session.params.label(), job.current_database or job.database, sql, elapsed, rows, ok, error)
+        from core.store import StoreWriteFailed
+
+        try:
+            store.add_history(
+                session.params.label(), job.current_database or job.database, sql, elapsed, rows, ok, error
+            )
+        except StoreWriteFailed as exc:  # the query itself ran: a full disk only costs its history line
+            log.warning("%s", exc.message)
 
     return record

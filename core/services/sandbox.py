@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pymysql
 
+from core.appdata import write_atomic
 from core.db import ConnectionParams
 
 INSTALL_HINTS = {
@@ -260,10 +261,7 @@ class MariaDBServer:
             f"ALTER USER IF EXISTS 'root'@'::1' IDENTIFIED BY '{pw}'",
         ]
         path = self.base / "init.sql"
-        path.unlink(missing_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(";\n".join(statements) + ";\n")
+        write_atomic(path, (";\n".join(statements) + ";\n").encode())  # 0600: it holds the password
         return path
 
     def stop_leftover(self, timeout: float = 20.0) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 import keyring
 import keyring.errors
 
+from core.appdata import write_atomic
 from core.db import Connection, ConnectionParams
 from core.services import sample_data
 from core.services import secrets as keyring_store
@@ -96,7 +97,7 @@ class SandboxManager:
     def _write_state(self, **changes) -> None:
         state = {**self._read_state(), **changes}
         self.base.mkdir(parents=True, exist_ok=True)
-        self._state_path.write_text(json.dumps(state))
+        write_atomic(self._state_path, json.dumps(state).encode())
 
     def _make_server(self) -> MariaDBServer:
         if self._server is None:

@@ -138,6 +138,8 @@ class ApplyHandler(GridHandler):
                 "errors": result.errors,
                 "affected": result.affected,
                 "inserted_ids": result.inserted_ids,
+                "outcome": result.outcome,
+                "message": result.message,
             }
         )
 

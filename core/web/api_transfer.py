@@ -4,6 +4,7 @@ Handlers stay thin: the work is in core.services.transfer, run as jobs (core.ser
 their own threads with their own connection, so a long import never holds the request pool.
 """
 
+import errno
 import json
 import os
 import shutil
@@ -90,13 +91,34 @@ class UploadHandler(TransferHandler):
         files = files_of(self.application)
         self._path = files.new_temp_path(Path(name).suffix[:10])
         self._name = name
+        self._failed: OSError | None = None
         self._file = open(self._path, "wb")  # noqa: SIM115 - closed in post/on_connection_close
 
     async def data_received(self, chunk: bytes):
-        await IOLoop.current().run_in_executor(self.application.executor, self._file.write, chunk)
+        if self._failed is not None:
+            return  # the rest of the body is read and dropped; post() says what happened
+        try:
+            await IOLoop.current().run_in_executor(self.application.executor, self._file.write, chunk)
+        except OSError as exc:  # a full disk: keep nothing, answer in words once the body is in
+            self._failed = exc
+            self._file.close()
+            self._path.unlink(missing_ok=True)
 
     def post(self):
-        self._file.close()
+        if self._failed is not None:
+            full = self._failed.errno in (errno.ENOSPC, errno.EDQUOT)
+            reason = "the disk is full" if full else (self._failed.strerror or str(self._failed))
+            raise UserError(
+                507 if full else 503,
+                f"The upload could not be stored in {self._path.parent}: {reason}. Nothing was kept; "
+                "free some space and try again.",
+            )
+        try:
+            self._file.close()  # flushes the last bytes: may be where the disk turns out full
+        except OSError as exc:
+            self._path.unlink(missing_ok=True)
+            self._failed = exc
+            return self.post()
         entry = files_of(self.application).add(self._path, self._name, self.owner, temporary=True)
         self.write_json({"file": entry.token, "name": entry.name, "size": entry.path.stat().st_size})
 
@@ -191,7 +213,8 @@ class ImportHandler(TransferHandler):
                     conn, database, target, entry.path, dialect, opts, mapping, job, rejects_dir
                 )
             except BaseException:
-                if created:
+                # Undo the new table only while it is empty: a batched import's checkpoints stay, as said.
+                if created and conn.get(f"SELECT 1 AS kept FROM {qualified(database, target)} LIMIT 1") is None:
                     conn.execute(f"DROP TABLE IF EXISTS {qualified(database, target)}")
                 raise
             result["table"] = target
@@ -238,12 +261,18 @@ class SqlImportHandler(TransferHandler):
     def post(self):
         body = self.read_json()
         entry = self.file_for(body.get("file"))
-        opts = sql_import.ScriptOptions.from_dict(body)
+        try:
+            opts = sql_import.ScriptOptions.from_dict(body)
+        except ValueError as exc:
+            raise UserError(400, str(exc)) from exc
 
         def work(conn, job):
+            # Refuses (nothing run) a script naming other databases than opts.database, unless
+            # allow_databases lists each: the job's result then carries them for the confirm step.
             return sql_import.run_script(conn, entry.path, opts, job)
 
-        self.write_json(self.start_job("sql-import", f"Run {entry.name}", work))
+        title = f"Run {entry.name}" + (f" in {opts.database}" if opts.database else "")
+        self.write_json(self.start_job("sql-import", title, work))
 
 
 class ExportHandler(TransferHandler):

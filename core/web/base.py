@@ -29,6 +29,7 @@ from core.db.errors import ConnectFailed, ConnectionLost, DatabaseError
 from core.db.statements import ReadOnlyViolation
 from core.services.browse import NotFound
 from core.services.sessions import DatabaseSession
+from core.store import StoreWriteFailed
 
 log = logging.getLogger("eddy.web")
 
@@ -301,6 +302,8 @@ class BaseHandler(tornado.web.RequestHandler):
             return await IOLoop.current().run_in_executor(self.application.executor, call)
         except DatabaseError as exc:
             raise error_for(exc) from exc
+        except StoreWriteFailed as exc:  # a full disk: say so, not a 500
+            raise UserError(507, exc.message) from exc
 
     async def with_connection(self, fn, *args, **kwargs):
         """Borrow a connection of the current session in a worker thread and call fn(conn, ...)."""

@@ -1,6 +1,7 @@
 """HTML pages: launch-secret exchange, connect, home, database, table, log out."""
 
 import json
+import logging
 from urllib.parse import quote
 
 import tornado.web
@@ -11,6 +12,8 @@ from core.services import browse
 from core.services.profiles import load_profiles, save_login_as_profile
 from core.web.api_grid import grid_state, prefs_key
 from core.web.base import BaseHandler, UserError
+
+log = logging.getLogger("eddy.web")
 
 COOKIE_OPTIONS = {"httponly": True, "samesite": "Strict", "expires_days": None}
 
@@ -91,7 +94,12 @@ class LoginHandler(BaseHandler):
             form["password"] = ""  # never sent back to the page
             saved, ready = await self.run_blocking(load_profiles, self.application.store)
             return self.render("login.html", values=form, error=message, saved_profiles=saved, ready_ids=ready)
-        await self.run_blocking(self.application.store.remember_connection, params.label(), params.without_password())
+        try:
+            await self.run_blocking(
+                self.application.store.remember_connection, params.label(), params.without_password()
+            )
+        except UserError as exc:  # a full disk: the recent-connections list misses this one, that is all
+            log.warning("Connected, but not remembered: %s", exc.message)
         self.add_session(session.id)
         if self.get_body_argument("save_profile", ""):
             note = await self.run_blocking(save_login_as_profile, self.application.store, params, params.password)

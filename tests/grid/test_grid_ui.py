@@ -115,6 +115,7 @@ def test_insert_and_delete_rows(page, running_app, mariadb, grid_db):
     page.locator(".dg-editor").fill("inserted in the grid")
     page.keyboard.press("Enter")
     apply_and_run(page)
+    expect(page.locator("#pending-count")).to_have_text("")  # applied (the pending row showed the text already)
     expect(row_with(page, "inserted in the grid")).to_have_count(1)
     conn = mariadb.connect()
     assert conn.get(f"SELECT qty FROM `{GRID_DB}`.items WHERE name = 'inserted in the grid'").qty == 1  # default

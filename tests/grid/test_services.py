@@ -243,7 +243,8 @@ def test_lost_connection_mid_apply_saves_nothing_and_says_so(conn, mariadb, monk
     ]
     result = apply_changes(conn, meta, changes)
     assert not result.ok and result.errors[0]["id"] == "second"
-    assert "Lost connection" in result.errors[0]["message"] and "Nothing was saved" in result.errors[0]["message"]
+    assert "Lost connection" in result.errors[0]["message"] and "not saved, verified" in result.errors[0]["message"]
+    assert result.outcome == "not_saved"
     check = mariadb.connect()
     assert check.get(f"SELECT qty FROM `{GRID_DB}`.items WHERE id = %s", row[0]).qty != 77
     assert check.get(f"SELECT 1 AS x FROM `{GRID_DB}`.items WHERE name = 'after the kill'") is None

@@ -101,6 +101,24 @@ class TestTransferApi(ConnectedAppCase):
         rows = self.json(self.post_json("/api/sql", {"sql": f"SELECT code FROM `{DB}`.`api new` ORDER BY code"}))
         assert rows["rows"] == [["007"], ["008"]]
 
+    def test_a_new_table_keeps_the_rows_a_batched_import_committed_before_failing(self):
+        body = b"code,amount\n" + b"".join(b"%d,1.5\n" % i for i in range(1, 301)) + b"bad,not a number\n"
+        up = self.upload(body, "batched.csv")
+        ddl = f"CREATE TABLE `{DB}`.`api batched` (code INT, amount DECIMAL(5,2))"
+        self.post_json("/api/sql", {"sql": f"DROP TABLE IF EXISTS `{DB}`.`api batched`"})
+        options = {"commit_every": 100, "batch_bytes": 200}
+        job = self.json(
+            self.post_json(
+                "/api/transfer/import", {"file": up["file"], "database": DB, "create_sql": ddl, "options": options}
+            )
+        )
+        done = self.finish(job)
+        assert done["state"] == "failed" and "were committed" in done["error"]
+        # The message says the committed rows stay: the new table must not be dropped under them.
+        count = self.json(self.post_json("/api/sql", {"sql": f"SELECT COUNT(*) FROM `{DB}`.`api batched`"}))["rows"]
+        assert count[0][0] >= 100
+        self.post_json("/api/sql", {"sql": f"DROP TABLE IF EXISTS `{DB}`.`api batched`"})
+
     def test_export_download_in_browser_mode(self):
         self.post_json("/api/sql", {"sql": f"INSERT INTO `{DB}`.`api t` VALUES (1, '中文', NULL), (2, '', 'NULL')"})
         job = self.json(
@@ -180,3 +198,30 @@ class TestTransferApi(ConnectedAppCase):
     def test_upload_needs_xsrf(self):
         response = self.request("/api/transfer/upload?name=a.csv", "POST", b"id\n1\n")
         assert response.code == 403
+
+
+@pytest.mark.usefixtures("env")
+class TestSqlImportApi(ConnectedAppCase):
+    json = TestTransferApi.json
+    finish = TestTransferApi.finish
+    upload = TestTransferApi.upload
+
+    def test_sql_import_refuses_a_script_naming_another_database_and_lists_it(self):
+        self.post_json("/api/sql", {"sql": f"DROP TABLE IF EXISTS `{DB}`.`api first`"})
+        up = self.upload(b"CREATE TABLE `api first` (id INT);\nUSE other_place;\n", "s.sql")
+        job = self.finish(self.json(self.post_json("/api/transfer/sql-import", {"file": up["file"], "database": DB})))
+        assert job["state"] == "failed" and job["result"]["refused"] is True
+        assert job["result"]["other_databases"] == [{"name": "other_place", "line": 2, "how": "USE"}]
+        assert "Nothing was run" in job["error"]
+        rows = self.json(self.post_json("/api/sql", {"sql": f"SHOW TABLES FROM `{DB}` LIKE 'api first'"}))["rows"]
+        assert rows == []
+
+    def test_sql_import_rejects_wrong_types(self):
+        up = self.upload(b"SELECT 1;\n", "s.sql")
+        for body in (
+            {"database": 5},
+            {"database": DB, "allow_databases": "x"},
+            {"database": DB, "allow_databases": [1]},
+        ):
+            r = self.post_json("/api/transfer/sql-import", {"file": up["file"], **body})
+            assert r.code == 400 and "error" in json.loads(r.body)

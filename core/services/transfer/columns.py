@@ -113,8 +113,16 @@ def describe(conn: Connection, select_sql: str) -> list[ColumnKind]:
     user_statement = select_sql  # source_sql(): quoted names, or the user's own query by intent
 
     def run(cursor):
-        cursor.execute(f"SELECT * FROM ({user_statement}) AS eddy_q LIMIT 0")
-        return cursor._result.fields
+        # With character_set_results = utf8mb4 the server reports every text column as utf8mb4 (what
+        # it would convert to), hiding a latin1 column: the line expressions then mix collations
+        # (TSV's CONCAT_WS fails) or send latin1 bytes into a UTF-8 file (CSV, SQL). Without
+        # conversion, each column reports its own character set.
+        cursor.execute("SET SESSION character_set_results = NULL")
+        try:
+            cursor.execute(f"SELECT * FROM ({user_statement}) AS eddy_q LIMIT 0")
+            return cursor._result.fields
+        finally:
+            cursor.execute("SET SESSION character_set_results = utf8mb4")
 
     fields = conn._run(run, retry_safe=True)
     utf8mb4 = _utf8mb4_collations(conn)

@@ -20,9 +20,10 @@ from pathlib import Path
 from pymysql.constants import COMMAND
 
 from core.db import Connection, DatabaseError
+from core.db.errors import ConnectionLost
 from core.db.flavour import DEFAULT_FLAVOUR, Flavour
 from core.db.sql import qualified, quote_identifier
-from core.services.jobs import Job
+from core.services.jobs import Cancelled, Job
 from core.services.transfer.batches import NULL_MARK, RAW_MARK, BatchBuilder
 from core.services.transfer.columns import kind_of_data_type
 from core.services.transfer.formats import Dialect, RecordReader
@@ -35,11 +36,13 @@ SURROGATES = re.compile("[\udc80-\udcff]")
 class ImportFailed(DatabaseError):
     """The import stopped; nothing was kept (or, in batched mode, everything before the checkpoint)."""
 
-    def __init__(self, message: str, line: int | None = None, column: str | None = None, checkpoint=None):
+    def __init__(self, message: str, line: int | None = None, column: str | None = None, checkpoint=None, outcome=None):
         super().__init__(message)
         self.line = line
         self.column = column
         self.checkpoint = checkpoint
+        if outcome:  # after a lost connection: "not_saved" or "unknown", shown with the job
+            self.details = {"outcome": outcome}
 
 
 @dataclass
@@ -87,9 +90,13 @@ class ImportResult:
     rejects_path: str | None = None
     checkpoint: int = 0
     warnings: list = field(default_factory=list)
+    outcome: str = "saved"
+    note: str = ""  # what a lost connection at COMMIT turned out to be
 
     def as_dict(self) -> dict:
         return {
+            "outcome": self.outcome,
+            "note": self.note,
             "rows": self.rows,
             "records": self.records,
             "skipped": self.skipped,
@@ -297,6 +304,10 @@ class CsvImporter:
             return self._finish(sent, builder, head, tail, packet, header)
 
         conn.begin()
+        # The table's rows before this import (in its snapshot): after a lost connection, a count
+        # tells whether the import's rows were committed. Only where the count is predictable.
+        self._base = self._count() if opts.on_duplicate in ("error", "skip") else None
+        self._rows_committed = 0
         try:
             records_before = 0  # records of the items before the current one
             for item in self._batches(reader, builder, width, budget, head, tail):
@@ -308,7 +319,7 @@ class CsvImporter:
                     while pending:
                         since_commit += finish_oldest()
                     self.result.records = records_before
-                    conn.commit()
+                    self._commit()
                     self.result.checkpoint = self.result.records
                     since_commit = 0
                     conn.begin()
@@ -347,16 +358,26 @@ class CsvImporter:
             self.result.records = records_before
             if job is not None:
                 job.progress(done=self.result.rows, bytes_done=reader.bytes_read())
-            conn.commit()
+            self._commit()
             self.result.checkpoint = self.result.records
         except BaseException as exc:
+            if isinstance(exc, ConnectionLost):
+                pending.clear()  # their answers died with the old connection: nothing to read
             while pending:
                 self._drain(pending.popleft())
             try:
                 conn.rollback()
             except DatabaseError:
                 pass
-            if isinstance(exc, ImportFailed):
+            if isinstance(exc, ConnectionLost):
+                raise self._after_loss(exc, committing=False) from exc
+            if isinstance(exc, Cancelled) and self._rows_committed:
+                raise Cancelled(
+                    f"Cancelled: the {self._rows_committed:,} rows committed at checkpoints (the first "
+                    f"{self.result.checkpoint:,} records) stay; nothing after them was kept. "
+                    f"Resume from record {self.result.checkpoint:,}."
+                ) from exc
+            if isinstance(exc, ImportFailed) and not getattr(exc, "details", None):
                 exc.checkpoint = self.result.checkpoint
                 if opts.commit_every and self.result.checkpoint:
                     exc.message += (
@@ -365,6 +386,58 @@ class CsvImporter:
                     )
                     exc.args = (exc.message,)
             raise
+
+    # -- a lost connection: what is on the server? --------------------------------------------
+    def _count(self) -> int:
+        return int(self.conn.get(f"SELECT COUNT(*) AS n FROM {qualified(self.database, self.table)}").n)
+
+    def _commit(self) -> None:
+        """COMMIT; when the connection drops on the way, count the table again and say what landed."""
+        try:
+            self.conn.commit()
+        except ConnectionLost as exc:
+            failed = self._after_loss(exc, committing=True)
+            if failed is not None:
+                raise failed from exc
+        self._rows_committed = self.result.rows
+
+    def _after_loss(self, exc: ConnectionLost, committing: bool) -> "ImportFailed | None":
+        """None when the rows are verified committed (result notes it); else the ImportFailed to raise."""
+        where = "while COMMIT was on its way" if committing else "before COMMIT was sent"
+        lost = f"The connection to the server dropped {where} ({exc.message.split(' (')[0]})."
+        table = f"{self.database}.{self.table}"
+        kept = self._rows_committed
+        kept_note = f" The {kept:,} rows committed at earlier checkpoints stay." if kept else ""
+        expected_saved = None if self._base is None else self._base + self.result.rows
+        expected_unsaved = None if self._base is None else self._base + kept
+        try:
+            now = self._count() if self._base is not None else None
+        except DatabaseError as again:
+            now, lost = None, f"{lost} Reconnecting to check failed ({again.message})."
+        if now is not None and committing and now == expected_saved and now != expected_unsaved:
+            self.result.outcome = "saved"
+            self.result.note = (
+                f"{lost} Eddy reconnected and counted {table}: {now:,} rows, the import's rows included "
+                "(saved, verified)."
+            )
+            return None
+        if now is not None and now == expected_unsaved and (now != expected_saved or not committing):
+            return ImportFailed(
+                f"{lost} Eddy reconnected and counted {table}: {now:,} rows, as before this import's "
+                f"last rows (not saved, verified).{kept_note} Import again"
+                + (f" resuming from record {self.result.checkpoint:,}." if kept else "."),
+                outcome="not_saved",
+                checkpoint=self.result.checkpoint,
+            )
+        counted = f"{table} now holds {now:,} rows" if now is not None else f"{table} could not be counted"
+        before = f"; before the import it held {self._base:,}" if self._base is not None else ""
+        return ImportFailed(
+            f"{lost} Whether the import's last {self.result.rows - kept:,} rows were saved is unknown: "
+            f"{counted}{before}, and the import sent {self.result.rows:,}.{kept_note} Check the table "
+            "(someone else may be writing to it) before importing again.",
+            outcome="unknown",
+            checkpoint=self.result.checkpoint,
+        )
 
     # The statement is sent now and its result read later (PyMySQL's own two halves of query()).
     # Results come back in order; each read starts at the packet number its command expects.

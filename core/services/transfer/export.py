@@ -12,6 +12,7 @@ Value conventions shared with the importer (so a round trip gives back identical
 - TSV: MySQL's own escaped format (\\N for NULL; \\t \\n \\r \\\\ \\0 escaped), as LOAD DATA reads it.
 """
 
+import errno
 import io
 import os
 import tempfile
@@ -38,6 +39,14 @@ FORMATS = {
 }
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, minus the header row
 SQL_INSERT_BYTES = 1_000_000  # one INSERT statement's size: well under any max_allowed_packet
+
+
+class ExportFailed(OSError):
+    """An export that could not be written; message says where and what is left."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass
@@ -384,16 +393,18 @@ def _sql_table_block(conn, out, database, table, opts, progress) -> None:
     ident = quote_identifier(table)
     if opts.sql_create:
         out.write(f"DROP TABLE IF EXISTS {ident};\n{ddl};\n\n".encode())
-    select_sql = f"SELECT * FROM {qualified(database, table)}"
+    # Generated columns are computed again on restore: the server refuses values for them.
+    stored = conn.query(
+        "SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s "
+        "AND EXTRA NOT LIKE '%%GENERATED%%' ORDER BY ORDINAL_POSITION",
+        database,
+        table,
+    )
+    names = ", ".join(quote_identifier(r.name) for r in stored) or "*"
+    select_sql = f"SELECT {names} FROM {qualified(database, table)}"
     cols = describe(conn, select_sql)
     _write_one(conn, out, select_sql, True, qualified(database, table), cols, opts, progress, sql_target=ident)
     out.write(b"\n")
-
-
-def _sql_view_block(conn, out, database, view) -> None:
-    create = conn.query(f"SHOW CREATE VIEW {qualified(database, view)}")[0]
-    ddl = create["Create View"]
-    out.write(f"DROP VIEW IF EXISTS {quote_identifier(view)};\n{ddl};\n\n".encode())
 
 
 def run_export(conn: Connection, source: ExportSource, opts: ExportOptions, path: Path, job: Job | None = None) -> dict:
@@ -408,6 +419,15 @@ def run_export(conn: Connection, source: ExportSource, opts: ExportOptions, path
         with os.fdopen(fd, "wb", buffering=1024 * 1024) as out:
             _export_into(conn, out, source, opts, progress, job)
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise ExportFailed(
+                f"The disk holding {path.parent} is full: {progress.rows:,} rows were written before it ran "
+                f"out. Nothing was saved as {path.name} (the partial file was removed); free some space "
+                "or choose another folder."
+            ) from exc
+        raise
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -420,15 +440,15 @@ def _export_into(conn, out, source: ExportSource, opts: ExportOptions, progress:
         if job is not None:
             job.total = _estimate_rows(conn, source.database, [t for t, k in tables if k == "table"])
         if opts.format == "sql":
-            out.write(SQL_HEADER.encode())
-            out.write(f"USE {quote_identifier(source.database)};\n\n".encode())
-            for name, kind in tables:
-                if kind == "table":
-                    _sql_table_block(conn, out, source.database, name, opts, progress)
-            for name, kind in tables:
-                if kind == "view":
-                    _sql_view_block(conn, out, source.database, name)
-            out.write(SQL_FOOTER.encode())
+            from core.services.transfer.dump import write_database_dump
+
+            # A dump restores wherever it is run: no USE, no database names (see dump.py).
+            write_database_dump(
+                conn,
+                out,
+                source.database,
+                lambda name: _sql_table_block(conn, out, source.database, name, opts, progress),
+            )
         elif opts.format == "xlsx":
             _xlsx(conn, out, [(n, f"SELECT * FROM {qualified(source.database, n)}") for n, k in tables], opts, progress)
         else:

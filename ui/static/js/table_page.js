@@ -60,7 +60,7 @@ const grid = new DataGrid($("grid"), {
     state.total = answer.total;
     state.exact = answer.exact;
     showStatus(answer);
-    showError("");
+    showError(applyNotice);
     return {
       start: answer.start,
       total: answer.total,
@@ -252,7 +252,11 @@ async function applyChanges() {
   }
 }
 
+// What an Apply that lost its connection found on the server: stays shown while the grid reloads.
+let applyNotice = "";
+
 async function runChanges() {
+  applyNotice = "";
   const changes = pendingRun;
   pendingRun = null;
   $("apply-dialog").close();
@@ -260,14 +264,21 @@ async function runChanges() {
   try {
     result = await api(`${base}/apply`, { body: { changes } });
   } catch (error) {
-    showError(`Nothing was saved: ${error.message}. Your changes are still here; fix and apply again.`);
+    // No answer at all (TypeError from fetch): Eddy may have committed before the reply was lost.
+    showError(error instanceof TypeError
+      ? `Eddy did not answer (${error.message}): whether your changes were saved is not known. Reload the table and check them before applying again; they are still here.`
+      : `Nothing was saved: ${error.message}. Your changes are still here; fix and apply again.`);
     return;
   }
   state.errors.clear();
+  if (!result.ok && result.outcome === "unknown") {
+    showError(`${result.message}\nYour changes are still here, not applied again.`);
+    return;
+  }
   if (!result.ok) {
     for (const e of result.errors) state.errors.set(e.id, e.message);
     const lines = result.errors.map((e) => `${describeChange(e.id)}: ${e.message}`);
-    showError(`Nothing was saved (rolled back). ${lines.join("\n")}\nYour changes are still here; fix and apply again.`);
+    showError(result.message || `Nothing was saved (rolled back). ${lines.join("\n")}\nYour changes are still here; fix and apply again.`);
     grid.render();
     return;
   }
@@ -275,7 +286,8 @@ async function runChanges() {
   state.deletes.clear();
   state.inserts = [];
   refreshPending();
-  showError("");
+  applyNotice = result.message; // set only when the connection dropped and Eddy checked the rows after
+  showError(applyNotice);
   flash(`Applied: ${result.affected} row${result.affected === 1 ? "" : "s"} changed.`);
   grid.reset({ keepPosition: true });
 }

@@ -54,7 +54,7 @@ async function follow(job, form, cancelButton) {
     else if (job.bytes_done) parts.push(human(job.bytes_done));
     parts.push(`${Math.round(job.rate).toLocaleString()} rows/s`);
     if (job.seconds_left != null) parts.push(`${duration(job.seconds_left)} left`);
-    status.textContent = `${job.state === "running" ? "Working" : job.state}: ${parts.join(" · ")}`;
+    status.textContent = `${job.state === "running" ? job.phase || "Working" : job.state}: ${parts.join(" · ")}`;
     if (job.state !== "running") break;
     await new Promise((resolve) => setTimeout(resolve, 300));
     job = await fetch(`/api/jobs/${job.id}`, { credentials: "same-origin" }).then((r) => r.json());
@@ -246,9 +246,11 @@ startButton.addEventListener("click", async () => {
   try {
     let job;
     if (/\.sql$/i.test(chosen.name)) {
+      show($("#import-other-databases"), false);
       job = await api("/api/transfer/sql-import", {
-        body: { file: chosen.file, database, stop_on_error: f.stop_on_error.checked },
+        body: { file: chosen.file, database, stop_on_error: f.stop_on_error.checked, allow_databases: allowedDatabases },
       });
+      allowedDatabases = [];
     } else {
       const options = {
         empty: f.empty.value,
@@ -277,14 +279,40 @@ startButton.addEventListener("click", async () => {
   }
 });
 
+// A script naming other databases was refused before anything ran: list them, offer to run anyway.
+let allowedDatabases = [];
+function confirmOtherDatabases(r) {
+  const box = $("#import-other-databases");
+  $("[data-role=text]", box).textContent =
+    `Nothing was run. This script names other databases than ${r.database}: running it writes there, not into ${r.database}.`;
+  const list = $("[data-role=list]", box);
+  list.replaceChildren(...r.other_databases.map((o) => {
+    const li = document.createElement("li");
+    li.textContent = `${o.name} — line ${o.line}: ${o.how}`;
+    return li;
+  }));
+  show(box, true);
+  $("#import-run-anyway").onclick = () => {
+    allowedDatabases = r.other_databases.map((o) => o.name);
+    show(box, false);
+    startButton.click();
+  };
+}
+
 function reportImport(job) {
   const status = $("[data-role=status]", importForm);
+  if (job.state !== "done" && job.result && job.result.refused) {
+    status.textContent = "Not run: waiting for your confirmation.";
+    confirmOtherDatabases(job.result);
+    return;
+  }
   if (job.state === "done") {
     const r = job.result;
     let text = r.statements !== undefined
-      ? `Done: ${r.statements.toLocaleString()} statements, ${r.failed} failed.`
+      ? `Done: ${r.statements.toLocaleString()} statements run in ${r.database || "the server"}, ${r.failed} failed.`
       : `Done: ${r.rows.toLocaleString()} rows imported${r.table ? ` into ${r.table}` : ""}.`;
     if (r.skipped) text += ` ${r.skipped} bad rows skipped.`;
+    if (r.note) text += ` ${r.note}`; // a connection lost at COMMIT, and what Eddy then verified
     status.textContent = text;
     if (r.rejects) {
       const link = document.createElement("a");
@@ -335,6 +363,8 @@ document.getElementById("export-close").addEventListener("click", () => exportDi
 exportForm.elements.format.addEventListener("change", () => {
   const csv = exportForm.elements.format.value === "csv";
   exportForm.querySelectorAll(".csv-only").forEach((el) => show(el, csv));
+  const dumpNote = document.getElementById("export-dump-note");
+  if (dumpNote) show(dumpNote, exportForm.elements.format.value === "sql");
 });
 if (exportForm.elements.use_query) {
   exportForm.elements.use_query.addEventListener("change", () => show(exportForm.elements.sql, exportForm.elements.use_query.checked));
