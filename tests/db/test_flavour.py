@@ -312,8 +312,8 @@ def _json_meta():
     from core.services.table_meta import TableMeta
 
     columns = [
-        {"name": "id", "generated": False, "approximate": False, "json": False},
-        {"name": "doc", "generated": False, "approximate": False, "json": True},
+        {"name": "id", "data_type": "int", "generated": False, "approximate": False, "json": False},
+        {"name": "doc", "data_type": "json", "generated": False, "approximate": False, "json": True},
     ]
     return TableMeta("db", "t", "table", "InnoDB", 1, columns, ["id"], ["id"], "PRIMARY", [])
 
