@@ -3,6 +3,8 @@
 POST /api/compare          {source, target, filters}                 -> the differences
 POST /api/compare/script   {..., selected: [ids], renames: [...]}    -> steps + .sql text
 POST /api/compare/apply    {..., dry_run | confirm: <target db name>} -> preview, or run on the target
+POST /api/compare/dump     {file: <token of an uploaded/picked .sql>} -> a job loading it into eddy_dump_*
+POST /api/compare/dump/drop {database: eddy_dump_*}                   -> removes that scratch database
 A side is {"connection": <id of one of this window's open connections, or null for the active one>,
 "database": name}.
 """
@@ -10,8 +12,8 @@ A side is {"connection": <id of one of this window's open connections, or null f
 import tornado.web
 
 from core.db.schema import SYSTEM_DATABASES, list_databases
-from core.services.compare import sync
-from core.web.api_transfer import jobs_of
+from core.services.compare import dump_source, sync
+from core.web.api_transfer import TransferHandler, jobs_of
 from core.web.base import ApiHandler, BaseHandler, UserError
 from core.web.plan_handler import write_json
 
@@ -117,6 +119,28 @@ class ApplyHandler(CompareApi):
         write_json(self, {"job": job.snapshot()})
 
 
+class LoadDumpHandler(TransferHandler):
+    """A .sql dump (uploaded, or picked in the window) loaded into a scratch database to compare: a job."""
+
+    def post(self):
+        body = self.read_json()
+        entry = self.file_for(body.get("file"))
+        self.write_json(
+            self.start_job(
+                "compare-dump",
+                f"Load {entry.name} to compare",
+                lambda conn, job: dump_source.load_dump(conn, entry.path, job),
+            )
+        )
+
+
+class DropDumpHandler(ApiHandler):
+    async def post(self):
+        name = self.read_json().get("database")
+        await self.with_connection(dump_source.drop_scratch, name)
+        write_json(self, {"dropped": name})
+
+
 class DatabasesHandler(ApiHandler):
     """The databases of one open connection (for the target picker)."""
 
@@ -154,4 +178,6 @@ ROUTES = [
     (r"/api/compare/script", ScriptHandler),
     (r"/api/compare/apply", ApplyHandler),
     (r"/api/compare/databases", DatabasesHandler),
+    (r"/api/compare/dump", LoadDumpHandler),
+    (r"/api/compare/dump/drop", DropDumpHandler),
 ]

@@ -1,12 +1,23 @@
 """Schema compare API: differences as JSON, the script, preview-then-run on the target (typed
 database name), errors as JSON 400s for bad bodies; the source database is never changed."""
 
+import json
+import subprocess
+
 import pytest
 
 from tests.admin.case import AdminCase
 from tests.admin.conftest import ADMIN_DB
 
 COPY = "eddy_test_admin_copy 副本"
+SMALL = "eddy_test_admin_small"
+SMALL_SCHEMA = [
+    "CREATE TABLE people (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL, born DATE)",
+    "CREATE TABLE pets (id INT PRIMARY KEY, owner INT,"
+    " CONSTRAINT `owner fk` FOREIGN KEY (owner) REFERENCES people (id))",
+    "CREATE VIEW adults AS SELECT id, name FROM people WHERE born < '2008-01-01'",
+    "CREATE TRIGGER named BEFORE INSERT ON people FOR EACH ROW SET NEW.name = TRIM(NEW.name)",
+]
 
 
 @pytest.mark.usefixtures("env", "shop_db")
@@ -108,3 +119,66 @@ class TestCompareApi(AdminCase):
         assert code == 200 and ADMIN_DB in data["databases"] and "mysql" not in data["databases"]
         response = self.request(f"/db/{ADMIN_DB}/compare")
         assert response.code == 200 and b"compare-form" in response.body
+
+
+def mariadb_dump(mariadb, *args) -> bytes:
+    p = mariadb.user
+    return subprocess.run(
+        ["/usr/bin/mariadb-dump", "--no-defaults", f"--host={p.host}", f"--port={p.port}", f"--user={p.user}",
+         f"--password={p.password}", "--default-character-set=utf8mb4", "--routines", "--triggers", "--events",
+         "--no-data", *args],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+
+
+@pytest.mark.usefixtures("env", "shop_db")
+class TestCompareWithADump(AdminCase):
+    def upload(self, data: bytes, name: str) -> dict:
+        headers = {"X-XSRFToken": self.xsrf(), "Content-Type": "application/octet-stream"}
+        return json.loads(self.request(f"/api/transfer/upload?name={name}", "POST", data, headers=headers).body)
+
+    def load(self, data: bytes) -> dict:
+        token = self.upload(data, "shop.sql")["file"]
+        code, job = self.post("/api/compare/dump", {"file": token})
+        assert code == 200, job
+        assert self.app.jobs.get(job["id"]).wait(60)
+        return self.get_json(f"/api/jobs/{job['id']}")[1]
+
+    def scratch_databases(self):
+        rows = self.db.query(
+            "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'eddy\\_dump\\_%%'"
+        )
+        return [r.name for r in rows]
+
+    def test_a_real_mariadb_dump_is_loaded_apart_compared_and_removed(self):
+        self.db.execute(f"CREATE DATABASE `{SMALL}`")
+        self.db.use(SMALL)
+        for statement in SMALL_SCHEMA:
+            self.db.execute(statement)
+        job = self.load(mariadb_dump(self.mariadb, SMALL))
+        assert job["state"] == "done", job
+        scratch = job["result"]["database"]
+        assert scratch.startswith("eddy_dump_") and scratch in self.scratch_databases()
+        self.db.execute(f"CREATE DATABASE `{COPY}`")
+        code, data = self.post("/api/compare", {"source": {"database": scratch}, "target": {"database": COPY}})
+        assert code == 200
+        assert {d["id"] for d in data["differences"]} == {"table:people", "table:pets", "view:adults", "trigger:named"}
+        # The dump equals the database it was made from.
+        code, same = self.post("/api/compare", {"source": {"database": scratch}, "target": {"database": SMALL}})
+        assert same["differences"] == [], same
+        code, dropped = self.post("/api/compare/dump/drop", {"database": scratch})
+        assert code == 200 and scratch not in self.scratch_databases()
+
+    def test_a_dump_naming_its_database_is_refused_and_leaves_nothing(self):
+        # --databases adds CREATE DATABASE + USE; the shop's trigger was created naming its database.
+        for args in (["--databases", ADMIN_DB], [ADMIN_DB]):
+            job = self.load(mariadb_dump(self.mariadb, *args))
+            assert job["state"] == "failed" and "without --databases" in job["error"], job
+            assert ADMIN_DB in job["error"]
+        assert self.scratch_databases() == []
+
+    def test_only_a_loaded_dump_can_be_removed_here(self):
+        for name in (ADMIN_DB, "mysql", 5, None):
+            code, data = self.post("/api/compare/dump/drop", {"database": name})
+            assert code == 400, data
+        assert self.table_exists("customers")

@@ -60,3 +60,31 @@ def test_compare_tick_preview_apply_then_identical(page, running_app, mariadb, s
         == 1
     )
     db.close()
+
+
+def test_a_dump_file_is_loaded_as_the_source_and_removed(page, running_app, mariadb, shop_db, tmp_path):
+    from tests.admin.test_api_compare import SMALL, SMALL_SCHEMA, mariadb_dump
+
+    db = admin_connection(mariadb)
+    db.execute(f"CREATE DATABASE `{SMALL}`")
+    db.use(SMALL)
+    for statement in SMALL_SCHEMA:
+        db.execute(statement)
+    dump = tmp_path / "small.sql"
+    dump.write_bytes(mariadb_dump(mariadb, SMALL))
+    connect(page, running_app, mariadb)
+    page.goto(f"{running_app.base_url}/db/{SMALL}/compare")
+    with page.expect_file_chooser() as chooser:
+        page.click("#load-dump")
+    chooser.value.set_files(str(dump))
+    expect(page.locator("#dump-status")).to_contain_text("small.sql is loaded as eddy_dump_")
+    scratch = page.locator("#source-database").input_value()
+    assert scratch.startswith("eddy_dump_")
+    page.select_option("#target-database", SMALL)
+    page.click("#compare-run")
+    expect(page.locator("#compare-summary")).to_contain_text("No differences")
+    page.click("#drop-dump")
+    expect(page.locator("#drop-dump")).to_be_hidden()
+    expect(page.locator("#source-database")).to_have_value(SMALL)
+    assert not db.query("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", scratch)
+    db.close()

@@ -1,6 +1,7 @@
 // Import and export dialogs: pick a file (native dialog in the window, upload in a browser),
 // preview and map columns, start a job, show progress with Cancel, offer the result.
-import { api, xsrfToken } from "./eddy.js";
+import { api } from "./eddy.js";
+import { uploadFile } from "./upload.js";
 
 const root = document.getElementById("transfer-actions");
 const database = root.dataset.database;
@@ -102,27 +103,11 @@ document.getElementById("import-file").addEventListener("change", async (event) 
   }
 });
 
-// Streams the file body to the server (XHR for upload progress), which writes it to a temp file.
+// Streams the file body to the server, which writes it to a temp file; the bar shows progress.
 function upload(file) {
   const bar = document.getElementById("upload-bar");
   show(bar, true);
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open("POST", `/api/transfer/upload?name=${encodeURIComponent(file.name)}`);
-    xhr.setRequestHeader("X-XSRFToken", xsrfToken());
-    xhr.setRequestHeader("Content-Type", "application/octet-stream");
-    xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable) bar.firstElementChild.style.width = `${Math.round((100 * e.loaded) / e.total)}%`;
-    };
-    xhr.onload = () => {
-      let data = {};
-      try { data = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
-      if (xhr.status === 200) resolve(data);
-      else reject(new Error(data.error || `Upload failed (${xhr.status})`));
-    };
-    xhr.onerror = () => reject(new Error("Upload failed: the connection was lost"));
-    xhr.send(file);
-  });
+  return uploadFile(file, (fraction) => (bar.firstElementChild.style.width = `${Math.round(100 * fraction)}%`));
 }
 
 async function fileChosen(picked) {

@@ -2,6 +2,7 @@
 // side by side, tick what to apply, read the script, then save it, open it in the editor or run it
 // on the target through the preview-then-confirm dialog (typed name of the target database).
 import { api } from "../eddy.js";
+import { uploadFile } from "../upload.js";
 import { copyButton, el, getJson, previewAndRun, showError } from "./common.js";
 
 const form = document.getElementById("compare-form");
@@ -249,6 +250,60 @@ document.getElementById("apply").addEventListener("click", guard(async () => {
   showApplied(await followJob(started.job));
   await runCompare();
 }));
+
+// A .sql dump as the source: loaded into a scratch database eddy_dump_… (a job), then compared as
+// any database; "Remove loaded dump" drops it (so does loading another).
+const dumpStatus = document.getElementById("dump-status");
+const dropDump = document.getElementById("drop-dump");
+let loadedDump = null;
+
+async function pickDumpFile() {
+  const { native_dialogs: native } = await getJson("/api/transfer/capabilities");
+  if (native) {
+    const picked = await api("/api/transfer/dialog", { body: { mode: "open" } });
+    return picked.cancelled ? null : picked;
+  }
+  const input = document.getElementById("dump-file");
+  input.value = "";
+  const file = await new Promise((resolve) => {
+    input.addEventListener("change", () => resolve(input.files[0] || null), { once: true });
+    input.click();
+  });
+  if (!file) return null;
+  return uploadFile(file, (fraction) => (dumpStatus.textContent = `Uploading ${file.name}: ${Math.round(100 * fraction)}%`));
+}
+
+async function removeDump() {
+  if (!loadedDump) return;
+  const name = loadedDump;
+  loadedDump = null;
+  dropDump.hidden = true;
+  dumpStatus.textContent = "";
+  await api("/api/compare/dump/drop", { body: { database: name } });
+  await fillDatabases("source", form.dataset.db);
+}
+
+document.getElementById("load-dump").addEventListener("click", guard(async () => {
+  const picked = await pickDumpFile();
+  if (!picked) return;
+  await removeDump();
+  form.elements["source-connection"].value = form.dataset.active;
+  let job = await api("/api/compare/dump", { body: { file: picked.file } });
+  while (job.state === "running") {
+    dumpStatus.textContent = `Loading ${picked.name}: ${job.done.toLocaleString()} statements…`;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    job = await getJson(`/api/jobs/${job.id}`);
+  }
+  if (job.state !== "done") {
+    dumpStatus.textContent = "";
+    throw new Error(job.error || "Loading the dump failed");
+  }
+  loadedDump = job.result.database;
+  await fillDatabases("source", loadedDump);
+  dumpStatus.textContent = `${picked.name} is loaded as ${loadedDump} (${job.result.statements.toLocaleString()} statements).`;
+  dropDump.hidden = false;
+}));
+dropDump.addEventListener("click", guard(removeDump));
 
 guard(async () => {
   await fillDatabases("source", form.dataset.db);
