@@ -1,0 +1,93 @@
+"""Large values in the table grid, in Chromium: the side panel shows the real value fetched on demand
+(never a stand-in), a value too large to edit is read-only with the reason, Copy never cuts silently,
+and fractional seconds are shown as the server returns them."""
+
+import re
+import time
+import urllib.parse
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.grid.big_values import BIG_DB, BIG_TEXT_CHARS, big_packet, create_big_db, drop_big_db
+from tests.ui.test_e2e_browse import connect
+
+
+@pytest.fixture(scope="module")
+def big_db(mariadb):
+    with big_packet(mariadb.admin):
+        create_big_db(mariadb.admin)
+        yield BIG_DB
+        drop_big_db(mariadb.admin)
+
+
+def open_docs(page, running_app, mariadb):
+    connect(page, running_app, mariadb, database=BIG_DB)
+    expect(page).to_have_url(re.compile(rf"/db/{BIG_DB}$"))
+    page.goto(f"{running_app.base_url}/db/{BIG_DB}/table/{urllib.parse.quote('docs')}")
+    expect(page.locator("#grid .dg-row .dg-cell:not(.loading)").first).to_be_visible()
+
+
+def docs_row(page, name):
+    return page.locator("#grid .dg-row", has=page.locator('.dg-cell[data-col="1"]', has_text=re.compile(f"^{name}$")))
+
+
+def docs_cell(page, name, column_index):
+    return docs_row(page, name).locator(f'.dg-cell[data-col="{column_index}"]')
+
+
+def test_a_25_mb_cell_opens_read_only_with_its_real_value_and_size(page, running_app, mariadb, big_db):
+    open_docs(page, running_app, mariadb)
+    started = time.perf_counter()
+    docs_cell(page, "big", 2).click()
+    expect(page.locator("#cell-size")).to_have_text(re.compile(r"25,000,003 characters"), timeout=30_000)
+    elapsed = time.perf_counter() - started
+    print(f"\nside panel, 25 MB LONGTEXT: {elapsed * 1000:.0f} ms")
+    text = page.locator("#cell-text")
+    assert "[object Object]" not in text.input_value()
+    assert text.input_value().startswith("0123456789" * 10)
+    expect(text).to_have_attribute("readonly", "")
+    expect(page.locator("#cell-readonly")).to_contain_text("too large to edit here")
+    expect(page.locator("#cell-save")).to_be_hidden()
+    # Later pages come from the server on demand.
+    page.click("#cell-next")
+    expect(page.locator("#cell-range")).to_contain_text("1,000,001")
+    assert text.input_value().startswith("0123456789")
+    # Enter on the cell does not start an inline edit from the display stand-in.
+    docs_cell(page, "big", 2).click()
+    page.keyboard.press("Enter")
+    expect(page.locator(".dg-editor")).to_have_count(0)
+    assert page.locator("#pending-count").text_content() == ""
+
+
+def test_copy_row_with_a_25_mb_value_copies_all_of_it(page, running_app, mariadb, big_db):
+    open_docs(page, running_app, mariadb)
+    docs_row(page, "big").locator(".dg-gutter").click()
+    page.select_option("#copy-format", "TSV")
+    page.click("#btn-copy")
+    expect(page.locator("#status-plan")).to_contain_text("Copied 1 row", timeout=30_000)
+    length = page.evaluate("() => window.eddyLastCopy.length")
+    tail = page.evaluate("() => window.eddyLastCopy.slice(-200)")
+    assert length > BIG_TEXT_CHARS + 2_000_000  # the whole text and the whole 1 MB blob as hex
+    assert "END\t0x" in page.evaluate("() => window.eddyLastCopy.slice(25000000, 25000100)")
+    assert tail.endswith("00ff\t12:00:00.000\t2024-01-02 03:04:05.000000")
+
+
+def test_a_small_long_value_is_edited_from_its_complete_value(page, running_app, mariadb, big_db):
+    open_docs(page, running_app, mariadb)
+    docs_cell(page, "small", 2).click(modifiers=["Alt"])
+    expect(page.locator("#cell-size")).to_have_text(re.compile(r"^5 characters"))
+    text = page.locator("#cell-text")
+    expect(text).to_have_value("hello")
+    expect(text).not_to_have_attribute("readonly", "")
+    text.fill("hello again")
+    page.click("#cell-save")
+    expect(page.locator("#pending-count")).to_have_text("1 pending change")
+
+
+def test_fractional_seconds_are_shown_as_the_server_returns_them(page, running_app, mariadb, big_db):
+    open_docs(page, running_app, mariadb)
+    expect(docs_cell(page, "big", 4)).to_have_text("12:00:00.000")
+    expect(docs_cell(page, "big", 5)).to_have_text("2024-01-02 03:04:05.000000")
+    expect(docs_cell(page, "small", 4)).to_have_text("01:02:03.500")
+    expect(docs_cell(page, "small", 5)).to_have_text("2024-01-02 03:04:05.120000")
