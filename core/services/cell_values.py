@@ -81,7 +81,8 @@ def read_page(conn: Connection, meta: TableMeta, key, column, offset=0, limit=No
         (value,) = _select(conn, meta, c, key)
         if value is None:
             return {"kind": "null", "size": 0, "offset": 0, "value": None, "complete": True}
-        shown = cells.to_json(value)
+        fsp = cells.fraction_digits(meta.column(column)["type"])
+        shown = cells.temporal_text(value, fsp) if fsp is not None else cells.to_json(value)
         size = value_size(shown)
         return {"kind": "value", "size": size, "offset": 0, "value": shown, "complete": True}
     offset, limit = page_limits(offset, limit, kind == "binary")

@@ -5,6 +5,7 @@
 
 export const COPY_LIMIT = 64 * 1024 * 1024; // characters Copy puts on the clipboard at most (hex: 2 per byte)
 export const EDIT_LIMIT = 1_000_000; // characters the side panel edits (the server's first page)
+const PAGE_BYTES = 256 * 1024; // bytes of binary per page (the server's default)
 
 export function isCut(value) {
   return value !== null && typeof value === "object" && value.truncated === true;
@@ -61,9 +62,11 @@ export function renderPage(view, page, opts = {}) {
   const editable = Boolean(opts.editable) && page.complete;
   let reason = opts.readOnlyReason || "";
   if (opts.editable && !page.complete) {
-    reason =
-      `Read-only: this value is too large to edit here (${sizeText(page)}; the panel edits values up to ` +
-      `${EDIT_LIMIT.toLocaleString("en-US")} characters). Save it to a file to get all of it.`;
+    const limit =
+      page.kind === "binary"
+        ? `the panel shows ${PAGE_BYTES.toLocaleString("en-US")} bytes at a time`
+        : `the panel edits values up to ${EDIT_LIMIT.toLocaleString("en-US")} characters`;
+    reason = `Read-only: this value is too large to edit here (${sizeText(page)}; ${limit}). Save it to a file to get all of it.`;
   }
   if (reason && !editable) view.append(el("p", { id: "cell-readonly", className: "cell-readonly muted", textContent: reason }));
   if (!page.complete) view.append(pager(page, opts.onPage));
