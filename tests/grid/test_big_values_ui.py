@@ -9,6 +9,7 @@ import urllib.parse
 import pytest
 from playwright.sync_api import expect
 
+from core.db import Connection
 from tests.grid.big_values import BIG_DB, BIG_TEXT_CHARS, big_packet, create_big_db, drop_big_db
 from tests.ui.test_e2e_browse import connect
 
@@ -91,3 +92,41 @@ def test_fractional_seconds_are_shown_as_the_server_returns_them(page, running_a
     expect(docs_cell(page, "big", 5)).to_have_text("2024-01-02 03:04:05.000000")
     expect(docs_cell(page, "small", 4)).to_have_text("01:02:03.500")
     expect(docs_cell(page, "small", 5)).to_have_text("2024-01-02 03:04:05.120000")
+
+
+def test_set_text_on_an_unchanged_pretty_printed_json_value_changes_nothing(page, running_app, mariadb, grid_db):
+    from tests.grid.test_grid_ui import cell, open_table
+
+    open_table(page, running_app, mariadb, "items")
+    cell(page, "emoji 🐍 表", 5).click(modifiers=["Alt"])
+    text = page.locator("#cell-text")
+    expect(text).to_have_value('{\n  "a": [\n    1,\n    2\n  ],\n  "b": null\n}')  # shown pretty
+    page.click("#cell-save")
+    expect(page.locator("#pending-count")).to_have_text("")  # the stored text is not reformatted
+    text.fill('{"a": 3}')
+    page.click("#cell-save")
+    expect(page.locator("#pending-count")).to_have_text("1 pending change")
+
+
+def test_copy_past_the_clipboard_limit_copies_nothing_and_says_what_and_offers_save(page, running_app, mariadb, big_db):
+    admin = Connection(mariadb.admin)
+    for new_id in (11, 21):  # two more 25 MB values: three of them pass the 64 MiB Copy limit
+        admin.execute(
+            f"INSERT INTO `{BIG_DB}`.docs (id, name, body) SELECT %s, %s, body FROM `{BIG_DB}`.docs WHERE id = 1",
+            new_id,
+            f"big{new_id}",
+        )
+    try:
+        open_docs(page, running_app, mariadb)
+        docs_row(page, "big").locator(".dg-gutter").click()
+        docs_row(page, "big21").locator(".dg-gutter").click(modifiers=["Shift"])
+        page.click("#btn-copy")
+        error = page.locator("#grid-error")
+        expect(error).to_contain_text("Not copied: body of row id = 21 holds 25,000,003 characters", timeout=30_000)
+        expect(error).to_contain_text("more than the 64 MiB Copy takes")
+        assert page.evaluate("() => window.eddyLastCopy") is None
+        expect(page.locator("#cell-save-file")).to_be_visible()  # the side panel, opened on that cell
+        expect(page.locator("#cell-size")).to_have_text("25,000,003 characters")
+    finally:
+        admin.execute(f"DELETE FROM `{BIG_DB}`.docs WHERE id > 2")
+        admin.close()

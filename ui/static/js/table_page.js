@@ -612,7 +612,7 @@ async function openCell(row, ci, offset = 0) {
   if (!panelCell || panelCell.row !== row || panelCell.ci !== ci) return;
   const editable = !meta.read_only_reason && !col.generated;
   const saved = row.kind === "server" && page.kind !== "null" && !page.local;
-  renderPage(view, page, {
+  const area = renderPage(view, page, {
     editable,
     readOnlyReason: meta.read_only_reason || (col.generated ? "Read-only: a generated column." : ""),
     json: col.json || /^\s*[[{]/.test(typeof page.value === "string" ? page.value.slice(0, 10) : ""),
@@ -623,6 +623,9 @@ async function openCell(row, ci, offset = 0) {
   if (page.isDefault) $("cell-size").textContent = "DEFAULT";
   panelCell.complete = page.complete;
   panelCell.kind = page.kind;
+  // What the panel shows may be reformatted (JSON pretty-printed): unchanged, it stands for the value itself.
+  panelCell.shown = area ? area.value : null;
+  panelCell.value = page.value;
   $("cell-actions").hidden = !editable || !page.complete;
   $("cell-save").hidden = page.kind === "binary";
   showForeignKeys(row, ci);
@@ -671,7 +674,8 @@ $("cell-null").addEventListener("click", () => {
 $("cell-save").addEventListener("click", () => {
   // Only a value the panel holds whole can be edited: a page of it would overwrite the rest.
   if (!panelCell || !panelCell.complete || panelCell.kind === "binary" || !$("cell-text")) return;
-  setValue(panelCell.row, panelCell.ci, $("cell-text").value);
+  const text = $("cell-text").value;
+  setValue(panelCell.row, panelCell.ci, text === panelCell.shown ? panelCell.value : text);
   openCell(panelCell.row, panelCell.ci);
 });
 
