@@ -4,12 +4,16 @@ The grids receive long text and binary cut for display; anything that edits, cop
 value reads it here instead, so a display stand-in can never be written back or copied. Text is
 paged in characters (SUBSTRING on the server, so a 25 MB value is not sent to show 1 MB of it),
 binary in bytes.
+
+A row is found by its key; in a view or a table without a key, by its position in the grid's
+view (`at`: {position, sort, filter}), and the caller checks the answer against what it showed.
 """
 
 from core.db import Connection
 from core.db.sql import qualified, quote_for_format
 from core.services import cells
-from core.services.filters import FilterError, decode_value
+from core.services.filters import FilterError, compile_filter, decode_value
+from core.services.grid import effective_order, order_by_sql, parse_sort
 from core.services.table_meta import TableMeta
 
 TEXT_TYPES = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "json"}
@@ -37,10 +41,31 @@ def _key_where(meta: TableMeta, key) -> tuple[str, list]:
     return " AND ".join(f"{quote_for_format(c)} <=> %s" for c in meta.row_key), params
 
 
-def _select(conn: Connection, meta: TableMeta, columns_sql: str, key, column_params: tuple = ()) -> tuple:
-    where, params = _key_where(meta, key)
+def _position_tail(meta: TableMeta, at) -> tuple[str, list]:
+    """The row at a position of the grid's view: the view's WHERE and ORDER BY, LIMIT 1 OFFSET n."""
+    if not isinstance(at, dict):
+        raise CellError("The row must be named by its key, or by its position in the view ('at')")
+    try:
+        position = int(at.get("position"))
+    except (TypeError, ValueError) as exc:
+        raise CellError("'at.position' must be a whole number") from exc
+    if position < 0:
+        raise CellError("'at.position' must be >= 0")
+    filt = compile_filter(at.get("filter"), meta.column_names)
+    order = effective_order(meta, parse_sort(at.get("sort"), meta.column_names))
+    return f"{filt.clause()}{order_by_sql(order)} LIMIT 1 OFFSET {position}", list(filt.params)
+
+
+def _select(conn: Connection, meta: TableMeta, columns_sql: str, key, column_params: tuple = (), at=None) -> tuple:
+    if meta.row_key or at is None:
+        where, params = _key_where(meta, key)
+        tail = f" WHERE {where} LIMIT 1"
+    else:
+        tail, params = _position_tail(meta, at)
     table = qualified(meta.database, meta.table).replace("%", "%%")
-    rows = conn.select(f"SELECT {columns_sql} FROM {table} WHERE {where} LIMIT 1", [*column_params, *params]).rows
+    sql = f"SELECT {columns_sql} FROM {table}{tail}"
+    params = [*column_params, *params]
+    rows = (conn.select(sql, params) if params else conn.select(sql % ())).rows
     if not rows:
         raise CellError("That row no longer exists (reload the grid)")
     return rows[0]
@@ -70,7 +95,7 @@ def column_kind(meta: TableMeta, column) -> str:
     return "value"
 
 
-def read_page(conn: Connection, meta: TableMeta, key, column, offset=0, limit=None) -> dict:
+def read_page(conn: Connection, meta: TableMeta, key, column, offset=0, limit=None, at=None) -> dict:
     """A page of one cell: {kind, size, offset, value, complete}.
 
     kind: "text" (size in characters), "binary" (size in bytes, value {"binary": hex}), "null",
@@ -78,16 +103,15 @@ def read_page(conn: Connection, meta: TableMeta, key, column, offset=0, limit=No
     kind = column_kind(meta, column)
     c = quote_for_format(column)
     if kind == "value":
-        (value,) = _select(conn, meta, c, key)
+        (value,) = _select(conn, meta, c, key, at=at)
         if value is None:
             return {"kind": "null", "size": 0, "offset": 0, "value": None, "complete": True}
-        fsp = cells.fraction_digits(meta.column(column)["type"])
-        shown = cells.temporal_text(value, fsp) if fsp is not None else cells.to_json(value)
+        shown = _shown(meta, column, value)
         size = value_size(shown)
         return {"kind": "value", "size": size, "offset": 0, "value": shown, "complete": True}
     offset, limit = page_limits(offset, limit, kind == "binary")
     length = "LENGTH" if kind == "binary" else "CHAR_LENGTH"
-    size, part = _select(conn, meta, f"{length}({c}), SUBSTRING({c}, %s, %s)", key, (offset + 1, limit))
+    size, part = _select(conn, meta, f"{length}({c}), SUBSTRING({c}, %s, %s)", key, (offset + 1, limit), at)
     if size is None:
         return {"kind": "null", "size": 0, "offset": 0, "value": None, "complete": True}
     if kind == "binary":
@@ -108,21 +132,35 @@ def read_page(conn: Connection, meta: TableMeta, key, column, offset=0, limit=No
     }
 
 
+def _shown(meta: TableMeta, column: str, value):
+    """A non-text value as the grid shows it (times with the column's fraction digits)."""
+    fsp = cells.fraction_digits(meta.column(column)["type"])
+    return cells.temporal_text(value, fsp) if fsp is not None else cells.to_json(value)
+
+
 def value_size(shown) -> int:
     if isinstance(shown, dict):
         return int(shown.get("size", 0))
     return len(str(shown))
 
 
-def read_whole(conn: Connection, meta: TableMeta, key, column) -> tuple[bytes | str | None, str]:
-    """The entire value (for Download/Save) and a file suffix ("txt" or "bin")."""
-    kind = column_kind(meta, column)
-    (value,) = _select(conn, meta, quote_for_format(column), key)
+def read_whole(conn: Connection, meta: TableMeta, key, column, at=None, size=None) -> tuple[bytes | str | None, str]:
+    """The entire value (for Download/Save) and a file suffix ("txt" or "bin"). Found by position
+    (`at`), the value must have the `size` the grid showed, or the rows moved: refused."""
+    column_kind(meta, column)  # refuses an unknown column before any SQL is built
+    (value,) = _select(conn, meta, quote_for_format(column), key, at=at)
+    if at is not None and not meta.row_key and size is not None and value is not None:
+        held = len(value) if isinstance(value, (bytes, bytearray, str)) else value_size(_shown(meta, column, value))
+        if str(held) != str(size):
+            raise CellError("The rows changed since they were loaded: reload and try again")
     if value is None:
         return None, "txt"
     if isinstance(value, (bytes, bytearray)):
         return bytes(value), "bin"
-    return cells.to_text(value), "txt" if kind != "binary" else "bin"
+    if isinstance(value, str):
+        return value, "txt"
+    shown = _shown(meta, column, value)
+    return (shown if isinstance(shown, str) else cells.to_text(value)), "txt"
 
 
 def page_of_json(value, offset=0, limit=None) -> dict:

@@ -143,13 +143,20 @@ class ApplyHandler(GridHandler):
 
 class CellHandler(GridHandler):
     """POST {key, column, offset?, limit?} → a page of the cell's real value read from the server:
-    {kind, size, offset, value, complete} (core.services.cell_values)."""
+    {kind, size, offset, value, complete} (core.services.cell_values). Without a row key (views):
+    {at: {position, sort, filter}} instead of key."""
 
     async def post(self, db, table):
         body = self.read_json()
         page = await self.call(
             lambda conn, meta: cell_values.read_page(
-                conn, meta, body.get("key"), body.get("column"), body.get("offset", 0), body.get("limit")
+                conn,
+                meta,
+                body.get("key"),
+                body.get("column"),
+                body.get("offset", 0),
+                body.get("limit"),
+                body.get("at"),
             ),
             db,
             table,
@@ -167,10 +174,14 @@ class DownloadHandler(GridHandler):
     async def get(self, db, table):
         try:
             key = json.loads(self.get_query_argument("key", "{}"))
+            at = json.loads(self.get_query_argument("at", "null"))
         except ValueError as exc:
-            raise UserError(400, "key must be JSON") from exc
+            raise UserError(400, "key and at must be JSON") from exc
         column = self.get_query_argument("column", "")
-        value, suffix = await self.call(lambda conn, meta: cell_values.read_whole(conn, meta, key, column), db, table)
+        size = self.get_query_argument("size", None)
+        value, suffix = await self.call(
+            lambda conn, meta: cell_values.read_whole(conn, meta, key, column, at, size), db, table
+        )
         if value is None:
             raise UserError(404, "The cell is NULL")
         data = value if isinstance(value, bytes) else value.encode("utf-8")
@@ -188,7 +199,8 @@ def write_cell(path: str, value) -> int:
 
 
 class SaveCellHandler(GridHandler):
-    """POST {key, column} in the native window: ask where to save (native dialog), write the whole value."""
+    """POST {key, column} (or {at, size, column} in a view) in the native window: ask where to save
+    (native dialog), write the whole value."""
 
     async def post(self, db, table):
         body = self.read_json()
@@ -198,7 +210,10 @@ class SaveCellHandler(GridHandler):
         dialogs = getattr(self.application, "file_dialogs", None)
         if dialogs is None:
             raise UserError(409, "No native window: use the download link instead")
-        value, suffix = await self.call(lambda conn, meta: cell_values.read_whole(conn, meta, key, column), db, table)
+        at, size = body.get("at"), body.get("size")
+        value, suffix = await self.call(
+            lambda conn, meta: cell_values.read_whole(conn, meta, key, column, at, size), db, table
+        )
         if value is None:
             raise UserError(404, "The cell is NULL")
         path = await self.run_blocking(dialogs.save_file, cell_filename(table, column, suffix))

@@ -72,3 +72,22 @@ def test_fractional_seconds_are_kept(results):
     expect(result_cell(page, 0, 4)).to_have_text("12:00:00.000")
     expect(result_cell(page, 0, 5)).to_have_text("2024-01-02 03:04:05.000000")
     expect(result_cell(page, 1, 4)).to_have_text("01:02:03.500")
+
+
+def test_copying_one_cell_copies_its_exact_text_and_several_as_escaped_tsv(results):
+    page = results
+    page.keyboard.press("Escape")
+    page.click("#editor .cm-content")
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    page.keyboard.type("SELECT 'two\\nlines\\tand tab' AS t, NULL AS n, 'NULL' AS s")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#result-count")).to_contain_text("1 row(s)")
+    result_cell(page, 0, 0).click()
+    page.keyboard.press("Control+c")
+    expect(page.locator("#result-grid")).to_have_attribute("data-copied", "1")
+    assert page.evaluate("() => window.eddyLastCopy") == "two\nlines\tand tab"
+    result_cell(page, 0, 2).click(modifiers=["Shift"])
+    page.keyboard.press("Control+c")
+    expect(page.locator("#result-grid")).to_have_attribute("data-copied", "1")
+    assert page.evaluate("() => window.eddyLastCopy") == "two\\nlines\\tand tab\t\\N\tNULL"

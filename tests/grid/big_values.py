@@ -25,6 +25,8 @@ SCHEMA = [
         (1, 'big', CONCAT(REPEAT('0123456789', 2500000), 'END'), UNHEX(REPEAT('00FF', 500000)),
          '12:00:00.000', '2024-01-02 03:04:05.000000'),
         (2, 'small', 'hello', NULL, '01:02:03.500', '2024-01-02 03:04:05.120000')""",
+    # A view has no row key: its cells are found by their position in the (sorted, filtered) view.
+    f"CREATE VIEW `{BIG_DB}`.`docs_view` AS SELECT name, body FROM `{BIG_DB}`.`docs`",
 ]
 
 

@@ -138,3 +138,27 @@ class TestCellApis(ConnectedAppCase):
         assert code == 400
         response = self.post_json(f"/api/query/{job['id']}/cell/save", {"result": 0, "row": 0, "col": 1})
         assert response.code == 409
+
+    def test_a_view_cell_is_found_by_its_position_and_checked_by_its_size(self):
+        at = {"position": 0, "sort": [{"column": "name", "dir": "asc"}], "filter": None}
+        response = self.post_json(f"/api/db/{BIG_DB}/table/docs_view/cell", {"key": {}, "at": at, "column": "body"})
+        page = json.loads(response.body)
+        assert response.code == 200 and page["size"] == BIG_TEXT_CHARS and page["value"] == BIG_TEXT[:1_000_000]
+        at_small = {**at, "position": 1}
+        response = self.post_json(f"/api/db/{BIG_DB}/table/docs_view/cell", {"at": at_small, "column": "body"})
+        assert json.loads(response.body)["value"] == "hello"
+        query = urllib.parse.urlencode({"column": "body", "at": json.dumps(at), "size": BIG_TEXT_CHARS})
+        response = self.request(f"/api/db/{BIG_DB}/table/docs_view/download?{query}")
+        assert response.code == 200 and response.body == BIG_TEXT.encode()
+        query = urllib.parse.urlencode({"column": "body", "at": json.dumps(at), "size": 5})  # the rows moved
+        response = self.request(f"/api/db/{BIG_DB}/table/docs_view/download?{query}")
+        assert response.code == 400 and "changed" in json.loads(response.body)["error"]
+        for bad in (
+            {"position": -1},
+            {"position": "x"},
+            {"position": 0, "sort": [{"column": "nope"}]},
+            {"position": 0, "filter": {"raw": "no_such = 1"}},
+            "at",
+        ):
+            response = self.post_json(f"/api/db/{BIG_DB}/table/docs_view/cell", {"at": bad, "column": "body"})
+            assert response.code == 400 and json.loads(response.body)["error"], bad

@@ -130,3 +130,21 @@ def test_copy_past_the_clipboard_limit_copies_nothing_and_says_what_and_offers_s
     finally:
         admin.execute(f"DELETE FROM `{BIG_DB}`.docs WHERE id > 2")
         admin.close()
+
+
+def test_a_view_without_a_row_key_still_shows_and_copies_the_whole_value(page, running_app, mariadb, big_db):
+    connect(page, running_app, mariadb, database=BIG_DB)
+    expect(page).to_have_url(re.compile(rf"/db/{BIG_DB}$"))
+    page.goto(f"{running_app.base_url}/db/{BIG_DB}/table/docs_view")
+    expect(page.locator("#grid .dg-row .dg-cell:not(.loading)").first).to_be_visible()
+    page.locator(".dg-hcell", has_text="name").click()  # sorted: cells are found by position in this order
+    expect(page.locator("#sql-text")).to_contain_text("ORDER BY `name`")
+    row = page.locator("#grid .dg-row", has=page.locator('.dg-cell[data-col="0"]', has_text=re.compile("^big$")))
+    row.locator('.dg-cell[data-col="1"]').click()
+    expect(page.locator("#cell-size")).to_have_text("25,000,003 characters", timeout=30_000)
+    expect(page.locator("#cell-readonly")).to_contain_text("view")
+    assert page.locator("#cell-text").input_value().startswith("0123456789" * 10)
+    row.locator(".dg-gutter").click()
+    page.click("#btn-copy")
+    expect(page.locator("#status-plan")).to_contain_text("Copied 1 row", timeout=30_000)
+    assert page.evaluate("() => window.eddyLastCopy.length") == len("name\tbody\nbig\t") + BIG_TEXT_CHARS

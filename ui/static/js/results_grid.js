@@ -7,6 +7,7 @@
 // spooled result (GET /api/query/<job>/cell), a page at a time or whole.
 import { api } from "./eddy.js";
 import { COPY_LIMIT, copySize, hasNativeDialogs, isCut, renderPage } from "./cell_values.js";
+import { plain, tsvField } from "./grid_copy.js";
 
 const ROW_HEIGHT = 24;
 const WINDOW = 200;
@@ -358,6 +359,7 @@ export class ResultsGrid {
   // Copy as tab-separated text: every cut cell is read whole from the server first; a selection
   // past COPY_LIMIT is not copied (the message says which cell, and the dialog can save it).
   async copySelection() {
+    delete this.container.dataset.copied;
     const s = this.selection;
     const r0 = Math.min(s.r0, s.r1);
     const r1 = Math.min(Math.max(s.r0, s.r1), r0 + 10000);
@@ -366,9 +368,8 @@ export class ResultsGrid {
     const rows = await this.rows(r0, r1 + 1);
     let budget = COPY_LIMIT;
     const lines = [];
-    delete this.container.dataset.copied;
     for (let i = 0; i < rows.length; i++) {
-      const cellsText = [];
+      const cellsText = []; // the row's whole values
       for (let c = c0; c <= c1; c++) {
         let v = rows[i][c];
         if (isCut(v)) {
@@ -388,11 +389,17 @@ export class ResultsGrid {
           v = page.value;
           budget -= size;
         }
-        cellsText.push(v === null ? "NULL" : cellText(v).replace(/[\t\n\r]/g, " "));
+        cellsText.push(v);
       }
-      lines.push(cellsText.join("\t"));
+      lines.push(cellsText);
     }
-    const text = lines.join("\n");
+    // One cell: its exact text. Several: TSV, escaped as MySQL does (\N for NULL), nothing lost.
+    const single = lines.length === 1 && lines[0].length === 1;
+    const text = single
+      ? lines[0][0] === null
+        ? "NULL"
+        : String(plain(lines[0][0]))
+      : lines.map((values) => values.map(tsvField).join("\t")).join("\n");
     window.eddyLastCopy = text;
     try {
       await navigator.clipboard.writeText(text);

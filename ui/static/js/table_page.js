@@ -65,7 +65,12 @@ const grid = new DataGrid($("grid"), {
     return {
       start: answer.start,
       total: answer.total,
-      rows: answer.rows.map((values) => ({ kind: "server", key: keyIdx.length ? rowKey(values) : null, values })),
+      rows: answer.rows.map((values, i) => ({
+        kind: "server",
+        key: keyIdx.length ? rowKey(values) : null,
+        pos: answer.start + i, // finds the row again where there is no key (views)
+        values,
+      })),
     };
   },
   pinned: () => state.inserts,
@@ -487,9 +492,7 @@ async function wholeValues(rows, cols, verb) {
           );
         }
         flash(`${verb}: reading ${names[ci]} (${v.length ? v.length.toLocaleString("en-US") + " characters" : v.size.toLocaleString("en-US") + " bytes"}) from the server…`);
-        const page = await api(`${base}/cell`, {
-          body: { key: keyOf(row), column: names[ci], limit: "binary" in v ? v.size : v.length },
-        });
+        const page = await readCell(row, ci, { limit: "binary" in v ? v.size : v.length });
         if (!page.complete) throw new Error(`${where} changed on the server since it was loaded: reload and try again.`);
         v = page.value;
         budget -= size;
@@ -517,7 +520,10 @@ async function copySelection(format) {
     return;
   }
   const all = formatValues(values, cols.map((ci) => names[ci]), format, meta.table);
-  const text = grid.selected.size ? all : all.split("\n").slice(1).join("\n");
+  let text = grid.selected.size ? all : all.split("\n").slice(1).join("\n");
+  if (!grid.selected.size && format === "TSV" && values.length === 1 && values[0][0] !== null) {
+    text = String(plain(values[0][0])); // one cell: its exact text, not TSV-escaped
+  }
   window.eddyLastCopy = text;
   const done = () => flash(`Copied ${rows.length} row${rows.length === 1 ? "" : "s"} as ${format} (${text.length.toLocaleString("en-US")} characters).`);
   try {
@@ -559,7 +565,31 @@ async function cellPage(row, ci, offset) {
     if (typeof v === "object") return { ...page, kind: "binary", size: v.size, value: v };
     return { ...page, kind: "text", size: String(v).length, value: String(v) };
   }
-  return api(`${base}/cell`, { body: { key: keyOf(row), column: names[ci], offset } });
+  return readCell(row, ci, { offset });
+}
+
+// A cell read from the server: by the row's key, or (views, tables without a key) by its position
+// in the current view, checked against what the grid showed so a moved row is never taken for it.
+async function readCell(row, ci, extra) {
+  const where = keyIdx.length
+    ? { key: keyOf(row) }
+    : { key: {}, at: { position: row.pos, sort: state.sort, filter: state.filter } };
+  const page = await api(`${base}/cell`, { body: { ...where, column: names[ci], ...extra } });
+  if (!keyIdx.length && !sameValue(row.values[ci], page)) {
+    throw new Error("The rows changed since they were loaded: reload to read this value.");
+  }
+  return page;
+}
+
+function sameValue(shown, page) {
+  if (shown === null || shown === undefined) return page.kind === "null";
+  if (typeof shown !== "object") return page.offset > 0 || String(page.value) === String(shown);
+  const prefix = "binary" in shown ? shown.binary : shown.text;
+  const size = "binary" in shown ? shown.size : shown.length;
+  const got = page.kind === "binary" ? page.value.binary : String(page.value);
+  if (page.size !== size) return false;
+  if (page.offset > 0) return true; // later pages: the first page was checked
+  return got.startsWith(prefix.slice(0, got.length)) || prefix.startsWith(got);
 }
 
 function tableLink(db, table, filter) {
@@ -571,8 +601,16 @@ function eqFilter(columns, values) {
   return { match: "and", conditions: columns.map((c, i) => ({ column: c, op: "=", value: plain(values[i]) })) };
 }
 
+// Where a cell is, for Download/Save: its key, or its position in the view and the size it had.
+function cellPlace(row, ci) {
+  if (keyIdx.length) return { key: keyOf(row), column: names[ci] };
+  const v = row.values[ci];
+  const size = v && typeof v === "object" ? ("binary" in v ? v.size : v.length) : [...String(v)].length; // code points, as the server counts
+  return { key: {}, at: { position: row.pos, sort: state.sort, filter: state.filter }, size, column: names[ci] };
+}
+
 async function saveCellToFile(row, ci) {
-  const body = { key: keyOf(row), column: names[ci] };
+  const body = cellPlace(row, ci);
   try {
     if (await hasNativeDialogs()) {
       const saved = await api(`${base}/cell/save`, { body });
@@ -589,7 +627,13 @@ async function saveCellToFile(row, ci) {
 }
 
 function downloadHref(row, ci) {
-  return `${base}/download?key=${encodeURIComponent(JSON.stringify(keyOf(row)))}&column=${encodeURIComponent(names[ci])}`;
+  const place = cellPlace(row, ci);
+  const query = new URLSearchParams({ key: JSON.stringify(place.key), column: place.column });
+  if (place.at) {
+    query.set("at", JSON.stringify(place.at));
+    query.set("size", String(place.size));
+  }
+  return `${base}/download?${query}`;
 }
 
 async function openCell(row, ci, offset = 0) {
