@@ -12,6 +12,7 @@ from tornado.ioloop import IOLoop
 from core.services import cell_values, cells, result_export
 from core.services import explain as explain_service
 from core.services.query_jobs import RUNNING, JobBusy, pick_statements
+from core.web.api_transfer import attachment
 from core.web.base import CONTENT_SECURITY_POLICY, ApiHandler, BaseHandler, UserError
 
 LONG_POLL_SECONDS = 10
@@ -206,8 +207,7 @@ def cell_bytes(value) -> tuple[bytes, str]:
 
 
 def cell_filename(column, suffix: str) -> str:
-    name = re.sub(r"[^\w.-]+", "_", str(column.get("name") or "value")).strip("_") or "value"
-    return f"{name}.{suffix}"
+    return f"{column.get('name') or 'value'}.{suffix}"
 
 
 class CellDownloadHandler(CellApi):
@@ -220,7 +220,7 @@ class CellDownloadHandler(CellApi):
             raise UserError(404, "The cell is NULL")
         data, suffix = cell_bytes(value)
         self.set_header("Content-Type", "application/octet-stream")
-        self.set_header("Content-Disposition", f'attachment; filename="{cell_filename(column, suffix)}"')
+        self.set_header("Content-Disposition", attachment(cell_filename(column, suffix)))
         self.write(data)
 
 

@@ -4,7 +4,6 @@ import json
 import logging
 import threading
 import time
-from urllib.parse import quote
 
 from tornado.ioloop import IOLoop
 
@@ -13,6 +12,7 @@ from core.services.editor import EditError, apply_changes
 from core.services.filters import FilterError
 from core.services.grid import GridError, WindowPlanner
 from core.services.table_meta import TableMeta, load_table_meta
+from core.web.api_transfer import attachment
 from core.web.base import ApiHandler, UserError
 
 log = logging.getLogger("eddy.grid")
@@ -186,8 +186,7 @@ class DownloadHandler(GridHandler):
             raise UserError(404, "The cell is NULL")
         data = value if isinstance(value, bytes) else value.encode("utf-8")
         self.set_header("Content-Type", "application/octet-stream")
-        name = quote(cell_filename(table, column, suffix), safe="")
-        self.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{name}")
+        self.set_header("Content-Disposition", attachment(cell_filename(table, column, suffix)))
         self.write(data)
 
 
