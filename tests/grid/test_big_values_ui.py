@@ -22,6 +22,18 @@ def big_db(mariadb):
         drop_big_db(mariadb.admin)
 
 
+@pytest.fixture(autouse=True)
+def no_page_errors(page):
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on(
+        "console",
+        lambda m: problems.append(m.text) if m.type == "error" and "favicon" not in m.location.get("url", "") else None,
+    )
+    yield
+    assert not problems, f"console errors: {problems}"
+
+
 def open_docs(page, running_app, mariadb):
     connect(page, running_app, mariadb, database=BIG_DB)
     expect(page).to_have_url(re.compile(rf"/db/{BIG_DB}$"))
