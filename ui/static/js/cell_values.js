@@ -69,6 +69,7 @@ export function renderPage(view, page, opts = {}) {
     reason = `Read-only: this value is too large to edit here (${sizeText(page)}; ${limit}). Save it to a file to get all of it.`;
   }
   if (reason && !editable) view.append(el("p", { id: "cell-readonly", className: "cell-readonly muted", textContent: reason }));
+  if (opts.downloadHref || opts.onSaveFile) view.append(fileActions(opts));
   if (!page.complete) view.append(pager(page, opts.onPage));
   let area = null;
   if (page.kind === "binary") {
@@ -94,7 +95,6 @@ export function renderPage(view, page, opts = {}) {
     area.readOnly = !editable;
     view.append(area);
   }
-  if (opts.downloadHref || opts.onSaveFile) view.append(fileActions(opts));
   return area;
 }
 

@@ -198,6 +198,7 @@ $("btn-duplicate").addEventListener("click", async () => {
   try {
     values = await wholeValues(rows, cols, "Duplicating");
   } catch (error) {
+    flash("");
     showError(`Not duplicated: ${error.message}`);
     return;
   }
@@ -516,6 +517,7 @@ async function copySelection(format) {
   try {
     values = await wholeValues(rows, cols, "Copying");
   } catch (error) {
+    flash("");
     showError(`Not copied: ${error.message}`);
     return;
   }
