@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.db import Connection
+from core.db import Connection, DatabaseError
 from core.services.transfer.csv_import import ImportFailed, ImportOptions, run_import
 from core.services.transfer.export import ExportOptions, ExportSource, run_export
 from core.services.transfer.formats import Dialect, RecordReader, RecordTooLarge, detect_dialect
@@ -164,3 +164,16 @@ def test_the_csv_module_field_limit_no_longer_applies(tmp_path):
         reader.read_header()
         list(reader)
     assert caught.value.line == 2 and caught.value.column == 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_a_row_too_large_for_one_line_fails_the_export_instead_of_losing_a_column(conn, tmp_path, fmt):
+    make_table(conn, "src")
+    # A 20 MB text and a 20 MB blob (40 MB as hex): written out, the line passes the 32 MB packet;
+    # the server would turn the hex into NULL and CONCAT_WS drop it from the line.
+    conn.execute(f"INSERT INTO `{DB}`.src VALUES (1, 'a', REPEAT('t', 20000000), UNHEX(REPEAT('CD', 10000000)))")
+    conn.execute(f"UPDATE `{DB}`.src SET bin = CONCAT(bin, bin) WHERE id = 1")
+    path = tmp_path / f"wide.{fmt}"
+    with pytest.raises(DatabaseError, match="too large to export as one line"):
+        run_export(conn, ExportSource(database=DB, table="src"), ExportOptions(format=fmt), path)
+    assert not path.exists()
