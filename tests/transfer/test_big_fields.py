@@ -177,3 +177,26 @@ def test_a_row_too_large_for_one_line_fails_the_export_instead_of_losing_a_colum
     with pytest.raises(DatabaseError, match="too large to export as one line"):
         run_export(conn, ExportSource(database=DB, table="src"), ExportOptions(format=fmt), path)
     assert not path.exists()
+
+
+def test_export_of_a_filtered_sorted_grid_view_and_of_a_database_view_keeps_big_values_whole(conn, tmp_path):
+    from core.services.grid import WindowPlanner
+    from core.services.table_meta import load_table_meta
+
+    make_table(conn, "src")
+    conn.execute(f"INSERT INTO `{DB}`.src VALUES (1, 'a', REPEAT('0123456789', 2500000), NULL), (2, 'b', 'x', NULL)")
+    conn.execute(f"CREATE OR REPLACE VIEW `{DB}`.src_view AS SELECT id, body FROM `{DB}`.src")
+    meta = load_table_meta(conn, DB, "src")
+    window = WindowPlanner().window(
+        conn,
+        meta,
+        "t",
+        [{"column": "id", "dir": "desc"}],
+        {"conditions": [{"column": "note", "op": "in", "values": ["a", "b"]}]},
+    )
+    assert window["rows"][1][2]["truncated"]  # the grid got a preview...
+    for source in (ExportSource(database=DB, sql=window["view_sql"]), ExportSource(database=DB, table="src_view")):
+        path = tmp_path / "view.tsv"
+        run_export(conn, source, ExportOptions(format="tsv"), path)
+        data = path.read_bytes()
+        assert data.count(b"0123456789") == 2_500_000  # ...the export, the whole value
