@@ -36,8 +36,6 @@ def _key_where(meta: TableMeta, key) -> tuple[str, list]:
         params = [decode_value(key[c]) for c in meta.row_key]
     except FilterError as exc:
         raise CellError(str(exc)) from exc
-    if any(isinstance(v, dict) for v in params):
-        raise CellError("A key value must be text, a number or binary")
     return " AND ".join(f"{quote_for_format(c)} <=> %s" for c in meta.row_key), params
 
 
