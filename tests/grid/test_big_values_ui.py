@@ -160,3 +160,35 @@ def test_a_view_without_a_row_key_still_shows_and_copies_the_whole_value(page, r
     page.click("#btn-copy")
     expect(page.locator("#status-plan")).to_contain_text("Copied 1 row", timeout=30_000)
     assert page.evaluate("() => window.eddyLastCopy.length") == len("name\tbody\nbig\t") + BIG_TEXT_CHARS
+
+
+def test_duplicating_a_row_with_a_25_mb_value_inserts_it_whole(page, running_app, mariadb, big_db):
+    open_docs(page, running_app, mariadb)
+    docs_row(page, "big").locator(".dg-gutter").click()
+    page.click("#btn-duplicate")
+    copy = page.locator("#grid .dg-row.inserted")
+    expect(copy.locator('.dg-cell[data-col="1"]')).to_have_text("big", timeout=30_000)
+    copy.locator('.dg-cell[data-col="0"]').dblclick()
+    page.locator(".dg-editor").fill("3")
+    page.keyboard.press("Enter")
+    copy.locator('.dg-cell[data-col="1"]').dblclick()
+    page.locator(".dg-editor").fill("big copy")
+    page.keyboard.press("Enter")
+    started = time.perf_counter()
+    page.keyboard.press("Control+s")
+    expect(page.locator("#apply-dialog")).to_be_visible(timeout=30_000)
+    print(f"\napply preview of a 25 MB INSERT: {(time.perf_counter() - started) * 1000:.0f} ms")
+    assert len(page.locator("#apply-sql").text_content()) < 100_000  # long values shown cut, with their size
+    expect(page.locator("#apply-sql")).to_contain_text("25,000,003 characters")
+    page.click("#apply-run")
+    expect(page.locator("#pending-count")).to_have_text("", timeout=30_000)
+    admin = Connection(mariadb.admin)
+    try:
+        same = admin.get(
+            f"SELECT a.body = b.body AND a.bin = b.bin AND a.t3 = b.t3 AND a.dt6 = b.dt6 AS same "
+            f"FROM `{BIG_DB}`.docs a JOIN `{BIG_DB}`.docs b ON a.id = 1 AND b.id = 3"
+        ).same
+        assert same == 1
+    finally:
+        admin.execute(f"DELETE FROM `{BIG_DB}`.docs WHERE id > 2")
+        admin.close()

@@ -248,9 +248,11 @@ function buildChanges() {
 }
 
 let pendingRun = null;
+let previewing = false; // Ctrl+S reaches both the grid and the page: one preview at a time
 
 async function applyChanges() {
-  if (!pendingCount() || $("apply-dialog").open) return;
+  if (!pendingCount() || $("apply-dialog").open || previewing) return;
+  previewing = true;
   const changes = buildChanges();
   try {
     const preview = await api(`${base}/apply`, { body: { changes, preview: true } });
@@ -259,6 +261,8 @@ async function applyChanges() {
     $("apply-dialog").showModal();
   } catch (error) {
     showError(error.message);
+  } finally {
+    previewing = false;
   }
 }
 
