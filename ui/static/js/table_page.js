@@ -561,15 +561,17 @@ grid.scroller.addEventListener("keydown", (e) => {
 // foreign keys both ways. A value is edited here only when the panel holds all of it.
 let panelCell = null; // {row, ci, complete}
 
-// The page to show: pending and new values are the user's own (whole); the rest comes from the server.
+// The page to show: the user's own (pending, new) values and values the grid holds whole are
+// shown as they are; only a value cut for display is read from the server.
 async function cellPage(row, ci, offset) {
-  const local = row.kind !== "server" || (state.updates.get(row.key)?.values.has(ci) ?? false);
-  if (local) {
-    const v = grid.opts.cellValue(row, ci);
-    const page = { offset: 0, complete: true, local: true, isDefault: v === undefined };
+  const pending = row.kind !== "server" || (state.updates.get(row.key)?.values.has(ci) ?? false);
+  const v = grid.opts.cellValue(row, ci);
+  if (pending || !isCut(v)) {
+    const page = { offset: 0, complete: true, local: pending, isDefault: v === undefined };
     if (v === null || v === undefined) return { ...page, kind: "null", size: 0, value: null };
     if (typeof v === "object") return { ...page, kind: "binary", size: v.size, value: v };
-    return { ...page, kind: "text", size: String(v).length, value: String(v) };
+    if (typeof v === "number") return { ...page, kind: "value", size: String(v).length, value: v };
+    return { ...page, kind: "text", size: [...String(v)].length, value: String(v) };
   }
   return readCell(row, ci, { offset });
 }
