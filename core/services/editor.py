@@ -18,6 +18,16 @@ from core.db.sql import qualified, quote_for_format, quote_identifier, render_sq
 from core.services.filters import FilterError, decode_value
 from core.services.table_meta import TableMeta
 
+DISPLAY_CHARACTERS = 1_000  # of a long value in the Apply preview (a 25 MB literal would hang the page)
+
+
+def _display_param(value):
+    if isinstance(value, str) and len(value) > DISPLAY_CHARACTERS:
+        return f"{value[:DISPLAY_CHARACTERS]}…[{len(value):,} characters in all, shown cut]"
+    if isinstance(value, (bytes, bytearray)) and len(value) > DISPLAY_CHARACTERS // 2:
+        return f"0x{bytes(value[: DISPLAY_CHARACTERS // 2]).hex()}…[{len(value):,} bytes in all, shown cut]"
+    return value
+
 
 class EditError(ValueError):
     """A change that cannot even be built (read-only table, unknown column, missing key)."""
@@ -38,7 +48,8 @@ class Statement:
     unchanged: tuple[str, list] | None = None  # WHERE true while an updated row is exactly as loaded
 
     def display(self) -> str:
-        return render_sql(self.sql, self.params)
+        """The statement for review (the Apply preview): long values cut and their size said."""
+        return render_sql(self.sql, [_display_param(p) for p in self.params])
 
 
 @dataclass

@@ -22,7 +22,7 @@ from core.db import Connection
 from core.db.errors import DatabaseError
 from core.db.sql import qualified, quote_for_format, render_sql
 from core.services import cells
-from core.services.filters import CompiledFilter, compile_filter, decode_value
+from core.services.filters import CompiledFilter, compile_filter
 from core.services.table_meta import TableMeta
 
 ANCHOR_SPACING = 5_000  # rows between anchors built for a view
@@ -36,8 +36,8 @@ MAX_WINDOW = 1_000
 INTEGER_TYPES = {"tinyint", "smallint", "mediumint", "int", "integer", "bigint"}
 MAX_VIEWS = 64
 MAX_ANCHOR_BYTES = 4_096
-TEXT_LIMIT = 2_000  # characters of text sent per cell; the rest on demand
-BINARY_LIMIT = 512  # bytes of binary sent per cell
+TEXT_LIMIT = cells.TEXT_PREVIEW  # characters of text sent per cell; the rest on demand
+BINARY_LIMIT = cells.BINARY_PREVIEW  # bytes of binary sent per cell
 
 
 class GridError(ValueError):
@@ -220,12 +220,34 @@ def view_key(scope, meta: TableMeta, order: list[SortKey], filt: CompiledFilter)
 
 
 def grid_cell(value):
-    """A cell for the browser: cells.to_json, with long text/binary cut (md5 names the whole)."""
+    """A cell for display only: cells.to_json, with long text/binary cut ({"truncated": true}).
+
+    Nothing edits or copies these: the side panel, Copy and Save read the real value
+    (core.services.cell_values)."""
     if isinstance(value, str) and len(value) > TEXT_LIMIT:
         return {"text": value[:TEXT_LIMIT], "length": len(value), "truncated": True}
     if isinstance(value, (bytes, bytearray)) and len(value) > BINARY_LIMIT:
         return {"binary": bytes(value[:BINARY_LIMIT]).hex(), "size": len(value), "truncated": True}
     return cells.to_json(value)
+
+
+def cell_shapers(meta: TableMeta) -> list:
+    """Per column, how its values travel to the grid: key columns whole (rows are named by them),
+    foreign key columns whole,
+    times with the column's fraction digits (as the server prints them), the rest by grid_cell."""
+    whole = set(meta.row_key)  # and foreign key columns: their links filter by the whole value
+    whole.update(c for fk in meta.foreign_keys for c in fk["columns"])
+    whole.update(c for ref in meta.referenced_by for c in ref["ref_columns"])
+    shapers = []
+    for column in meta.columns:
+        fsp = cells.fraction_digits(column["type"])
+        if fsp is not None:
+            shapers.append(lambda v, fsp=fsp: cells.temporal_text(v, fsp))
+        elif column["name"] in whole:
+            shapers.append(cells.to_json)
+        else:
+            shapers.append(grid_cell)
+    return shapers
 
 
 class WindowPlanner:
@@ -286,6 +308,7 @@ class WindowPlanner:
             sql, params, plan = self._plan(conn, meta, view, order, filt, start, count, keyset)
             rows = _run(conn, sql, params).rows
         names = meta.column_names
+        shows = cell_shapers(meta)
         if keyset and rows:
             positions = [names.index(k.column) for k in order]
             view.add(start, tuple(rows[0][i] for i in positions), LEARN_SPACING)
@@ -297,7 +320,7 @@ class WindowPlanner:
             total, exact = view.count, True
         return {
             "start": start,
-            "rows": [[grid_cell(v) for v in row] for row in rows],
+            "rows": [[show(v) for show, v in zip(shows, row)] for row in rows],
             "total": total if total is not None else start + len(rows),
             "exact": exact,
             "plan": plan,
@@ -428,18 +451,3 @@ class WindowPlanner:
 
     def invalidate(self, scope, database: str, table: str) -> None:
         self.cache.invalidate(scope, database, table)
-
-
-def read_cell(conn: Connection, meta: TableMeta, key: dict, column: str):
-    """The whole value of one cell, found by the row key."""
-    if column not in meta.column_names:
-        raise GridError(f"No such column: {column!r}")
-    if not meta.row_key or set(key) != set(meta.row_key):
-        raise GridError("The row must be named by its key columns: " + ", ".join(meta.row_key or ["(none)"]))
-    where = " AND ".join(f"{quote_for_format(c)} <=> %s" for c in meta.row_key)
-    table = _table(meta)
-    params = [decode_value(key[c]) for c in meta.row_key]
-    rows = _run(conn, f"SELECT {quote_for_format(column)} FROM {table} WHERE {where}", params).rows
-    if not rows:
-        raise GridError("That row no longer exists")
-    return rows[0][0]

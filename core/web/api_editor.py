@@ -9,9 +9,10 @@ import secrets
 import tornado.web
 from tornado.ioloop import IOLoop
 
+from core.services import cell_values, cells, result_export
 from core.services import explain as explain_service
-from core.services import result_export
 from core.services.query_jobs import RUNNING, JobBusy, pick_statements
+from core.web.api_transfer import attachment
 from core.web.base import CONTENT_SECURITY_POLICY, ApiHandler, BaseHandler, UserError
 
 LONG_POLL_SECONDS = 10
@@ -33,11 +34,16 @@ def job_payload(job) -> dict:
         if result.head is not None:
             item["rows"] = result.head
             continue
-        rows = result.spool.read(0, INLINE_ROWS)
+        rows = preview_rows(result.spool.read(0, INLINE_ROWS))
         if len(rows) == INLINE_ROWS or not item["fetching"]:
             result.head = rows  # complete: later polls reuse it instead of reading the spool again
         item["rows"] = rows
     return data
+
+
+def preview_rows(rows: list[list]) -> list[list]:
+    """Rows for the grid: long text and binary cut for display (the dialog and Copy read the cell)."""
+    return [[cells.preview_json(v) for v in row] for row in rows]
 
 
 def _streaming(job) -> bool:
@@ -150,13 +156,98 @@ class RowsHandler(QueryApi):
             raise UserError(400, "Bad result number or window") from exc
         if result.spool is None:
             raise UserError(400, "This statement returned no rows")
-        rows = await self.run_blocking(result.spool.read, start, count)
+        rows = await self.run_blocking(lambda: preview_rows(result.spool.read(start, count)))
         self.write(
             json.dumps(
                 {"from": start, "rows": rows, "total": result.spool.count, "fetching": result.fetching},
                 ensure_ascii=False,
             )
         )
+
+
+class CellApi(QueryApi):
+    """One cell of a spooled result, named by result, row and col (query arguments or JSON body)."""
+
+    async def cell_value(self, args: dict):
+        job = self.job_or_404(self.path_kwargs["job_id"])
+        try:
+            result = job.result(as_int(args.get("result", 0), "result"))
+        except KeyError as exc:
+            raise UserError(400, "Bad result number") from exc
+        if result.spool is None:
+            raise UserError(400, "This statement returned no rows")
+        row, col = as_int(args.get("row"), "row"), as_int(args.get("col"), "col")
+        if row < 0 or not 0 <= col < len(result.columns):
+            raise UserError(400, "No such row or column")
+        rows = await self.run_blocking(result.spool.read, row, 1)
+        if not rows:
+            raise UserError(404, "No such row (yet)")
+        return rows[0][col], result.columns[col]
+
+
+class CellHandler(CellApi):
+    """GET ?result=&row=&col=&offset=&limit= → a page of the cell's real value
+    ({kind, size, offset, value, complete}, as core.services.cell_values.read_page)."""
+
+    async def get(self, job_id):
+        args = {k: self.get_query_argument(k, None) for k in ("result", "row", "col", "offset", "limit")}
+        value, _column = await self.cell_value(args)
+        try:
+            page = cell_values.page_of_json(value, args["offset"], args["limit"])
+        except cell_values.CellError as exc:
+            raise UserError(400, str(exc)) from exc
+        self.write(json.dumps(page, ensure_ascii=False))
+
+
+def cell_bytes(value) -> tuple[bytes, str]:
+    """A spooled JSON cell as file bytes and a suffix."""
+    if isinstance(value, dict) and "binary" in value:
+        return bytes.fromhex(value["binary"]), "bin"
+    return str(value).encode("utf-8"), "txt"
+
+
+def cell_filename(column, suffix: str) -> str:
+    return f"{column.get('name') or 'value'}.{suffix}"
+
+
+class CellDownloadHandler(CellApi):
+    """GET ?result=&row=&col= → the whole value as a file (the browser's way; the window uses save)."""
+
+    async def get(self, job_id):
+        args = {k: self.get_query_argument(k, None) for k in ("result", "row", "col")}
+        value, column = await self.cell_value(args)
+        if value is None:
+            raise UserError(404, "The cell is NULL")
+        data, suffix = cell_bytes(value)
+        self.set_header("Content-Type", "application/octet-stream")
+        self.set_header("Content-Disposition", attachment(cell_filename(column, suffix)))
+        self.write(data)
+
+
+class CellSaveHandler(CellApi):
+    """POST {result, row, col} in the native window: ask where (native dialog), write the whole value."""
+
+    async def post(self, job_id):
+        value, column = await self.cell_value(self.read_json())
+        if value is None:
+            raise UserError(404, "The cell is NULL")
+        dialogs = getattr(self.application, "file_dialogs", None)
+        if dialogs is None:
+            raise UserError(409, "No native window: use the download link instead")
+        data, suffix = cell_bytes(value)
+        path = await self.run_blocking(dialogs.save_file, cell_filename(column, suffix))
+        if not path:
+            return self.write(json.dumps({"saved": False}))
+        try:
+            await self.run_blocking(write_bytes, path, data)
+        except OSError as exc:
+            raise UserError(400, f"Could not write {path}: {exc.strerror or exc}") from exc
+        self.write(json.dumps({"saved": True, "path": path, "bytes": len(data)}))
+
+
+def write_bytes(path: str, data: bytes) -> None:
+    with open(path, "wb") as out:
+        out.write(data)
 
 
 class CancelHandler(QueryApi):
@@ -371,6 +462,9 @@ ROUTES = [
     (r"/api/query", StartQueryHandler),
     (rf"/api/query/{JOB}", JobHandler),
     (rf"/api/query/{JOB}/rows", RowsHandler),
+    (rf"/api/query/{JOB}/cell", CellHandler),
+    (rf"/api/query/{JOB}/cell/download", CellDownloadHandler),
+    (rf"/api/query/{JOB}/cell/save", CellSaveHandler),
     (rf"/api/query/{JOB}/cancel", CancelHandler),
     (rf"/api/query/{JOB}/confirm", ConfirmHandler),
     (rf"/api/query/{JOB}/export", ExportHandler),

@@ -4,21 +4,20 @@ import json
 import logging
 import threading
 import time
-from urllib.parse import quote
 
 from tornado.ioloop import IOLoop
 
-from core.services import cells
+from core.services import cell_values
 from core.services.editor import EditError, apply_changes
 from core.services.filters import FilterError
-from core.services.grid import GridError, WindowPlanner, read_cell
+from core.services.grid import GridError, WindowPlanner
 from core.services.table_meta import TableMeta, load_table_meta
+from core.web.api_transfer import attachment
 from core.web.base import ApiHandler, UserError
 
 log = logging.getLogger("eddy.grid")
 
 META_SECONDS = 30.0  # table metadata is re-read after this long, and whenever the page loads
-PANEL_LIMIT = 4 * 1024 * 1024  # bytes/characters the side panel receives whole
 
 
 class GridState:
@@ -74,7 +73,7 @@ class GridHandler(ApiHandler):
 
         try:
             return await self.with_connection(work)
-        except (GridError, FilterError, EditError) as exc:
+        except (GridError, FilterError, EditError, cell_values.CellError) as exc:
             raise UserError(400, str(exc)) from exc
 
     def write_json(self, data) -> None:
@@ -145,40 +144,87 @@ class ApplyHandler(GridHandler):
 
 
 class CellHandler(GridHandler):
-    """POST {key, column} → the whole value (JSON cell, not cut)."""
+    """POST {key, column, offset?, limit?} → a page of the cell's real value read from the server:
+    {kind, size, offset, value, complete} (core.services.cell_values). Without a row key (views):
+    {at: {position, sort, filter}} instead of key."""
 
     async def post(self, db, table):
         body = self.read_json()
-        value = await self.call(
-            lambda conn, meta: read_cell(conn, meta, body.get("key") or {}, body.get("column")), db, table
+        page = await self.call(
+            lambda conn, meta: cell_values.read_page(
+                conn,
+                meta,
+                body.get("key"),
+                body.get("column"),
+                body.get("offset", 0),
+                body.get("limit"),
+                body.get("at"),
+            ),
+            db,
+            table,
         )
-        if isinstance(value, (bytes, bytearray)) and len(value) > PANEL_LIMIT:
-            # Too big to show as hex: a preview, and the download link for the rest.
-            self.write_json({"value": {"binary": bytes(value[:65536]).hex(), "size": len(value), "truncated": True}})
-            return
-        if isinstance(value, str) and len(value) > PANEL_LIMIT:
-            self.write_json({"value": {"text": value[:PANEL_LIMIT], "length": len(value), "truncated": True}})
-            return
-        self.write_json({"value": cells.to_json(value)})
+        self.write(json.dumps(page, ensure_ascii=False, default=str))
+
+
+def cell_filename(table: str, column: str, suffix: str) -> str:
+    return f"{table}.{column}.{suffix}"
 
 
 class DownloadHandler(GridHandler):
-    """GET ?key=<json>&column= → the raw bytes of one cell as a file."""
+    """GET ?key=<json>&column= → the whole value of one cell as a file (text as UTF-8)."""
 
     async def get(self, db, table):
         try:
             key = json.loads(self.get_query_argument("key", "{}"))
+            at = json.loads(self.get_query_argument("at", "null"))
         except ValueError as exc:
-            raise UserError(400, "key must be JSON") from exc
+            raise UserError(400, "key and at must be JSON") from exc
         column = self.get_query_argument("column", "")
-        value = await self.call(lambda conn, meta: read_cell(conn, meta, key, column), db, table)
+        size = self.get_query_argument("size", None)
+        value, suffix = await self.call(
+            lambda conn, meta: cell_values.read_whole(conn, meta, key, column, at, size), db, table
+        )
         if value is None:
             raise UserError(404, "The cell is NULL")
-        data = value if isinstance(value, (bytes, bytearray)) else cells.to_text(value).encode("utf-8")
+        data = value if isinstance(value, bytes) else value.encode("utf-8")
         self.set_header("Content-Type", "application/octet-stream")
-        name = quote(f"{table}.{column}.bin", safe="")
-        self.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{name}")
-        self.write(bytes(data))
+        self.set_header("Content-Disposition", attachment(cell_filename(table, column, suffix)))
+        self.write(data)
+
+
+def write_cell(path: str, value) -> int:
+    data = value if isinstance(value, bytes) else value.encode("utf-8")
+    with open(path, "wb") as out:
+        out.write(data)
+    return len(data)
+
+
+class SaveCellHandler(GridHandler):
+    """POST {key, column} (or {at, size, column} in a view) in the native window: ask where to save
+    (native dialog), write the whole value."""
+
+    async def post(self, db, table):
+        body = self.read_json()
+        key, column = body.get("key"), body.get("column")
+        if not isinstance(column, str):
+            raise UserError(400, "'column' must be a column name")
+        dialogs = getattr(self.application, "file_dialogs", None)
+        if dialogs is None:
+            raise UserError(409, "No native window: use the download link instead")
+        at, size = body.get("at"), body.get("size")
+        value, suffix = await self.call(
+            lambda conn, meta: cell_values.read_whole(conn, meta, key, column, at, size), db, table
+        )
+        if value is None:
+            raise UserError(404, "The cell is NULL")
+        path = await self.run_blocking(dialogs.save_file, cell_filename(table, column, suffix))
+        if not path:
+            return self.write(json.dumps({"saved": False}))
+        try:
+            size = await self.run_blocking(write_cell, path, value)
+        except OSError as exc:
+            raise UserError(400, f"Could not write {path}: {exc.strerror or exc}") from exc
+        self.write(json.dumps({"saved": True, "path": path, "bytes": size}))
 
 
 class PrefsHandler(GridHandler):
@@ -210,5 +256,6 @@ ROUTES = [
     (rf"{BASE}/apply", ApplyHandler),
     (rf"{BASE}/cell", CellHandler),
     (rf"{BASE}/download", DownloadHandler),
+    (rf"{BASE}/cell/save", SaveCellHandler),
     (rf"{BASE}/prefs", PrefsHandler),
 ]

@@ -2,6 +2,7 @@
 
 import pytest
 
+from core.services import cell_values
 from core.services import grid as grid_service
 from core.services.editor import EditError, apply_changes
 from core.services.filters import FilterError, compile_filter
@@ -104,7 +105,7 @@ def test_long_values_are_cut_and_named(conn):
     long_row = next(r for r in rows if r[1] == "long")
     assert long_row[3]["truncated"] and long_row[3]["length"] == 3004
     assert long_row[4] == {"binary": "00" * 512, "size": 2000, "truncated": True}
-    assert grid_service.read_cell(conn, meta, {"id": long_row[0]}, "note").endswith(" END")
+    assert cell_values.read_whole(conn, meta, {"id": long_row[0]}, "note")[0].endswith(" END")
 
 
 def _row(conn, name):

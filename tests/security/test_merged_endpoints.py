@@ -259,7 +259,7 @@ def test_grid_download_name_of_a_hostile_column_is_encoded(eddy, unchanged):
     assert response.status == 200
     disposition = response.headers.get_all("Content-Disposition")
     assert len(disposition) == 1
-    assert_safe_disposition(disposition[0], f"{XSS_TABLE}.{XSS_COLUMN}.bin")
+    assert_safe_disposition(disposition[0], f"{XSS_TABLE}.{XSS_COLUMN}.txt")  # a TEXT column: saved as text
     assert response.headers["Content-Type"] == "application/octet-stream"
 
 

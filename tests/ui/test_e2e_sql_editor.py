@@ -74,7 +74,8 @@ def test_autocomplete_table_and_alias_column_then_run_and_see_rows(editor):
     cell = page.locator("#result-grid td", has_text="xxxx")
     expect(cell).to_contain_text("…")
     cell.dblclick()
-    expect(page.locator("#cell-dialog pre")).to_have_text("x" * 500 + " END")
+    expect(page.locator("#cell-dialog #cell-text")).to_have_value("x" * 500 + " END")
+    expect(page.locator("#cell-dialog #cell-size")).to_have_text("504 characters")
 
 
 def test_stop_a_long_sleep_keeps_the_page_responsive(editor, running_app):

@@ -101,6 +101,10 @@ class BatchBuilder:
 
     def values_of(self, fields: list) -> str:
         """One row's VALUES tuple, escaped value by value."""
+        return "(" + ",".join(self.literals(fields)) + ")"
+
+    def literals(self, fields: list) -> list[str]:
+        """One row's values as SQL literals, in the INSERT's column order (constants last)."""
         vals = fields if self.identity else [fields[i] for i in self.picked]
         out = []
         for i, v in enumerate(vals):
@@ -113,4 +117,4 @@ class BatchBuilder:
                 out.append("'" + v.translate(VALUE_ESCAPES) + "'")
         for t in self.order[len(vals) :]:
             out.append("'" + t.constant.translate(VALUE_ESCAPES) + "'")
-        return "(" + ",".join(out) + ")"
+        return out

@@ -26,9 +26,11 @@ from core.db.sql import qualified, quote_identifier
 from core.services.jobs import Cancelled, Job
 from core.services.transfer.batches import NULL_MARK, RAW_MARK, BatchBuilder
 from core.services.transfer.columns import kind_of_data_type
-from core.services.transfer.formats import Dialect, RecordReader
+from core.services.transfer.formats import Dialect, RecordReader, RecordTooLarge
 
 DUPLICATES = ("error", "skip", "replace", "update")
+STATEMENT_SLACK = 1024  # bytes of max_allowed_packet kept free for the statement around the values
+BIG_LITERAL = 1024  # in a row too big for one statement, values longer than this go ahead in pieces
 ROW_IN_MESSAGE = re.compile(r"at row (\d+)")
 SURROGATES = re.compile("[\udc80-\udcff]")
 
@@ -198,6 +200,20 @@ def _column_of(message: str) -> str | None:
     return m.group(1).split(".")[-1] if m else None
 
 
+def too_large(exc: RecordTooLarge, header: list[str] | None, checkpoint: int = 0) -> ImportFailed:
+    """A record over the reader's limit as an import failure naming its line and column."""
+    column = None
+    if exc.column is not None:
+        column = header[exc.column] if header and exc.column < len(header) else f"column {exc.column + 1}"
+    message = str(exc) + (f" Column: '{column}'." if column else "") + " Nothing was imported."
+    return ImportFailed(message, line=exc.line, column=column, checkpoint=checkpoint)
+
+
+def record_limit(packet: int, columns: int) -> int:
+    """The most characters one record may hold: every mapped column as large as the server accepts."""
+    return packet * max(1, columns) + 64 * 1024
+
+
 class CsvImporter:
     def __init__(
         self,
@@ -259,26 +275,33 @@ class CsvImporter:
             raise ImportFailed(too_big)
         conn.execute("SET SESSION sql_mode = %s", _sql_mode(conn))
         conn.execute("SET SESSION time_zone = '+00:00'")
-        packet = max_packet(conn)
+        packet = self.packet = max_packet(conn)
         budget = self.opts.batch_bytes or max(16 * 1024, min(packet // 4, 1024 * 1024))
-        reader = RecordReader(self.path, self.dialect, self.opts.empty, self.opts.null_marker)
+        reader = RecordReader(self.path, self.dialect, self.opts.empty, self.opts.null_marker, limit=packet)
+        header = None
         try:
-            header = reader.read_header()
-            width = len(header) if header else None
-            if self.mapping is None:
-                if width is None:
+            try:
+                header = reader.read_header()
+                width = len(header) if header else None
+                if self.mapping is None and width is None:
                     first = next(iter(reader), None)
                     width = len(first[1]) if first else 0
                     reader.close()
-                    reader = RecordReader(self.path, self.dialect, self.opts.empty, self.opts.null_marker)
+                    reader = RecordReader(self.path, self.dialect, self.opts.empty, self.opts.null_marker, limit=packet)
+            except RecordTooLarge as exc:
+                raise too_large(exc, header) from None
+            if self.mapping is None:
                 self.mapping = default_mapping(header, width, columns)
             if not self.mapping:
                 raise ImportFailed("No file column matches a table column: map the columns by hand")
             for t in self.mapping:
                 if t.column not in by_name:
                     raise ImportFailed(f"Table '{self.table}' has no column '{t.column}'")
+            reader.limit = record_limit(packet, len(self.mapping))
             if self.opts.method == "load_data":
                 return self._load_data(header, width)
+            if self.opts.commit_every:
+                self._check_field_sizes(header, packet)
             self._insert_loop(reader, header, width, columns, by_name, budget, packet)
         finally:
             reader.close()
@@ -491,10 +514,16 @@ class CsvImporter:
                 "bytes_read": reader.bytes_read(),
             }
 
-        texts, lines, fields_of, bad = [], [], [], []
-        size = nulls = raws = records = 0
         skip = self.opts.resume_from
         row_text = builder.row_text
+        try:
+            yield from self._collect(reader, builder, width, budget, item, skip, row_text)
+        except RecordTooLarge as exc:
+            raise too_large(exc, reader.header, self.result.checkpoint) from None
+
+    def _collect(self, reader, builder, width, budget, item, skip, row_text):
+        texts, lines, fields_of, bad = [], [], [], []
+        size = nulls = raws = records = 0
         for line, fields in reader:
             records += 1
             if skip:
@@ -522,7 +551,9 @@ class CsvImporter:
                 data = builder.statement(head, tail, texts, nulls, raws, fields_of)
         except UnicodeEncodeError:
             return self._one_by_one(builder, head, tail, texts, lines, fields_of, header)
-        if len(data) > packet - 1024 and len(texts) > 1:
+        if len(data) > packet - STATEMENT_SLACK and len(texts) == 1:
+            return self._insert_big_row(builder, head, tail, lines[0], fields_of[0], header)
+        if len(data) > packet - STATEMENT_SLACK and len(texts) > 1:
             half = len(texts) // 2
             for part in (slice(0, half), slice(half, None)):
                 sub = texts[part]
@@ -584,13 +615,101 @@ class CsvImporter:
                     line, fields, f"bad encoding: byte 0x{byte:02X} is not valid {self.dialect.encoding}", header, col
                 )
                 continue
-            sql = head + builder.values_of(fields) + tail
+            data = (head + builder.values_of(fields) + tail).encode("utf-8")
+            if len(data) > self.packet - STATEMENT_SLACK:
+                self._insert_big_row(builder, head, tail, line, fields, header)
+                continue
             try:
-                self.result.rows += self._execute(sql.encode("utf-8"), 1)
+                self.result.rows += self._execute(data, 1)
             except DatabaseError as exc:
                 if getattr(exc, "code", 0) in (2006, 2013):
                     raise
                 self._reject(line, fields, exc.message, header, _column_of(exc.message))
+
+    def _insert_big_row(self, builder, head, tail, line, fields, header) -> None:
+        """A row whose INSERT would pass max_allowed_packet: its long values go ahead in pieces into
+        session variables (each statement under the limit), then the INSERT names the variables.
+        A value larger than max_allowed_packet itself cannot be stored: reported by line and column
+        before any of it is sent."""
+        packet = self.packet
+        literals = builder.literals(fields)
+        big = [i for i, lit in enumerate(literals) if len(lit) > BIG_LITERAL]
+        for i in big:
+            size = self._literal_bytes(literals[i])
+            if size > packet:
+                reason = (
+                    f"the value is {size:,} bytes, more than the server accepts (max_allowed_packet = {packet:,} bytes)"
+                )
+                self._reject(line, fields, reason, header, builder.order[i].column)
+                return
+        piece = max(BIG_LITERAL, (packet - STATEMENT_SLACK) // 8)  # characters: 4 bytes each, escaped twice
+        names = {}
+        try:
+            for n, i in enumerate(big):
+                name = names[i] = f"@eddy_import_{n}"
+                lit = literals[i]
+                if lit.startswith("0x"):  # a binary literal: hex pieces
+                    hex_text = lit[2:]
+                    step = piece * 2
+                    parts = [("UNHEX(%s)", hex_text[k : k + step]) for k in range(0, len(hex_text), step)]
+                else:
+                    text = self._raw_value(builder, fields, i)
+                    parts = [("%s", text[k : k + piece]) for k in range(0, len(text), piece)] or [("%s", "")]
+                for k, (expr, part) in enumerate(parts):
+                    value = expr if k == 0 else f"CONCAT({name}, {expr})"
+                    self._run_statement(f"SET {name} = {value}", [part])
+            values = "(" + ",".join(names.get(i, lit) for i, lit in enumerate(literals)) + ")"
+            try:
+                self.result.rows += self._execute((head + values + tail).encode("utf-8"), 1)
+            except DatabaseError as exc:
+                if getattr(exc, "code", 0) in (2006, 2013):
+                    raise
+                self._reject(line, fields, exc.message, header, _column_of(exc.message))
+        finally:
+            for name in names.values():
+                self._run_statement(f"SET {name} = NULL", [])
+
+    @staticmethod
+    def _literal_bytes(literal: str) -> int:
+        if literal.startswith("0x"):
+            return (len(literal) - 2) // 2
+        return len(literal[1:-1].encode("utf-8", "surrogateescape"))  # escaped: an upper bound
+
+    @staticmethod
+    def _raw_value(builder, fields, i):
+        vals = fields if builder.identity else [fields[j] for j in builder.picked]
+        return vals[i] if i < len(vals) else builder.order[i].constant
+
+    def _run_statement(self, sql: str, params: list) -> None:
+        def run(cursor):
+            cursor.execute(sql, params or None)
+
+        self.conn._run(run, retry_safe=False)
+
+    def _check_field_sizes(self, header, packet) -> None:
+        """Batched imports commit as they go: a value the server cannot accept is found before the
+        first row is written (one-transaction imports find it on the way and roll back)."""
+        if self.path.stat().st_size <= packet - STATEMENT_SLACK:
+            return
+        limit = record_limit(packet, len(self.mapping))
+        with RecordReader(self.path, self.dialect, self.opts.empty, self.opts.null_marker, limit=limit) as reader:
+            try:
+                reader.read_header()
+                for line, fields in reader:
+                    for t in self.mapping:
+                        v = fields[t.source] if t.source is not None and t.source < len(fields) else None
+                        if v is not None and len(v) > packet // 4:
+                            size = len(v.encode("utf-8", "surrogateescape"))
+                            if size > packet:
+                                raise ImportFailed(
+                                    f"Bad row at line {line}, column '{t.column}': the value is {size:,} bytes, "
+                                    f"more than the server accepts (max_allowed_packet = {packet:,} bytes). "
+                                    "Nothing was imported.",
+                                    line=line,
+                                    column=t.column,
+                                )
+            except RecordTooLarge as exc:
+                raise too_large(exc, header) from None
 
     def _mapped(self, fields):
         return [fields[t.source] if t.source is not None and t.source < len(fields) else None for t in self.mapping]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from core.db import Connection
+from core.db import Connection, DatabaseError
 from core.db.rawstream import stream_line_batches
 from core.db.sql import qualified, quote_identifier
 from core.services.jobs import Job
@@ -219,6 +219,22 @@ def _stream(conn, expr_params, from_clause, progress, out, write_batch: Callable
     for batch in stream_line_batches(conn, f"SELECT {expr} {from_clause}", params):
         write_batch(batch)
         progress.add(len(batch), out)
+    _refuse_cut_lines(conn)
+
+
+def _refuse_cut_lines(conn) -> None:
+    """The server builds each line with string functions whose result may not pass
+    max_allowed_packet: past it a field becomes NULL with warning 1301 (and CONCAT_WS drops it),
+    which would leave a silently broken file. Such an export fails instead (nothing is kept)."""
+    cut = [w for w in conn.query("SHOW WARNINGS") if int(w.Code) == 1301]
+    if cut:
+        packet = int(conn.get("SELECT @@max_allowed_packet AS p").p)
+        raise DatabaseError(
+            f"A row is too large to export as one line: its values, written out, pass the server's "
+            f"max_allowed_packet ({packet:,} bytes), so the server cut them ({cut[0].Message}). "
+            "Nothing was written. Raise max_allowed_packet on the server, or export fewer columns.",
+            1301,
+        )
 
 
 def write_csv(conn, out, cols, from_clause, opts: ExportOptions, progress: Progress) -> None:

@@ -15,6 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SAMPLE_BYTES = 256 * 1024
+# A record is held whole while it is parsed: RecordReader caps it (`limit`, characters) at what
+# the server can accept, so a file with a 1 GB line (or an unclosed quote) costs a bounded amount
+# of memory and is reported by line. The csv module's own per-field cap (128 KiB by default, and
+# reported without a line number) is lifted: the record cap covers it.
+DEFAULT_RECORD_LIMIT = 1024 * 1024 * 1024  # MySQL's largest max_allowed_packet
+csv.field_size_limit(2**31 - 1)
 ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "latin-1"]
 DELIMITERS = [",", ";", "\t", "|"]
 
@@ -151,22 +157,75 @@ def _field_pattern(delimiter: str, quote: str):
     return _PATTERNS[key]
 
 
+class RecordTooLarge(ValueError):
+    """A record longer than the reader's limit (or a quote never closed): said with its line and column."""
+
+    def __init__(self, message: str, line: int, column: int | None = None):
+        super().__init__(message)
+        self.line = line
+        self.column = column  # 0-based field index, when known
+
+
 class _LineTap:
-    """A line iterator that remembers the lines of the record being parsed."""
+    """A line iterator that remembers the lines of the record being parsed, and refuses to hold
+    more than `limit` characters of one record (readline(limit) never reads further)."""
 
-    __slots__ = ("source", "lines")
+    __slots__ = ("source", "lines", "limit", "held", "at_end")
 
-    def __init__(self, source):
+    def __init__(self, source, limit: int):
         self.source = source
         self.lines: list[str] = []
+        self.limit = limit
+        self.held = 0
+        self.at_end = False
 
     def __iter__(self):
         return self
 
     def __next__(self) -> str:
-        line = next(self.source)
+        line = self.source.readline(self.limit - self.held + 1)
+        if not line:
+            self.at_end = True
+            raise StopIteration
+        self.held += len(line)
         self.lines.append(line)
+        if self.held > self.limit:
+            raise _Overflow
+        if not line.endswith("\n"):
+            self.at_end = True  # the last line of the file, without a line end
         return line
+
+    def reset(self) -> None:
+        self.lines.clear()
+        self.held = 0
+
+
+class _Overflow(Exception):
+    """Raised inside the csv module's iteration; turned into RecordTooLarge by RecordReader."""
+
+
+def _scan_fields(text: str, delimiter: str, quote: str) -> tuple[int, bool]:
+    """(0-based field the text ends in, whether that field's opening quote is still open), found by
+    jumping between quotes and delimiters (no copy of the text: it may be as large as the limit)."""
+    field, i, n = 0, 0, len(text)
+    while i < n:
+        if quote and text[i] == quote:
+            close = i + 1
+            while True:
+                close = text.find(quote, close)
+                if close < 0:
+                    return field, True
+                if close + 1 < n and text[close + 1] == quote:
+                    close += 2
+                    continue
+                break
+            i = close + 1
+        next_delim = text.find(delimiter, i)
+        if next_delim < 0:
+            return field, False
+        field += 1
+        i = next_delim + 1
+    return field, False
 
 
 TSV_UNESCAPE = {"N": None, "t": "\t", "n": "\n", "r": "\r", "\\": "\\", "0": "\x00", "Z": "\x1a", "b": "\b"}
@@ -198,7 +257,10 @@ class RecordReader:
     null_marker: an unquoted field equal to it is NULL (e.g. \\N or NULL); quoted, it is text.
     """
 
-    def __init__(self, path: Path, dialect: Dialect, empty: str = "null", null_marker: str = ""):
+    def __init__(
+        self, path: Path, dialect: Dialect, empty: str = "null", null_marker: str = "", limit: int | None = None
+    ):
+        """limit: the most characters one record may hold (what the server can accept)."""
         self.path = Path(path)
         self.dialect = dialect
         self.empty = empty
@@ -207,13 +269,21 @@ class RecordReader:
         self._binary = open(self.path, "rb")
         # surrogateescape: a bad byte becomes a lone surrogate, reported per row later, not a crash mid-file.
         self._text = io.TextIOWrapper(self._binary, encoding=dialect.encoding, errors="surrogateescape", newline="")
-        self._tap = _LineTap(self._text)
+        self._tap = _LineTap(self._text, limit or DEFAULT_RECORD_LIMIT)
         quoting = csv.QUOTE_NONE if (dialect.escapes or not dialect.quote) else csv.QUOTE_MINIMAL
         self._reader = csv.reader(
             self._tap, delimiter=dialect.delimiter, quotechar=dialect.quote or None, quoting=quoting, strict=False
         )
         self.header: list[str] | None = None
         self.line = 1
+
+    @property
+    def limit(self) -> int:
+        return self._tap.limit
+
+    @limit.setter
+    def limit(self, characters: int) -> None:
+        self._tap.limit = max(1, int(characters))
 
     def bytes_read(self) -> int:
         try:
@@ -247,7 +317,7 @@ class RecordReader:
         escapes = d.escapes
         quote, delim = d.quote, d.delimiter
         next_line = self.line
-        for row in reader:
+        for row in self._records(reader, tap):
             line = next_line
             next_line = reader.line_num + 1
             if escapes:
@@ -268,8 +338,41 @@ class RecordReader:
                     fields = [None if (v == "" and empty_is_null) or v == marker else v for v in row]
             else:
                 fields = row
-            lines.clear()
+            tap.reset()
             self.line = next_line
             if not row:  # a blank line
                 continue
             yield line, fields
+
+    def _records(self, reader, tap):
+        """The csv reader's records; a record over the limit, or a quote still open at the end of
+        the file, raises RecordTooLarge naming the record's first line and the field."""
+        d = self.dialect
+        quote = None if (d.escapes or not d.quote) else d.quote
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except _Overflow:
+                text = "".join(tap.lines)
+                tap.reset()
+                column, _open = _scan_fields(text, d.delimiter, quote or "")
+                raise RecordTooLarge(
+                    f"Line {self.line}: the record starting here passes {tap.limit:,} characters, more than "
+                    f"the server accepts (field {column + 1} was being read"
+                    + (", inside quotes: is a closing quote missing?)" if quote and quote in text else ")"),
+                    self.line,
+                    column,
+                ) from None
+            if tap.at_end and quote:
+                text = "".join(tap.lines)
+                column, still_open = _scan_fields(text, d.delimiter, quote) if quote in text else (0, False)
+                if still_open:
+                    raise RecordTooLarge(
+                        f"Line {self.line}: the quote that opens field {column + 1} is never closed "
+                        "(the file ends inside it)",
+                        self.line,
+                        column,
+                    )
+            yield row

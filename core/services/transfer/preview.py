@@ -8,11 +8,19 @@ from pathlib import Path
 
 from core.db import Connection
 from core.db.sql import qualified, quote_identifier
-from core.services.transfer.csv_import import default_mapping, table_columns, transaction_limit_note
+from core.services.transfer.csv_import import (
+    default_mapping,
+    max_packet,
+    record_limit,
+    table_columns,
+    transaction_limit_note,
+)
 from core.services.transfer.formats import Dialect, RecordReader, detect_dialect
 
 PREVIEW_ROWS = 20
 INFER_ROWS = 2000
+INFER_CHARACTERS = 64 * 1024 * 1024  # sampled rows held for type inference, at most
+SHOWN_CHARACTERS = 1000  # of each previewed field (the dialog only shows; the import reads the file)
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}$")
 DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.(\d{1,6}))?$")
 INT = re.compile(r"[+-]?\d+$")
@@ -25,16 +33,22 @@ def preview(
     columns = table_columns(conn, database, table) if table else []
     detected, _sample = detect_dialect(path, [c["name"] for c in columns])
     dialect = Dialect.from_dict({**detected.__dict__, **(overrides or {})})
-    with RecordReader(path, dialect) as reader:
+    limit = record_limit(max_packet(conn), len(columns) or 4)
+    with RecordReader(path, dialect, limit=limit) as reader:
         header = reader.read_header()
-        rows = [fields for _line, fields in islice(reader, INFER_ROWS)]
+        rows, held = [], 0
+        for _line, fields in islice(reader, INFER_ROWS):
+            rows.append(fields)
+            held += sum(len(v) for v in fields if v)
+            if held > INFER_CHARACTERS:
+                break
     width = len(header) if header else max((len(r) for r in rows), default=0)
     result = {
         "dialect": dialect.__dict__,
         "detected": detected.__dict__,
         "header": header,
         "width": width,
-        "rows": rows[:PREVIEW_ROWS],
+        "rows": [[shown(v) for v in r] for r in rows[:PREVIEW_ROWS]],
         "size": Path(path).stat().st_size,
     }
     if table:
@@ -55,6 +69,13 @@ def preview(
     if limit_note:
         result["warning"] = " ".join(filter(None, [result.get("warning"), limit_note]))
     return result
+
+
+def shown(value):
+    """A previewed field, cut for display with its length said (never imported from here)."""
+    if value is not None and len(value) > SHOWN_CHARACTERS:
+        return f"{value[:SHOWN_CHARACTERS]}… ({len(value):,} characters)"
+    return value
 
 
 def _column_name(name: str, i: int) -> str:
@@ -95,7 +116,8 @@ def infer_type(values: list) -> str:
         return f"DATETIME({fsp})" if fsp else "DATETIME"
     longest = max(len(v) for v in present)
     if longest > 2000:
-        return "MEDIUMTEXT" if longest > 60000 else "TEXT"
+        most_bytes = max(len(v.encode("utf-8", "surrogateescape")) for v in present)
+        return "LONGTEXT" if most_bytes > 16_777_215 else "MEDIUMTEXT" if most_bytes > 65_535 else "TEXT"
     return f"VARCHAR({_round_up(longest * 2)})"
 
 

@@ -19,6 +19,12 @@ export function quoteIdent(name) {
   return "`" + name.replace(/`/g, "``") + "`";
 }
 
+// One JSON cell as a TSV field: \N for NULL; backslash, tab, line ends escaped as MySQL does.
+export function tsvField(v) {
+  if (v === null || v === undefined) return "\\N";
+  return String(plain(v)).replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+}
+
 // Rows of JSON cells as text: TSV (\N for NULL), CSV (RFC 4180, \N for NULL), JSON or INSERTs.
 export function formatValues(values, heads, format, table) {
   if (format === "JSON") {
@@ -37,7 +43,6 @@ export function formatValues(values, heads, format, table) {
     };
     return [heads.map(field), ...values.map((r) => r.map(field))].map((r) => r.join(",")).join("\r\n");
   }
-  const tsv = (v) => (v === null || v === undefined ? "\\N" : String(plain(v)).replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n"));
-  return [heads.join("\t"), ...values.map((r) => r.map(tsv).join("\t"))].join("\n");
+  return [heads.join("\t"), ...values.map((r) => r.map(tsvField).join("\t"))].join("\n");
 }
 

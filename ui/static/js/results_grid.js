@@ -2,7 +2,12 @@
 // windows from GET /api/query/<job>/rows and a few windows are cached. Cells follow the table
 // page's conventions: SQL NULL is a badge (distinct from the text "NULL" and from ""), binary
 // values are {"binary": hex, "size": n}. Click selects a cell, shift+click a range, Ctrl/⌘+C
-// copies it as tab-separated text.
+// copies it as tab-separated text. Long text and binary arrive cut for display ({text, length,
+// truncated} / {binary, size, truncated}); the value dialog and Copy read the real value from the
+// spooled result (GET /api/query/<job>/cell), a page at a time or whole.
+import { api } from "./eddy.js";
+import { COPY_LIMIT, copySize, hasNativeDialogs, isCut, renderPage } from "./cell_values.js";
+import { plain, tsvField } from "./grid_copy.js";
 
 const ROW_HEIGHT = 24;
 const WINDOW = 200;
@@ -12,7 +17,8 @@ const PREVIEW = 200;
 
 export function cellText(value) {
   if (value === null) return "NULL";
-  if (typeof value === "object") return "0x" + value.binary;
+  if (typeof value === "object" && "text" in value) return value.text + "…";
+  if (typeof value === "object") return "0x" + value.binary + (value.truncated ? "…" : "");
   return String(value);
 }
 
@@ -25,10 +31,14 @@ function renderCell(td, value) {
     badge.className = "null-badge";
     badge.textContent = "NULL";
     td.appendChild(badge);
+  } else if (typeof value === "object" && "text" in value) {
+    td.className = "long";
+    td.title = `${value.length.toLocaleString("en-US")} characters: double-click to see all`;
+    td.textContent = value.text.slice(0, PREVIEW) + "…";
   } else if (typeof value === "object") {
     td.className = "binary";
-    td.title = `${value.size} bytes`;
-    td.textContent = "0x" + value.binary.slice(0, PREVIEW);
+    td.title = `${value.size.toLocaleString("en-US")} bytes`;
+    td.textContent = "0x" + value.binary.slice(0, PREVIEW) + (value.truncated || value.binary.length > PREVIEW ? "…" : "");
   } else {
     const text = String(value);
     if (typeof value === "number") td.className = "num";
@@ -219,33 +229,76 @@ export class ResultsGrid {
     });
   }
 
-  // The whole value of a cell (long text, JSON, binary) in a dialog.
+  // The real value of a cell (long text, JSON, binary) in a dialog, read from the spooled result a
+  // page at a time: the grid's cut preview is never what the dialog shows.
   async showValue(event) {
     const td = event.target.closest("td");
     if (!td || td.dataset.col === undefined) return;
-    const r = Number(td.parentElement.dataset.row);
-    const c = Number(td.dataset.col);
-    const [row] = await this.rows(r, r + 1);
-    if (!row) return;
-    const value = row[c];
+    await this.openValue(Number(td.parentElement.dataset.row), Number(td.dataset.col), 0);
+  }
+
+  cellUrl(kind, r, c, extra = "") {
+    const { jobId, result } = this.source;
+    return `/api/query/${jobId}/${kind}?result=${result}&row=${r}&col=${c}${extra}`;
+  }
+
+  valueDialog() {
     let dialog = document.getElementById("cell-dialog");
     if (!dialog) {
       dialog = document.createElement("dialog");
       dialog.id = "cell-dialog";
       dialog.className = "cell-dialog";
-      const pre = document.createElement("pre");
+      const view = document.createElement("div");
+      view.className = "cell-dialog-view";
       const close = document.createElement("button");
       close.type = "button";
       close.textContent = "Close";
       close.addEventListener("click", () => dialog.close());
-      dialog.append(pre, close);
+      dialog.append(view, close);
       document.body.appendChild(dialog);
     }
-    const pre = dialog.querySelector("pre");
-    pre.className = value === null ? "null" : "";
-    pre.textContent =
-      value === null ? "NULL (SQL NULL)" : typeof value === "object" ? `0x${value.binary}  (${value.size} bytes)` : String(value);
-    dialog.showModal();
+    return dialog;
+  }
+
+  async openValue(r, c, offset) {
+    const dialog = this.valueDialog();
+    const view = dialog.querySelector(".cell-dialog-view");
+    view.textContent = "Reading the value…";
+    if (!dialog.open) dialog.showModal();
+    let page;
+    try {
+      page = await api(this.cellUrl("cell", r, c, `&offset=${offset}`), { method: "GET" });
+    } catch (error) {
+      view.textContent = error.message;
+      return;
+    }
+    const whole = page.kind !== "null";
+    renderPage(view, page, {
+      json: true,
+      onPage: (next) => this.openValue(r, c, next),
+      downloadHref: whole ? this.cellUrl("cell/download", r, c) : null,
+      onSaveFile: whole ? () => this.saveValue(r, c) : null,
+    });
+    const text = view.querySelector("#cell-text");
+    if (text) text.readOnly = true;
+  }
+
+  async saveValue(r, c) {
+    const status = this.valueDialog().querySelector(".cell-file");
+    try {
+      if (await hasNativeDialogs()) {
+        const { result } = this.source;
+        const saved = await api(`/api/query/${this.source.jobId}/cell/save`, { body: { result, row: r, col: c } });
+        if (saved.saved && status) status.append(` Saved ${saved.bytes.toLocaleString("en-US")} bytes to ${saved.path}`);
+        return;
+      }
+      const link = document.createElement("a");
+      link.href = this.cellUrl("cell/download", r, c);
+      link.setAttribute("download", "");
+      link.click();
+    } catch (error) {
+      if (status) status.append(` Not saved: ${error.message}`);
+    }
   }
 
   isSelected(r, c) {
@@ -303,21 +356,51 @@ export class ResultsGrid {
     }
   }
 
+  // Copy as tab-separated text: every cut cell is read whole from the server first; a selection
+  // past COPY_LIMIT is not copied (the message says which cell, and the dialog can save it).
   async copySelection() {
+    delete this.container.dataset.copied;
     const s = this.selection;
     const r0 = Math.min(s.r0, s.r1);
     const r1 = Math.min(Math.max(s.r0, s.r1), r0 + 10000);
     const c0 = Math.min(s.c0, s.c1);
     const c1 = Math.max(s.c0, s.c1);
     const rows = await this.rows(r0, r1 + 1);
-    const text = rows
-      .map((row) =>
-        row
-          .slice(c0, c1 + 1)
-          .map((v) => (v === null ? "NULL" : cellText(v).replace(/[\t\n\r]/g, " ")))
-          .join("\t"),
-      )
-      .join("\n");
+    let budget = COPY_LIMIT;
+    const lines = [];
+    for (let i = 0; i < rows.length; i++) {
+      const cellsText = []; // the row's whole values
+      for (let c = c0; c <= c1; c++) {
+        let v = rows[i][c];
+        if (isCut(v)) {
+          const size = copySize(v);
+          if (size > budget) {
+            const what = "text" in v ? `${v.length.toLocaleString("en-US")} characters` : `${v.size.toLocaleString("en-US")} bytes`;
+            const name = this.source.columns[c].name;
+            this.container.dataset.copyError =
+              `Not copied: ${name} in row ${r0 + i + 1} holds ${what}, more than the ` +
+              `${(COPY_LIMIT / 1048576).toFixed(0)} MiB Copy takes. Save it to a file from the value dialog instead.`;
+            this.container.dispatchEvent(new CustomEvent("copy-refused", { bubbles: true, detail: this.container.dataset.copyError }));
+            await this.openValue(r0 + i, c, 0);
+            return null;
+          }
+          const limit = "text" in v ? v.length : v.size;
+          const page = await api(this.cellUrl("cell", r0 + i, c, `&limit=${limit}`), { method: "GET" });
+          v = page.value;
+          budget -= size;
+        }
+        cellsText.push(v);
+      }
+      lines.push(cellsText);
+    }
+    // One cell: its exact text. Several: TSV, escaped as MySQL does (\N for NULL), nothing lost.
+    const single = lines.length === 1 && lines[0].length === 1;
+    const text = single
+      ? lines[0][0] === null
+        ? "NULL"
+        : String(plain(lines[0][0]))
+      : lines.map((values) => values.map(tsvField).join("\t")).join("\n");
+    window.eddyLastCopy = text;
     try {
       await navigator.clipboard.writeText(text);
     } catch {
@@ -329,6 +412,7 @@ export class ResultsGrid {
       document.execCommand("copy");
       area.remove();
     }
+    delete this.container.dataset.copyError;
     this.container.dataset.copied = String(rows.length);
     return text;
   }

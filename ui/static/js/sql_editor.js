@@ -534,6 +534,7 @@ function renderRows(job, result, body) {
     holder.id = "result-grid";
     body.append(info, holder);
     grid = state.grid = new ResultsGrid(holder, source);
+    holder.addEventListener("copy-refused", (event) => showStatus(event.detail, true));
   } else grid.update(source);
   const info = body.querySelector(".result-info");
   info.textContent = "";

@@ -3,6 +3,7 @@
 import { api } from "./eddy.js";
 import { DataGrid, cellText } from "./datagrid.js";
 import { formatValues, plain } from "./grid_copy.js";
+import { COPY_LIMIT, copySize, hasNativeDialogs, isCut, renderPage } from "./cell_values.js";
 
 const page = document.getElementById("table-page");
 const meta = JSON.parse(page.dataset.meta);
@@ -64,7 +65,12 @@ const grid = new DataGrid($("grid"), {
     return {
       start: answer.start,
       total: answer.total,
-      rows: answer.rows.map((values) => ({ kind: "server", key: keyIdx.length ? rowKey(values) : null, values })),
+      rows: answer.rows.map((values, i) => ({
+        kind: "server",
+        key: keyIdx.length ? rowKey(values) : null,
+        pos: answer.start + i, // finds the row again where there is no key (views)
+        values,
+      })),
     };
   },
   pinned: () => state.inserts,
@@ -121,6 +127,7 @@ function changeId(row) {
 }
 
 function setValue(row, ci, value) {
+  if (isCut(value)) throw new Error("A value cut for display is never written back"); // never reached: a guard
   if (row.kind === "new") {
     row.values[ci] = value;
     row.set.add(ci);
@@ -184,16 +191,19 @@ $("btn-insert").addEventListener("click", () => {
   grid.setActive(0, grid.visibleColumns()[0]);
 });
 
-$("btn-duplicate").addEventListener("click", () => {
+$("btn-duplicate").addEventListener("click", async () => {
   const rows = grid.selectedRows().filter((r) => r.kind === "server");
-  for (const row of rows) {
-    const values = row.values.map((v, ci) => grid.opts.cellValue(row, ci));
-    if (values.some((v) => v && typeof v === "object" && v.truncated)) {
-      showError("A row with a value cut for display (long text/binary) cannot be duplicated here.");
-      continue;
-    }
-    state.inserts.push(newRow(values));
+  const cols = meta.columns.map((c, ci) => ci);
+  let values;
+  try {
+    values = await wholeValues(rows, cols, "Duplicating");
+  } catch (error) {
+    flash("");
+    showError(`Not duplicated: ${error.message}`);
+    return;
   }
+  for (const rowValues of values) state.inserts.push(newRow(rowValues));
+  flash(`Duplicated ${values.length} row${values.length === 1 ? "" : "s"}.`);
   refreshPending();
   grid.render();
 });
@@ -238,9 +248,11 @@ function buildChanges() {
 }
 
 let pendingRun = null;
+let previewing = false; // Ctrl+S reaches both the grid and the page: one preview at a time
 
 async function applyChanges() {
-  if (!pendingCount() || $("apply-dialog").open) return;
+  if (!pendingCount() || $("apply-dialog").open || previewing) return;
+  previewing = true;
   const changes = buildChanges();
   try {
     const preview = await api(`${base}/apply`, { body: { changes, preview: true } });
@@ -249,6 +261,8 @@ async function applyChanges() {
     $("apply-dialog").showModal();
   } catch (error) {
     showError(error.message);
+  } finally {
+    previewing = false;
   }
 }
 
@@ -475,17 +489,61 @@ function savePrefs() {
 }
 
 // -- copy as TSV / CSV / JSON / INSERT -----------------------------------------------------
-function formatRows(rows, format, cols) {
-  const values = rows.map((row) => cols.map((ci) => grid.opts.cellValue(row, ci)));
-  return formatValues(values, cols.map((ci) => names[ci]), format, meta.table);
+// Rows' values for Copy/Duplicate, every cell cut for display replaced by its whole value read
+// from the server. Throws (saying which cell and why) rather than use a preview.
+async function wholeValues(rows, cols, verb) {
+  let budget = COPY_LIMIT;
+  const out = [];
+  for (const row of rows) {
+    const values = [];
+    for (const ci of cols) {
+      let v = grid.opts.cellValue(row, ci);
+      if (isCut(v)) {
+        const size = copySize(v);
+        const where = `${names[ci]} of row ${describeRow(row)}`;
+        if (size > budget) {
+          openCell(row, ci); // the side panel offers Save to file
+          throw new Error(
+            `${where} holds ${v.length ? v.length.toLocaleString("en-US") + " characters" : v.size.toLocaleString("en-US") + " bytes"}, ` +
+              `more than the ${(COPY_LIMIT / 1048576).toFixed(0)} MiB Copy takes. Nothing was copied; save the value to a file from the side panel instead.`,
+          );
+        }
+        flash(`${verb}: reading ${names[ci]} (${v.length ? v.length.toLocaleString("en-US") + " characters" : v.size.toLocaleString("en-US") + " bytes"}) from the server…`);
+        const page = await readCell(row, ci, { limit: "binary" in v ? v.size : v.length });
+        if (!page.complete) throw new Error(`${where} changed on the server since it was loaded: reload and try again.`);
+        v = page.value;
+        budget -= size;
+      }
+      values.push(v);
+    }
+    out.push(values);
+  }
+  return out;
+}
+
+function describeRow(row) {
+  if (row.kind === "new") return "(new)";
+  return meta.row_key.map((k, i) => `${k} = ${cellText(row.values[keyIdx[i]])}`).join(", ");
 }
 
 async function copySelection(format) {
   const rows = grid.selectedRows();
   const cols = grid.selected.size ? grid.visibleColumns() : [grid.active.col];
-  const text = grid.selected.size ? formatRows(rows, format, cols) : formatRows(rows, format, cols).split("\n").slice(1).join("\n");
+  let values;
+  try {
+    values = await wholeValues(rows, cols, "Copying");
+  } catch (error) {
+    flash("");
+    showError(`Not copied: ${error.message}`);
+    return;
+  }
+  const all = formatValues(values, cols.map((ci) => names[ci]), format, meta.table);
+  let text = grid.selected.size ? all : all.split("\n").slice(1).join("\n");
+  if (!grid.selected.size && format === "TSV" && values.length === 1 && values[0][0] !== null) {
+    text = String(plain(values[0][0])); // one cell: its exact text, not TSV-escaped
+  }
   window.eddyLastCopy = text;
-  const done = () => flash(`Copied ${rows.length} row${rows.length === 1 ? "" : "s"} as ${format}.`);
+  const done = () => flash(`Copied ${rows.length} row${rows.length === 1 ? "" : "s"} as ${format} (${text.length.toLocaleString("en-US")} characters).`);
   try {
     await navigator.clipboard.writeText(text);
     done();
@@ -511,32 +569,47 @@ grid.scroller.addEventListener("keydown", (e) => {
   }
 });
 
-// -- the cell panel: whole values, JSON, binary, NULL, foreign keys both ways ---------------
-let panelCell = null;
+// -- the cell panel: the real value read from the server a page at a time, JSON, binary, NULL,
+// foreign keys both ways. A value is edited here only when the panel holds all of it.
+let panelCell = null; // {row, ci, complete}
 
-function isCut(v) {
-  return v && typeof v === "object" && v.truncated;
-}
-
-async function fullValue(row, ci) {
+// The page to show: the user's own (pending, new) values and values the grid holds whole are
+// shown as they are; only a value cut for display is read from the server.
+async function cellPage(row, ci, offset) {
+  const pending = row.kind !== "server" || (state.updates.get(row.key)?.values.has(ci) ?? false);
   const v = grid.opts.cellValue(row, ci);
-  if (!isCut(v) || row.kind !== "server") return v;
-  const answer = await api(`${base}/cell`, { body: { key: keyOf(row), column: names[ci] } });
-  return answer.value;
+  if (pending || !isCut(v)) {
+    const page = { offset: 0, complete: true, local: pending, isDefault: v === undefined };
+    if (v === null || v === undefined) return { ...page, kind: "null", size: 0, value: null };
+    if (typeof v === "object") return { ...page, kind: "binary", size: v.size, value: v };
+    if (typeof v === "number") return { ...page, kind: "value", size: String(v).length, value: v };
+    return { ...page, kind: "text", size: [...String(v)].length, value: String(v) };
+  }
+  return readCell(row, ci, { offset });
 }
 
-function hexToBytes(hex) {
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(i * 2, 2), 16);
-  return bytes;
+// A cell read from the server: by the row's key, or (views, tables without a key) by its position
+// in the current view, checked against what the grid showed so a moved row is never taken for it.
+async function readCell(row, ci, extra) {
+  const where = keyIdx.length
+    ? { key: keyOf(row) }
+    : { key: {}, at: { position: row.pos, sort: state.sort, filter: state.filter } };
+  const page = await api(`${base}/cell`, { body: { ...where, column: names[ci], ...extra } });
+  if (!keyIdx.length && !sameValue(row.values[ci], page)) {
+    throw new Error("The rows changed since they were loaded: reload to read this value.");
+  }
+  return page;
 }
 
-function imageType(bytes) {
-  const sig = [...bytes.slice(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  if (sig.startsWith("89504e47")) return "image/png";
-  if (sig.startsWith("ffd8ff")) return "image/jpeg";
-  if (sig.startsWith("47494638")) return "image/gif";
-  return null;
+function sameValue(shown, page) {
+  if (shown === null || shown === undefined) return page.kind === "null";
+  if (typeof shown !== "object") return page.offset > 0 || String(page.value) === String(shown);
+  const prefix = "binary" in shown ? shown.binary : shown.text;
+  const size = "binary" in shown ? shown.size : shown.length;
+  const got = page.kind === "binary" ? page.value.binary : String(page.value);
+  if (page.size !== size) return false;
+  if (page.offset > 0) return true; // later pages: the first page was checked
+  return got.startsWith(prefix.slice(0, got.length)) || prefix.startsWith(got);
 }
 
 function tableLink(db, table, filter) {
@@ -548,73 +621,77 @@ function eqFilter(columns, values) {
   return { match: "and", conditions: columns.map((c, i) => ({ column: c, op: "=", value: plain(values[i]) })) };
 }
 
-async function openCell(row, ci) {
+// Where a cell is, for Download/Save: its key, or its position in the view and the size it had.
+function cellPlace(row, ci) {
+  if (keyIdx.length) return { key: keyOf(row), column: names[ci] };
+  const v = row.values[ci];
+  const size = v && typeof v === "object" ? ("binary" in v ? v.size : v.length) : [...String(v)].length; // code points, as the server counts
+  return { key: {}, at: { position: row.pos, sort: state.sort, filter: state.filter }, size, column: names[ci] };
+}
+
+async function saveCellToFile(row, ci) {
+  const body = cellPlace(row, ci);
+  try {
+    if (await hasNativeDialogs()) {
+      const saved = await api(`${base}/cell/save`, { body });
+      if (saved.saved) flash(`Saved ${saved.bytes.toLocaleString("en-US")} bytes to ${saved.path}`);
+      return;
+    }
+    const link = document.createElement("a");
+    link.href = downloadHref(row, ci);
+    link.setAttribute("download", "");
+    link.click();
+  } catch (error) {
+    showError(`Not saved: ${error.message}`);
+  }
+}
+
+function downloadHref(row, ci) {
+  const place = cellPlace(row, ci);
+  const query = new URLSearchParams({ key: JSON.stringify(place.key), column: place.column });
+  if (place.at) {
+    query.set("at", JSON.stringify(place.at));
+    query.set("size", String(place.size));
+  }
+  return `${base}/download?${query}`;
+}
+
+async function openCell(row, ci, offset = 0) {
   if (!row) return;
-  panelCell = { row, ci };
+  panelCell = { row, ci, complete: false };
   const col = meta.columns[ci];
   $("cell-panel").hidden = false;
   $("cell-col").textContent = col.name;
   $("cell-type").textContent = col.type;
   const view = $("cell-view");
-  view.textContent = "…";
-  let value;
+  view.textContent = "Reading the value from the server…";
+  $("cell-actions").hidden = true;
+  let page;
   try {
-    value = await fullValue(row, ci);
+    page = await cellPage(row, ci, offset);
   } catch (error) {
     view.textContent = error.message;
     return;
   }
   if (!panelCell || panelCell.row !== row || panelCell.ci !== ci) return;
-  view.textContent = "";
   const editable = !meta.read_only_reason && !col.generated;
-  $("cell-actions").hidden = !editable;
-  if (value === null || value === undefined) {
-    const badge = document.createElement("span");
-    badge.className = "null-badge";
-    badge.textContent = value === null ? "NULL" : "DEFAULT";
-    view.append(badge);
-  }
-  if (value && typeof value === "object" && "binary" in value) {
-    const info = document.createElement("p");
-    info.textContent = `${value.size} bytes`;
-    const bytes = hexToBytes(value.binary);
-    const type = imageType(bytes);
-    if (type) {
-      const img = document.createElement("img");
-      img.className = "cell-image";
-      img.alt = "image preview";
-      img.src = URL.createObjectURL(new Blob([bytes], { type }));
-      view.append(img);
-    }
-    const hex = document.createElement("pre");
-    hex.className = "cell-hex";
-    hex.textContent = value.binary.replace(/(.{2})/g, "$1 ").replace(/((?:.. ){16})/g, "$1\n");
-    view.append(info, hex);
-    if (row.kind === "server") {
-      const link = document.createElement("a");
-      link.href = `${base}/download?key=${encodeURIComponent(JSON.stringify(keyOf(row)))}&column=${encodeURIComponent(col.name)}`;
-      link.textContent = "Download";
-      link.setAttribute("download", "");
-      view.append(link);
-    }
-  } else {
-    const text = value === null || value === undefined ? "" : String(value);
-    let shown = text;
-    if (col.json || /^\s*[[{]/.test(text)) {
-      try {
-        shown = JSON.stringify(JSON.parse(text), null, 2);
-      } catch {
-        /* not JSON: show as is */
-      }
-    }
-    const area = document.createElement("textarea");
-    area.id = "cell-text";
-    area.value = shown;
-    area.readOnly = !editable;
-    area.rows = 12;
-    area.spellcheck = false;
-    view.append(area);
-  }
+  const saved = row.kind === "server" && page.kind !== "null" && !page.local;
+  const area = renderPage(view, page, {
+    editable,
+    readOnlyReason: meta.read_only_reason || (col.generated ? "Read-only: a generated column." : ""),
+    json: col.json || /^\s*[[{]/.test(typeof page.value === "string" ? page.value.slice(0, 10) : ""),
+    onPage: (next) => openCell(row, ci, next),
+    downloadHref: saved ? downloadHref(row, ci) : null,
+    onSaveFile: saved ? () => saveCellToFile(row, ci) : null,
+  });
+  if (page.isDefault) $("cell-size").textContent = "DEFAULT";
+  panelCell.complete = page.complete;
+  panelCell.kind = page.kind;
+  // What the panel shows may be reformatted (JSON pretty-printed): unchanged, it stands for the value itself.
+  panelCell.shown = area ? area.value : null;
+  panelCell.value = page.value;
+  $("cell-actions").hidden = !editable || !page.complete;
+  $("cell-save").hidden = page.kind === "binary";
   showForeignKeys(row, ci);
 }
 
@@ -654,13 +731,15 @@ $("cell-close").addEventListener("click", () => {
   panelCell = null;
 });
 $("cell-null").addEventListener("click", () => {
-  if (!panelCell) return;
+  if (!panelCell || !panelCell.complete) return;
   setValue(panelCell.row, panelCell.ci, null);
   openCell(panelCell.row, panelCell.ci);
 });
 $("cell-save").addEventListener("click", () => {
-  if (!panelCell || !$("cell-text")) return;
-  setValue(panelCell.row, panelCell.ci, $("cell-text").value);
+  // Only a value the panel holds whole can be edited: a page of it would overwrite the rest.
+  if (!panelCell || !panelCell.complete || panelCell.kind === "binary" || !$("cell-text")) return;
+  const text = $("cell-text").value;
+  setValue(panelCell.row, panelCell.ci, text === panelCell.shown ? panelCell.value : text);
   openCell(panelCell.row, panelCell.ci);
 });
 
