@@ -193,3 +193,54 @@ def result_converters(cursor) -> list[tuple]:
     """How each column of the cursor's current result is decoded: (encoding, converter) pairs."""
     result = cursor._result
     return list(result.converters) if result is not None else []
+
+
+def sample_rows(cursor, every: int) -> tuple[list[tuple], int]:
+    """Rows 0, every, 2*every... of the cursor's current unbuffered result, decoded as PyMySQL
+    would, and how many rows it held. Only the sampled rows are decoded: the others are skipped
+    by their packet headers."""
+    converters = result_converters(cursor)
+    samples: list[tuple] = []
+    total = 0  # rows walked so far
+    want = 0  # the next row to keep
+    carry = b""  # the start of a row over 16 MB whose packets continue in the next piece
+    for piece in read_wire_rows(cursor):
+        if piece is IDLE:
+            continue
+        data = carry + piece[0] if carry else piece[0]
+        carry = b""
+        size = len(data)
+        pos = 0
+        while pos < size:
+            if total == want:
+                row_end = skip_rows_safely(data, pos)
+                if row_end is None:
+                    break
+                samples.extend(decode_rows(data, converters, pos, 1))
+                want += every
+                pos = row_end
+                total += 1
+                continue
+            start = pos
+            length = MAX_PACKET
+            while length == MAX_PACKET and pos < size:
+                length = data[pos] | data[pos + 1] << 8 | data[pos + 2] << 16
+                pos += 4 + length
+            if length == MAX_PACKET:  # the row goes on in the next piece
+                pos = start
+                break
+            total += 1
+        if pos < size:
+            carry = data[pos:]
+    return samples, total
+
+
+def skip_rows_safely(data, pos: int) -> int | None:
+    """The offset after the row starting at `pos`, or None when its last packet is not in `data`."""
+    size = len(data)
+    while pos < size:
+        length = data[pos] | data[pos + 1] << 8 | data[pos + 2] << 16
+        pos += 4 + length
+        if length != MAX_PACKET:
+            return pos
+    return None

@@ -55,6 +55,8 @@ def test_rows_over_16_mb_are_joined_from_their_packets(mariadb):
         ours, theirs, pieces = wire_and_pymysql(conn, sql)
         assert ours == theirs and len(ours[1][1]) == 17_000_000 and ours[2][2] == "after"
         assert any(not at_start for _, _, at_start in pieces)  # the big row came in several pieces
+        assert conn.sample(sql, None, 1) == (theirs, 3)  # sampling walks the big row's packets too
+        assert conn.sample(sql, None, 2) == (theirs[::2], 3)
     finally:
         conn.close()
         admin.execute(f"SET GLOBAL max_allowed_packet = {int(old)}")
@@ -73,5 +75,20 @@ def test_an_error_mid_result_raises_after_the_rows_before_it(mariadb):
         assert caught.value.args[0] == 1242 and 0 < rows < 3000
         cursor.close()
         assert conn.query("SELECT 2 AS two")[0].two == 2
+    finally:
+        conn.close()
+
+
+def test_sample_keeps_every_nth_row_decoded_and_counts_them_all(mariadb):
+    conn = Connection(mariadb.user)
+    try:
+        sql = (
+            "SELECT IF(seq % 3 = 0, NULL, CONCAT('é', seq)), seq * 1.5, seq FROM mysql.seq_1_to_10000 ORDER BY seq DESC"
+        )
+        every_row = conn.select(sql).rows
+        samples, total = conn.sample(sql, None, 700)
+        assert total == 10_000 and samples == [tuple(r) for r in every_row[::700]]
+        assert conn.sample("SELECT 1 FROM mysql.seq_1_to_5 WHERE seq > %s", [9], 10) == ([], 0)
+        assert conn.query("SELECT 3 AS three")[0].three == 3
     finally:
         conn.close()
