@@ -6,6 +6,7 @@ Eddy runs as its own process (launcher.py --no-window) so its peak RSS (VmHWM) i
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -121,6 +122,7 @@ def run(server, params) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        shutil.rmtree(data_dir, ignore_errors=True)
     first, total = statistics.median(firsts), statistics.median(totals)
     print_table(
         f"SQL editor: {QUERY} ({rows:,} rows), median of {REPEAT_BIG}; SELECT 1 median of {REPEAT_SMALL}",
