@@ -10,6 +10,7 @@ from pathlib import Path
 
 import tornado.routing
 import tornado.web
+from tornado.ioloop import IOLoop
 
 from core import config
 from core.services.server_probe import DEFAULT_SOCKETS
@@ -69,6 +70,7 @@ class LazyRoutes(tornado.routing.Router):
         return self.load().reverse_url(name, *args)
 
 
+WARM_UP_AFTER_SECONDS = 0.5
 DB = r"(?P<db>[^/]+)"
 TABLE = r"(?P<table>[^/]+)"
 
@@ -155,10 +157,12 @@ class EddyApplication(tornado.web.Application):
 
     def log_request(self, handler) -> None:
         super().log_request(handler)
-        if not self._warm_started:
-            # The first page is out: load the rest of the app while the user reads it.
+        if not self._warm_started and handler.get_status() == 200:
+            # The first page is out: once its styles and scripts have followed (the import holds
+            # the GIL), load the rest of the app while the user reads it.
             self._warm_started = True
-            threading.Thread(target=self.warm_up, name="eddy-warm-up", daemon=True).start()
+            thread = threading.Thread(target=self.warm_up, name="eddy-warm-up", daemon=True)
+            IOLoop.current().call_later(WARM_UP_AFTER_SECONDS, thread.start)
 
     def warm_up(self) -> None:
         """Import the route modules (and what they import) ahead of the first request needing them."""

@@ -2,10 +2,11 @@
 
 Each editor tab owns one connection (so `USE`, `SET @x`, `BEGIN` and temporary tables persist
 between runs, like a terminal). A job walks the script's statements on that connection through an
-unbuffered cursor: rows are read off the socket in small batches and appended to a RowSpool on
-disk, so the server process's memory stays flat however large the result. The browser polls the
-job's state and reads windows of rows. Stop = `KILL QUERY <thread id>` sent on another connection
-of the same login; the rows fetched so far are kept.
+unbuffered cursor: the row packets are copied off the socket, undecoded, into a RowSpool on disk
+(decoded only for the windows the grid shows), so the server process's memory and CPU stay low
+however large the result. The browser polls the job's state and reads windows of rows.
+Stop = `KILL QUERY <thread id>` sent on another connection of the same login; the rows fetched so
+far are kept.
 
 Statements that need confirmation (safe writes, DDL) pause the job in state 'confirm' with a
 preview; confirm() resumes it at that statement, cancel() ends it there.
