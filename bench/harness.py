@@ -19,7 +19,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from core.db import Connection, ConnectionParams
+from core.db import Connection, ConnectionParams, DatabaseError
 from core.services.sandbox import MariaDBServer
 
 BENCH_DB = "eddy_bench"
@@ -46,13 +46,30 @@ def dsn_of(params: ConnectionParams) -> str:
     return f"mysql://{user}:{password}@{params.host}:{params.port}/"
 
 
-class ExistingServer:
-    """A server the user runs (EDDY_BENCH_DSN): used as it is, never started or stopped."""
+class _Pid:
+    def __init__(self, pid: int):
+        self.pid = pid
 
-    process = None
+
+class ExistingServer:
+    """A server the user runs (EDDY_BENCH_DSN): used as it is, never started or stopped.
+
+    `process.pid` is the server's pid when it runs on this machine and its pid file is readable
+    (so its CPU time can be reported), else `process` is None."""
 
     def __init__(self, dsn: str):
         self._params = params_from_dsn(dsn)
+        self.process = None
+        if self._params.host in ("127.0.0.1", "localhost", "::1"):
+            try:
+                conn = Connection(self._params)
+                row = conn.get("SELECT @@pid_file AS f, @@datadir AS d")
+                conn.close()
+                pid_file = Path(row.d) / row.f  # an absolute pid_file wins over the datadir
+                self.process = _Pid(int(pid_file.read_text().split()[0]))
+                os.kill(self.process.pid, 0)  # it exists and is ours to look at
+            except (OSError, ValueError, IndexError, AttributeError, DatabaseError):
+                self.process = None
 
     def params(self) -> ConnectionParams:
         return self._params
