@@ -235,6 +235,8 @@ class WindowPlanner:
 
     def __init__(self, cache: ViewCache | None = None):
         self.cache = cache or ViewCache()
+        self._preparing: set[tuple] = set()  # (scope, database, table) with a build in the background
+        self._preparing_lock = threading.Lock()
 
     # -- counting ----------------------------------------------------------------------------
     def count(self, conn: Connection, meta: TableMeta, filt: CompiledFilter) -> int:
@@ -317,8 +319,19 @@ class WindowPlanner:
         filt = compile_filter(filter_spec, meta.column_names)
         order = effective_order(meta, parse_sort(sort, meta.column_names))
         view = self.cache.get(view_key(scope, meta, order, filt))
-        if not view.built:
+        # One background build per table and session: a user clicking through sort orders must
+        # not start a full sorted pass (and hold a connection) per click. A jump in a view left
+        # out builds its anchors itself.
+        table = (scope, meta.database, meta.table)
+        with self._preparing_lock:
+            if view.built or table in self._preparing:
+                return
+            self._preparing.add(table)
+        try:
             self.build_anchors(conn, meta, view, order, filt)
+        finally:
+            with self._preparing_lock:
+                self._preparing.discard(table)
 
     def _plan(self, conn, meta, view, order, filt, start, count, keyset) -> tuple[str, list, str]:
         cols = ", ".join(quote_for_format(c) for c in meta.column_names)

@@ -279,3 +279,28 @@ def test_unindexed_sort_builds_anchors_in_one_narrow_pass_after_page_1(conn, mon
     window = planner.window(conn, meta, "t", sort, None, 31_234, 20)
     assert window["plan"] == "keyset+offset 234" and window["exact"]
     assert ids(window) == offset_ids(conn, order, 31_234, 20) and len(passes) == 1
+
+
+def test_only_one_background_build_per_table_at_a_time(conn, monkeypatch):
+    """Clicking through sort orders does not start one full sorted pass per click."""
+    import threading
+
+    meta = load_table_meta(conn, GRID_DB, "big")
+    planner = WindowPlanner()
+    entered, release, built = threading.Event(), threading.Event(), []
+    real_build = WindowPlanner.build_anchors
+
+    def slow_build(self, conn_, meta_, view, order, filt):
+        built.append(order[0].column)
+        entered.set()
+        assert release.wait(30)
+        return real_build(self, conn_, meta_, view, order, filt)
+
+    monkeypatch.setattr(WindowPlanner, "build_anchors", slow_build)
+    first = threading.Thread(target=planner.prepare, args=(conn, meta, "t", [{"column": "amount"}], None))
+    first.start()
+    assert entered.wait(30)
+    planner.prepare(conn, meta, "t", [{"column": "created"}], None)  # skipped: amount's pass still runs
+    release.set()
+    first.join(30)
+    assert built == ["amount"]
