@@ -8,7 +8,6 @@ import os
 import signal
 import sys
 import threading
-import webbrowser
 
 from core import __version__, config, redact
 from core.app import EddyApplication
@@ -206,6 +205,8 @@ def main(argv=None) -> int:
         if mode == "window":
             run_window(server, launch_url, instance)
         else:
+            import webbrowser  # here, not at start-up: only the --browser mode needs it
+
             if mode == "browser" and not webbrowser.open(launch_url):
                 announce("Eddy: no browser could be started; open the URL above yourself.")
             announce("Eddy is running. Press Ctrl+C to stop.")

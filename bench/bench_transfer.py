@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.harness import BENCH_DB, ROOT, bench_rows, cli_command, print_table, ratio
+from bench.harness import BENCH_DB, ROOT, bench_rows, cli_command, dsn_of, print_table, ratio
 from core.db import Connection
 
 REPEAT = int(os.environ.get("BENCH_TRANSFER_REPEAT", "3"))
@@ -68,10 +68,14 @@ def cli_run(params, sql: str, out_path: str | None = None, extra: list[str] | No
     return time.perf_counter() - started, rss, LAST_CPU["client"], server_cpu() - cpu0
 
 
+WORKER_DSN: str | None = None  # how the worker connects (user and password included)
+
+
 def eddy_run(*args: str) -> tuple[float, float, float, float]:
     cmd = [sys.executable, "-m", "bench.transfer_worker", *args]
     cpu0 = server_cpu()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE)
+    env = {**os.environ, "EDDY_BENCH_DSN": WORKER_DSN} if WORKER_DSN else None
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, env=env)
     out = proc.stdout.read()
     code, _rss = _wait_rss(proc)
     if code:
@@ -104,8 +108,9 @@ def same_rows(conn: Connection) -> str:
 
 
 def run(server, params) -> None:
-    global SERVER_PID
+    global SERVER_PID, WORKER_DSN
     SERVER_PID = server.process.pid if getattr(server, "process", None) else None
+    WORKER_DSN = dsn_of(params)
     rows = bench_rows()
     work = Path(tempfile.mkdtemp(prefix="eddy-bench-transfer-"))
     conn = Connection(params)

@@ -4,6 +4,7 @@ Benchmarks print tables of medians and ratios against the `mariadb` command-line
 the same data in the same run; they never assert timings.
 """
 
+import datetime
 import http.cookiejar
 import json
 import os
@@ -19,11 +20,60 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from core.db import Connection, ConnectionParams
+from core.db import Connection, ConnectionParams, DatabaseError
 from core.services.sandbox import MariaDBServer
 
 BENCH_DB = "eddy_bench"
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def params_from_dsn(dsn: str) -> ConnectionParams:
+    """mysql://user:password@host:port/ (user and password URL-quoted) as ConnectionParams."""
+    parts = urllib.parse.urlsplit(dsn)
+    if parts.scheme not in ("mysql", "mariadb"):
+        raise ValueError(f"EDDY_BENCH_DSN must look like mysql://user:pw@host:port/, not {dsn!r}")
+    return ConnectionParams(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=urllib.parse.unquote(parts.username or "root"),
+        password=urllib.parse.unquote(parts.password or ""),
+    )
+
+
+def dsn_of(params: ConnectionParams) -> str:
+    """The DSN a worker process connects with (password included: it travels in the environment)."""
+    user = urllib.parse.quote(params.user or "", safe="")
+    password = urllib.parse.quote(params.password or "", safe="")
+    return f"mysql://{user}:{password}@{params.host}:{params.port}/"
+
+
+class _Pid:
+    def __init__(self, pid: int):
+        self.pid = pid
+
+
+class ExistingServer:
+    """A server the user runs (EDDY_BENCH_DSN): used as it is, never started or stopped.
+
+    `process.pid` is the server's pid when it runs on this machine and its pid file is readable
+    (so its CPU time can be reported), else `process` is None."""
+
+    def __init__(self, dsn: str):
+        self._params = params_from_dsn(dsn)
+        self.process = None
+        if self._params.host in ("127.0.0.1", "localhost", "::1"):
+            try:
+                conn = Connection(self._params)
+                row = conn.get("SELECT @@pid_file AS f, @@datadir AS d")
+                conn.close()
+                pid_file = Path(row.d) / row.f  # an absolute pid_file wins over the datadir
+                self.process = _Pid(int(pid_file.read_text().split()[0]))
+                os.kill(self.process.pid, 0)  # it exists and is ours to look at
+            except (OSError, ValueError, IndexError, AttributeError, DatabaseError):
+                self.process = None
+
+    def params(self) -> ConnectionParams:
+        return self._params
 
 
 @contextmanager
@@ -38,13 +88,26 @@ def private_server():
         shutil.rmtree(base, ignore_errors=True)
 
 
-def generate_orders(params: ConnectionParams, rows: int) -> None:
+@contextmanager
+def bench_server():
+    """The server to measure on: EDDY_BENCH_DSN's (e.g. to compare Eddy with another tool on the
+    same server and data; the eddy_bench database is created there), else a private MariaDB
+    started in a temp folder and removed afterwards."""
+    dsn = os.environ.get("EDDY_BENCH_DSN")
+    if dsn:
+        yield ExistingServer(dsn)
+    else:
+        with private_server() as server:
+            yield server
+
+
+def generate_orders(params: ConnectionParams, rows: int, table: str = "orders") -> None:
     """The baseline `orders` table, generated server-side from a sequence (fast, repeatable)."""
     conn = Connection(params)
     conn.execute(f"CREATE DATABASE IF NOT EXISTS {BENCH_DB} CHARACTER SET utf8mb4")
-    conn.execute(f"DROP TABLE IF EXISTS {BENCH_DB}.orders")
+    conn.execute(f"DROP TABLE IF EXISTS {BENCH_DB}.{table}")
     conn.execute(
-        f"""CREATE TABLE {BENCH_DB}.orders (
+        f"""CREATE TABLE {BENCH_DB}.{table} (
             id INT PRIMARY KEY,
             customer VARCHAR(100) NOT NULL,
             email VARCHAR(120) NOT NULL,
@@ -56,7 +119,7 @@ def generate_orders(params: ConnectionParams, rows: int) -> None:
         ) ENGINE=InnoDB"""
     )
     conn.execute(
-        f"""INSERT INTO {BENCH_DB}.orders
+        f"""INSERT INTO {BENCH_DB}.{table}
         SELECT seq,
                CONCAT(ELT(1 + seq % 5, 'Ada', '张伟', 'O''Brien', 'Zoë', 'Bob'), ' #', seq),
                CONCAT('user', seq, '@example.com'),
@@ -73,7 +136,7 @@ def generate_orders(params: ConnectionParams, rows: int) -> None:
                END
         FROM {BENCH_DB}.seq_1_to_{int(rows)}"""
     )
-    conn.execute(f"ANALYZE TABLE {BENCH_DB}.orders")
+    conn.execute(f"ANALYZE TABLE {BENCH_DB}.{table}")
     conn.close()
 
 
@@ -162,6 +225,7 @@ def eddy_in_process(data_dir: Path | None = None):
     from core.config import new_launch_token
     from core.server import ServerThread
 
+    own_dir = data_dir is None
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="eddy-bench-data-"))
     token = new_launch_token()
     server = ServerThread(EddyApplication(launch_token=token, data_dir=data_dir))
@@ -170,6 +234,8 @@ def eddy_in_process(data_dir: Path | None = None):
         yield EddyHttp(base, token)
     finally:
         server.stop()
+        if own_dir:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def start_launcher(data_dir: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
@@ -191,9 +257,17 @@ def start_launcher(data_dir: str, env: dict | None = None) -> tuple[subprocess.P
             return proc, line.strip().split("=", 1)[1]
 
 
+def machine_line() -> str:
+    """When and where figures were taken: date, cores, load average (1/5/15 min)."""
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    return f"{now}, {os.cpu_count()} cores, load average {load}"
+
+
 def print_table(title: str, header: list[str], rows: list[list]) -> None:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     print(f"\n## {title}")
+    print(f"_{machine_line()}_")  # the load beside every table: a busy machine skews the times
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in rows:

@@ -1,7 +1,9 @@
 """Run the benchmarks: `make bench` (all) or `python -m bench.run startup table_page`.
 
-One private MariaDB is started, the `orders` table generated (BENCH_ROWS, default 1,000,000),
-then each bench module's run(server, params) prints its table.
+One private MariaDB is started (or EDDY_BENCH_DSN=mysql://user:pw@host:port/ names an existing
+server, where the database eddy_bench is created), the `orders` table generated (BENCH_ROWS,
+default 1,000,000), then each bench module's run(server, params) prints its table, each with the
+date, the cores and the load average beside it.
 """
 
 import importlib
@@ -10,7 +12,7 @@ import sys
 import time
 
 import bench
-from bench.harness import bench_rows, generate_orders, private_server
+from bench.harness import ExistingServer, bench_rows, bench_server, generate_orders, machine_line
 
 
 def main(names: list[str]) -> int:
@@ -22,12 +24,14 @@ def main(names: list[str]) -> int:
     if unknown:
         print(f"unknown benchmarks: {', '.join(sorted(unknown))}; available: {', '.join(available)}")
         return 2
-    with private_server() as server:
+    print(f"Eddy benchmarks: {machine_line()}")
+    with bench_server() as server:
         params = server.params()
         rows = bench_rows()
         started = time.perf_counter()
         generate_orders(params, rows)
-        print(f"Generated {rows:,} rows in eddy_bench.orders in {time.perf_counter() - started:.1f} s")
+        where = "an existing server (EDDY_BENCH_DSN)" if isinstance(server, ExistingServer) else "a private MariaDB"
+        print(f"Generated {rows:,} rows in eddy_bench.orders on {where} in {time.perf_counter() - started:.1f} s")
         for name in chosen:
             importlib.import_module(f"bench.bench_{name}").run(server, params)
     return 0

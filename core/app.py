@@ -1,39 +1,77 @@
 """The Tornado Application: routes, settings, and the objects handlers share."""
 
+import functools
+import importlib
+import logging
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import tornado.routing
 import tornado.web
+from tornado.ioloop import IOLoop
 
 from core import config
-from core.services.jobs import JobRegistry
-from core.services.query_jobs import QueryJobs, history_recorder
-from core.services.sandbox_manager import SandboxManager
 from core.services.server_probe import DEFAULT_SOCKETS
 from core.services.sessions import SessionRegistry
-from core.services.transfer.files import TransferFiles
-from core.services.transfer.load_data import clean_leftover_load_folders
 from core.store import Store
-from core.web import (
-    api_admin,
-    api_compare,
-    api_editor,
-    api_grid,
-    api_sandbox,
-    api_sql,
-    api_structure,
-    api_transfer,
-    pages,
-    pages_about,
-    pages_admin,
-    pages_connections,
-    uimethods,
-    uimodules,
-)
+from core.web import pages, uimethods, uimodules
 from core.web.base import NotFoundHandler, SecureStaticFileHandler, log_request
 
+log = logging.getLogger("eddy.app")
+
+# Route modules imported on first use, or by a background thread once the first page has been
+# served: the login page needs none of them (nor PyMySQL's cursors, the keyring, the transfer
+# code...), and importing them all before it cost about half of the start-up time.
+LAZY_ROUTE_MODULES = (
+    "core.web.api_sql",
+    "core.web.pages_admin",
+    "core.web.api_structure",
+    "core.web.api_compare",
+    "core.web.api_admin",
+    "core.web.pages_connections",
+    "core.web.api_sandbox",
+    "core.web.pages_about",
+    "core.web.api_editor",
+    "core.web.api_grid",
+    "core.web.api_transfer",
+)
+
+
+class LazyRoutes(tornado.routing.Router):
+    """The ROUTES of modules imported when a request first needs them (in the order given).
+
+    Once loaded, the rules also join the application's own router (before this one), so the app
+    routes and lists them as if they had been there from the start.
+    """
+
+    def __init__(self, app: tornado.web.Application, module_names: tuple[str, ...]):
+        self._app = app
+        self._module_names = module_names
+        self._router: tornado.routing.ReversibleRuleRouter | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> tornado.routing.ReversibleRuleRouter:
+        with self._lock:
+            if self._router is None:
+                rules = [rule for name in self._module_names for rule in importlib.import_module(name).ROUTES]
+                router = tornado.web._ApplicationRouter(self._app, rules)
+                own = self._app.wildcard_router
+                at = next(i for i, rule in enumerate(own.rules) if rule.target is self)
+                own.rules[at:at] = router.rules  # one step: a request being routed sees all or none
+                own.named_rules.update(router.named_rules)
+                self._router = router
+            return self._router
+
+    def find_handler(self, request, **kwargs):
+        return self.load().find_handler(request, **kwargs)
+
+    def reverse_url(self, name: str, *args):
+        return self.load().reverse_url(name, *args)
+
+
+WARM_UP_AFTER_SECONDS = 0.5
 DB = r"(?P<db>[^/]+)"
 TABLE = r"(?P<table>[^/]+)"
 
@@ -59,19 +97,15 @@ class EddyApplication(tornado.web.Application):
         self.on_quit = None
         # SSH host keys met for the first time, waiting for the user's "trust" (token -> key).
         self.pending_host_keys: dict = {}
-        # The local sandbox server (started on demand, stopped in shutdown()), where the connect
-        # screen looks for a server of the user's own, and a session the launch link logs into.
-        self.sandbox = SandboxManager(data_dir / "sandbox", server_path=self.store.get_setting("sandbox.server_path"))
+        self._data_dir = data_dir
+        # Where the connect screen looks for a server of the user's own, and a session the launch
+        # link logs into.
         self.probe_ports = (3306,)
         self.probe_sockets = DEFAULT_SOCKETS
         self.launch_session_id = None
-        self.query_jobs = QueryJobs(record=history_recorder(self.store))  # the SQL editor's running queries
         # Set by the launcher to a core.file_dialogs.WindowFileDialogs when a native window exists.
         self.file_dialogs = None
-        self.jobs = JobRegistry()  # imports and exports in progress
-        self.transfer_files = TransferFiles(data_dir / "transfer-tmp")
-        clean_leftover_load_folders()  # LOAD DATA pipes of an Eddy that was killed mid-import
-
+        self.lazy_routes = LazyRoutes(self, LAZY_ROUTE_MODULES)
         handlers = [
             (r"/auth", pages.AuthHandler),
             (r"/login", pages.LoginHandler),
@@ -79,17 +113,7 @@ class EddyApplication(tornado.web.Application):
             (r"/", pages.HomeHandler),
             (rf"/db/{DB}", pages.DatabaseHandler),
             (rf"/db/{DB}/table/{TABLE}", pages.TableHandler),
-            *api_sql.ROUTES,
-            *pages_admin.ROUTES,
-            *api_structure.ROUTES,
-            *api_compare.ROUTES,
-            *api_admin.ROUTES,
-            *pages_connections.ROUTES,
-            *api_sandbox.ROUTES,
-            *pages_about.ROUTES,
-            *api_editor.ROUTES,
-            *api_grid.ROUTES,
-            *api_transfer.ROUTES,
+            tornado.routing.Rule(tornado.routing.AnyMatches(), self.lazy_routes),  # every other page and API
         ]
         settings = dict(
             template_path=str(config.resource_path("ui", "templates")),
@@ -107,6 +131,55 @@ class EddyApplication(tornado.web.Application):
             default_handler_class=NotFoundHandler,
         )
         super().__init__(handlers, **settings)
+        self._warm_started = False
+
+    # The objects below are made on first use: their modules are not needed for the first page.
+    @functools.cached_property
+    def sandbox(self):
+        """The local sandbox server (started on demand, stopped in shutdown())."""
+        from core.services.sandbox_manager import SandboxManager
+
+        return SandboxManager(self._data_dir / "sandbox", server_path=self.store.get_setting("sandbox.server_path"))
+
+    @functools.cached_property
+    def query_jobs(self):
+        """The SQL editor's running queries."""
+        from core.services.query_jobs import QueryJobs, history_recorder
+
+        return QueryJobs(record=history_recorder(self.store))
+
+    @functools.cached_property
+    def jobs(self):
+        """Imports and exports in progress."""
+        from core.services.jobs import JobRegistry
+
+        return JobRegistry()
+
+    @functools.cached_property
+    def transfer_files(self):
+        from core.services.transfer.files import TransferFiles
+
+        return TransferFiles(self._data_dir / "transfer-tmp")
+
+    def log_request(self, handler) -> None:
+        super().log_request(handler)
+        if not self._warm_started and handler.get_status() == 200:
+            # The first page is out: once its styles and scripts have followed (the import holds
+            # the GIL), load the rest of the app while the user reads it.
+            self._warm_started = True
+            thread = threading.Thread(target=self.warm_up, name="eddy-warm-up", daemon=True)
+            IOLoop.current().call_later(WARM_UP_AFTER_SECONDS, thread.start)
+
+    def warm_up(self) -> None:
+        """Import the route modules (and what they import) ahead of the first request needing them;
+        remove the LOAD DATA pipes of an Eddy that was killed mid-import."""
+        try:
+            from core.services.transfer.load_data import clean_leftover_load_folders
+
+            clean_leftover_load_folders()
+            self.lazy_routes.load()
+        except Exception:  # the request that needs them will show the error
+            log.exception("Loading the app's modules failed")
 
     def consume_launch_token(self, token: str) -> bool:
         """True once for the right token; it cannot be used again."""
@@ -123,10 +196,15 @@ class EddyApplication(tornado.web.Application):
             return session_id
 
     def shutdown(self) -> None:
-        self.query_jobs.close_all()
-        self.jobs.cancel_all()
-        self.transfer_files.close()
+        made = self.__dict__  # only what was used (cached_property keeps it here)
+        if "query_jobs" in made:
+            self.query_jobs.close_all()
+        if "jobs" in made:
+            self.jobs.cancel_all()
+        if "transfer_files" in made:
+            self.transfer_files.close()
         self.sessions.close_all()
-        self.sandbox.stop()  # cleanly (InnoDB flushed); its data stays for next time
+        if "sandbox" in made:
+            self.sandbox.stop()  # cleanly (InnoDB flushed); its data stays for next time
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.store.close()

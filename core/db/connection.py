@@ -27,6 +27,7 @@ from core.db.statements import (
     names_in_body,
     refuse,
 )
+from core.db.wire_rows import sample_rows
 
 _TYPE_NAMES = {getattr(FIELD_TYPE, n): n.lower() for n in dir(FIELD_TYPE) if n.isupper()}
 BINARY_CHARSET = 63
@@ -494,6 +495,29 @@ class Connection:
                 self._last_use = time.monotonic()
 
         return names, rows()
+
+    def sample(self, sql: str, params: Sequence[Any] | None, every: int) -> tuple[list[tuple], int]:
+        """Rows 0, every, 2*every... of a query's result and its row count, reading the whole
+        result off the wire but decoding only the rows kept (grid anchors from one narrow pass)."""
+        self._guard(sql)
+        self._ensure_connected()
+        cursor = self._cursor(unbuffered=True)
+
+        def close_cursor():
+            try:
+                cursor.close()  # drains the rest of a result left unread
+            except Exception:
+                self.close()
+            self._last_use = time.monotonic()
+
+        try:
+            cursor.execute(sql, params or None)
+            result = sample_rows(cursor, every)
+        except Exception as exc:
+            close_cursor()
+            raise self._handle_error(exc) from exc
+        close_cursor()
+        return result
 
     # -- raw cursors (the SQL editor walks result sets itself) --------------------------------
     def open_cursor(self, unbuffered: bool = False):

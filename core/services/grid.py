@@ -5,8 +5,10 @@ key as tie-breaker): a window at row N starts from the nearest known *anchor* (t
 the row at a known position) with `WHERE (k) >= (anchor) ORDER BY k LIMIT n OFFSET d`, d small.
 Anchors are learned from every window served, and, on the first deep jump, built for the whole
 view: a chain of cheap seeks (`... >= anchor ORDER BY k LIMIT 1 OFFSET S`, reading the order's
-index only) when an index serves the order, else one ROW_NUMBER() pass. That pass also yields the
-exact row count. OFFSET alone is used only for tables without a row key (and views).
+index only) when an index serves the order, else one narrow pass of the sort and row keys, read
+off the wire with only every SORTED_ANCHOR_SPACING-th row decoded. That pass also yields the exact
+row count. Both run in the background right after page 1 of a big view. OFFSET alone is used only
+for tables without a row key (and views).
 
 Server memory stays flat: at most MAX_VIEWS views per process, each with at most a few thousand
 anchors; rows are never kept.
@@ -26,7 +28,7 @@ from core.services.filters import CompiledFilter, compile_filter
 from core.services.table_meta import TableMeta
 
 ANCHOR_SPACING = 5_000  # rows between anchors built for a view
-SORTED_ANCHOR_SPACING = 1_000  # the ROW_NUMBER() pass costs the same at any spacing: smaller offsets
+SORTED_ANCHOR_SPACING = 1_000  # the narrow pass costs the same at any spacing: smaller offsets
 LEARN_SPACING = 500  # anchors learned from served windows are at least this far apart
 DIRECT_REACH = 2 * ANCHOR_SPACING  # a jump farther than this from a known anchor builds the anchors
 BUILD_SECONDS = 20.0  # stop building anchors after this long (partial anchors still help)
@@ -255,6 +257,8 @@ class WindowPlanner:
 
     def __init__(self, cache: ViewCache | None = None):
         self.cache = cache or ViewCache()
+        self._preparing: set[tuple] = set()  # (scope, database, table) with a build in the background
+        self._preparing_lock = threading.Lock()
 
     # -- counting ----------------------------------------------------------------------------
     def count(self, conn: Connection, meta: TableMeta, filt: CompiledFilter) -> int:
@@ -330,11 +334,7 @@ class WindowPlanner:
             # The whole filtered/sorted view (no window), offered to Export; None when unfiltered and unsorted.
             "view_sql": view_sql(meta, sort_keys, order, filt),
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 2),
-            "prepare": keyset
-            and not view.built
-            and exact is False
-            and index_serves(meta, order)
-            and PREPARE_MIN <= (total or 0) <= PREPARE_MAX,
+            "prepare": keyset and not view.built and exact is False and PREPARE_MIN <= (total or 0) <= PREPARE_MAX,
         }
 
     def prepare(self, conn: Connection, meta: TableMeta, scope, sort=None, filter_spec=None) -> None:
@@ -342,8 +342,19 @@ class WindowPlanner:
         filt = compile_filter(filter_spec, meta.column_names)
         order = effective_order(meta, parse_sort(sort, meta.column_names))
         view = self.cache.get(view_key(scope, meta, order, filt))
-        if not view.built:
+        # One background build per table and session: a user clicking through sort orders must
+        # not start a full sorted pass (and hold a connection) per click. A jump in a view left
+        # out builds its anchors itself.
+        table = (scope, meta.database, meta.table)
+        with self._preparing_lock:
+            if view.built or table in self._preparing:
+                return
+            self._preparing.add(table)
+        try:
             self.build_anchors(conn, meta, view, order, filt)
+        finally:
+            with self._preparing_lock:
+                self._preparing.discard(table)
 
     def _plan(self, conn, meta, view, order, filt, start, count, keyset) -> tuple[str, list, str]:
         cols = ", ".join(quote_for_format(c) for c in meta.column_names)
@@ -375,10 +386,7 @@ class WindowPlanner:
             elif index_serves(meta, order):
                 self._build_by_seeks(conn, meta, view, order, filt)
             else:
-                try:
-                    self._build_by_row_number(conn, meta, view, order, filt)
-                except DatabaseError:  # no window functions (old MySQL): OFFSET from the nearest anchor
-                    pass
+                self._build_by_pass(conn, meta, view, order, filt)
             view.built = True
 
     def _dense_key(self, conn, meta, view, order, filt) -> bool:
@@ -421,24 +429,16 @@ class WindowPlanner:
             position, key = position + ANCHOR_SPACING, tuple(rows[0])
             view.add(position, key)
 
-    def _build_by_row_number(self, conn, meta, view, order, filt) -> None:
-        inner_cols = ", ".join(f"{quote_for_format(k.column)} AS k{i}" for i, k in enumerate(order))
-        table = _table(meta)
-        over = order_by_sql(order)
-        outer = ", ".join(f"k{i}" for i in range(len(order)))
-        sql = (
-            f"SELECT {outer}, rn, cnt FROM (SELECT {inner_cols}, ROW_NUMBER() OVER ({over.strip()}) - 1 AS rn, "
-            f"COUNT(*) OVER () AS cnt FROM {table}{filt.clause()}) AS anchors "
-            f"WHERE rn %% {SORTED_ANCHOR_SPACING} = 0 ORDER BY rn"
-        )
-        rows = _run(conn, sql, list(filt.params) or [])
-        if not rows.rows:
-            view.count = 0
-            return
-        n = len(order)
-        for row in rows.rows:
-            view.add(int(row[n]), tuple(row[:n]))
-        view.count = int(rows.rows[0][n + 1])
+    def _build_by_pass(self, conn, meta, view, order, filt) -> None:
+        """One narrow pass over the view in its order (the sort key and the row key only): the
+        server sorts once, every SORTED_ANCHOR_SPACING-th row becomes an anchor and the rows in
+        between are skipped undecoded. About the cost of one deep window, and it counts exactly."""
+        sql = f"{self._key_select(meta, order)}{filt.clause()}{order_by_sql(order)}"
+        params = list(filt.params)
+        samples, total = conn.sample(sql if params else sql % (), params, SORTED_ANCHOR_SPACING)
+        for i, row in enumerate(samples):
+            view.add(i * SORTED_ANCHOR_SPACING, tuple(row))
+        view.count = total
 
     def count_exact(self, conn: Connection, meta: TableMeta, scope, sort=None, filter_spec=None) -> dict:
         started = time.perf_counter()

@@ -2,10 +2,11 @@
 
 Each editor tab owns one connection (so `USE`, `SET @x`, `BEGIN` and temporary tables persist
 between runs, like a terminal). A job walks the script's statements on that connection through an
-unbuffered cursor: rows are read off the socket in small batches and appended to a RowSpool on
-disk, so the server process's memory stays flat however large the result. The browser polls the
-job's state and reads windows of rows. Stop = `KILL QUERY <thread id>` sent on another connection
-of the same login; the rows fetched so far are kept.
+unbuffered cursor: the row packets are copied off the socket, undecoded, into a RowSpool on disk
+(decoded only for the windows the grid shows), so the server process's memory and CPU stay low
+however large the result. The browser polls the job's state and reads windows of rows.
+Stop = `KILL QUERY <thread id>` sent on another connection of the same login; the rows fetched so
+far are kept.
 
 Statements that need confirmation (safe writes, DDL) pause the job in state 'confirm' with a
 preview; confirm() resumes it at that statement, cancel() ends it there.
@@ -24,8 +25,8 @@ from pymysql.constants import FIELD_TYPE
 from core.db import Connection
 from core.db.connection import describe_columns
 from core.db.errors import DatabaseError
-from core.db.fast_rows import fetch_rows
 from core.db.sql import Statement, first_keyword
+from core.db.wire_rows import IDLE, read_wire_rows, result_converters
 from core.services import safe_writes
 from core.services.query_model import (
     CANCELLED,
@@ -50,7 +51,6 @@ log = logging.getLogger("eddy.query")
 
 # A result bigger than this on disk stops fetching (like Stop) so a stray SELECT can't fill the disk.
 MAX_SPOOL_BYTES = int(os.environ.get("EDDY_MAX_RESULT_BYTES", str(4 << 30)))
-BATCH = 2000
 FLUSH_SECONDS = 0.1
 MAX_JOBS_PER_SESSION = 30
 
@@ -291,7 +291,13 @@ class QueryJobs:
             cursor.execute(statement.text)
             while True:
                 if cursor.description:
-                    result = Result(job.position, "rows", statement.text, line, spool=RowSpool(spool_dir()))
+                    result = Result(
+                        job.position,
+                        "rows",
+                        statement.text,
+                        line,
+                        spool=RowSpool(spool_dir(), result_converters(cursor)),
+                    )
                     result.columns = [
                         {"name": c.name, "type": c.type, "binary": c.is_binary} for c in describe_columns(cursor)
                     ]
@@ -353,41 +359,49 @@ class QueryJobs:
         return ok
 
     def _fetch(self, session: DatabaseSession, cursor, job: Job, result: Result, started: float) -> None:
-        """Read the result off the socket into the spool. Batches grow while rows come fast and
-        shrink when they trickle (a slow query shows each row soon); the first row is flushed at once."""
+        """Copy the result's row packets off the socket into the spool, undecoded (the grid decodes
+        the windows it shows). Rows are published when a block is full, when the server makes us
+        wait (a slow query shows each row soon), and at least every FLUSH_SECONDS; the first row
+        at once."""
         spool = result.spool
-        bigints = [i for i, c in enumerate(result.columns) if c["type"] == "longlong"]
-        size = 1
-        pending: list = []
         last_flush = last_notify = time.monotonic()
-        while True:
-            asked = time.monotonic()
-            rows = fetch_rows(cursor, size)
-            now = time.monotonic()
-            if rows and result.note:
-                continue  # over the limit: drain what is in flight until KILL QUERY ends it, keep none
-            if rows:
-                if result.first_row_after is None:
-                    result.first_row_after = time.perf_counter() - started
-                pending.extend(rows)
-            size = max(1, size // 4) if now - asked > FLUSH_SECONDS else min(BATCH, size * 4)
-            if pending and (not rows or not spool.count or len(pending) >= BATCH or now - last_flush > FLUSH_SECONDS):
-                first_rows = not spool.count
-                spool.append(pending, bigints)
-                pending = []
-                last_flush = now
-                # Wake the pollers for the first rows, then at most every FLUSH_SECONDS: each wake
-                # costs a response, and the rows are read by window anyway.
-                if first_rows or now - last_notify > FLUSH_SECONDS:
-                    last_notify = now
-                    job.changed()
-            if not rows:
-                break
-            if spool.bytes > MAX_SPOOL_BYTES and result.note is None:
-                result.note = (
-                    f"Stopped fetching at {spool.count:,} rows: the result passed {MAX_SPOOL_BYTES >> 20:,} MB."
-                )
-                self._kill(session, job.thread_id)
+        over_limit = False
+
+        def publish(now: float) -> None:
+            nonlocal last_flush, last_notify
+            first_rows = not spool.count
+            spool.flush()
+            last_flush = now
+            if result.first_row_after is None and spool.count:
+                result.first_row_after = time.perf_counter() - started
+            # Wake the pollers for the first rows, then at most every FLUSH_SECONDS: each wake
+            # costs a response, and the rows are read by window anyway.
+            if first_rows or now - last_notify > FLUSH_SECONDS:
+                last_notify = now
+                job.changed()
+
+        try:
+            for piece in read_wire_rows(cursor):
+                if over_limit:
+                    continue  # drain what is in flight until KILL QUERY ends it, keep none
+                if piece is IDLE:
+                    if spool.pending_rows:
+                        publish(time.monotonic())
+                    continue
+                spool.write(*piece)
+                now = time.monotonic()
+                if not spool.count or now - last_flush > FLUSH_SECONDS:
+                    publish(now)
+                if spool.bytes > MAX_SPOOL_BYTES and result.note is None:
+                    publish(time.monotonic())
+                    over_limit = True
+                    result.note = (
+                        f"Stopped fetching at {spool.count:,} rows: the result passed {MAX_SPOOL_BYTES >> 20:,} MB."
+                    )
+                    self._kill(session, job.thread_id)
+        finally:
+            if not over_limit:
+                publish(time.monotonic())
         result.fetching = False
         result.elapsed = time.perf_counter() - started
 

@@ -1,10 +1,14 @@
-"""Where a query result's rows wait for the browser: JSON blocks in a temp file, read by window.
+"""Where a query result's rows wait for the browser: the server's row packets in a temp file.
 
-A streaming job appends blocks of rows as they come off the unbuffered cursor; the grid asks for
-windows (`read(start, count)`). Only a small index (first row and file offset of each block) stays
-in memory, so a million-row result costs the server a few hundred kilobytes, not gigabytes.
+A streaming job writes the rows' bytes exactly as they came off the wire, in large blocks, so a
+row nobody looks at costs a copy, not a decode. The grid asks for windows (`read(start, count)`):
+only those rows are decoded (core.db.wire_rows) and shaped for JSON as cells.to_json shapes them
+(NULL as null, binary as {"binary": hex, "size": n}, integers past 2**53 as strings). A small
+index (first row and file offset every few dozen rows) is all that stays in memory, so a
+10M-row result costs the server a few megabytes, however wide it is.
 """
 
+import array
 import bisect
 import datetime
 import decimal
@@ -13,9 +17,12 @@ import os
 import tempfile
 import threading
 
+from core.db.wire_rows import decode_rows, skip_rows
 from core.services import cells
 
 _MAX_SAFE_INT = cells.MAX_SAFE_JS_INT
+BLOCK_BYTES = 1 << 20  # rows are written to disk in blocks of about this size
+INDEX_EVERY = 64  # at most one index entry per this many rows
 
 
 def _json_default(value):
@@ -45,81 +52,144 @@ def encode_rows(rows, bigint_columns: list[int]) -> str:
     return _ENCODER.encode(rows)
 
 
-class RowSpool:
-    """Append-only blocks of JSON rows on disk; random access by row number; thread-safe."""
+def shape_cell(value):
+    """One decoded value in the JSON window form (what json.loads(encode_rows(...)) gives)."""
+    kind = type(value)
+    if value is None or kind is str or kind is float:
+        return value
+    if kind is int:
+        return value if -_MAX_SAFE_INT <= value <= _MAX_SAFE_INT else str(value)
+    if kind is bytes or kind is bytearray:
+        return {"binary": value.hex(), "size": len(value)}
+    return json.loads(_ENCODER.encode(value))
 
-    def __init__(self, directory: str | None = None):
+
+def shape_rows(rows) -> list[list]:
+    simple = (str, float, type(None))
+    return [[v if type(v) in simple else shape_cell(v) for v in row] for row in rows]
+
+
+class RowSpool:
+    """Append-only row packets on disk; random access by row number; thread-safe.
+
+    The writer calls write() with pieces from wire_rows.read_wire_rows and flush() to publish
+    them; readers only ever see flushed rows (`count`).
+    """
+
+    def __init__(self, directory: str | None = None, converters=()):
         self._file = tempfile.TemporaryFile(prefix="eddy-result-", dir=directory)
         self._lock = threading.Lock()
-        self._starts: list[int] = []  # first row number of each block
-        self._offsets: list[int] = []  # file offset of each block (one JSON array per line)
-        self._size = 0
-        self.count = 0
+        self.converters = list(converters)
+        self._starts = array.array("q")  # row number of each index entry (a row starts there)
+        self._offsets = array.array("q")  # file offset of that row
+        self._size = 0  # bytes on disk
+        self.count = 0  # rows on disk, readable
         self.closed = False
+        # Written but not yet flushed: the bytes, the rows they complete and their index entries.
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self._pending_rows = 0
+        self._pending_index: list[tuple[int, int]] = []
+        self._last_indexed = -INDEX_EVERY
 
     @property
     def bytes(self) -> int:
-        return self._size
+        return self._size + self._pending_bytes
 
-    def append(self, rows: list, bigint_columns: list[int] = ()) -> None:
-        if not rows:
+    @property
+    def pending_rows(self) -> int:
+        return self._pending_rows
+
+    def write(self, data: bytes, rows: int, at_row_start: bool) -> None:
+        """Queue wire bytes holding `rows` complete rows; written to disk in blocks."""
+        row = self.count + self._pending_rows
+        if at_row_start and row - self._last_indexed >= INDEX_EVERY:
+            self._pending_index.append((row, self._size + self._pending_bytes))
+            self._last_indexed = row
+        self._pending.append(data)
+        self._pending_bytes += len(data)
+        self._pending_rows += rows
+        if self._pending_bytes >= BLOCK_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the queued bytes and make their rows readable."""
+        if not self._pending:
             return
-        data = (encode_rows(rows, list(bigint_columns)) + "\n").encode("utf-8")
+        data = b"".join(self._pending)
+        self._pending, self._pending_bytes, pending_rows, pending_index = [], 0, self._pending_rows, self._pending_index
+        self._pending_rows, self._pending_index = 0, []
         with self._lock:
             if self.closed:
                 return
             self._file.seek(self._size)
             self._file.write(data)
-            self._starts.append(self.count)
-            self._offsets.append(self._size)
-            self._size += len(data)
-            self.count += len(rows)
-
-    def _read_blocks(self, first_block: int, last_block: int) -> list[bytes]:
-        with self._lock:
-            if self.closed:
-                return []
             self._file.flush()
-            begin = self._offsets[first_block]
-            end = self._offsets[last_block + 1] if last_block + 1 < len(self._offsets) else self._size
-            self._file.seek(begin)
-            data = self._file.read(end - begin)
-        return data.splitlines()
+            for row, offset in pending_index:
+                self._starts.append(row)
+                self._offsets.append(offset)
+            self._size += len(data)
+            self.count += pending_rows
 
-    def read(self, start: int, count: int) -> list[list]:
-        """Rows [start, start+count) that have arrived so far (fewer at the end)."""
+    def _span(self, start: int, stop: int) -> tuple[int, bytes]:
+        """(first row held, bytes) covering rows [start, stop) (which must be on disk)."""
         with self._lock:
-            total = self.count
+            if self.closed or not self._starts:
+                return start, b""
+            first = bisect.bisect_right(self._starts, start) - 1
+            after = bisect.bisect_left(self._starts, stop)
+            begin = self._offsets[first]
+            end = self._offsets[after] if after < len(self._offsets) else self._size
+            data = os.pread(self._file.fileno(), end - begin, begin)
+            return self._starts[first], data
+
+    def read_decoded(self, start: int, count: int) -> list[tuple]:
+        """Rows [start, start+count) as PyMySQL decodes them (fewer at the end)."""
         start = max(0, start)
-        stop = min(total, start + max(0, count))
+        stop = min(self.count, start + max(0, count))
         if start >= stop:
             return []
-        first = bisect.bisect_right(self._starts, start) - 1
-        last = bisect.bisect_right(self._starts, stop - 1) - 1
-        rows: list[list] = []
-        for line in self._read_blocks(first, last):
-            rows.extend(json.loads(line))
-        skip = start - self._starts[first]
-        return rows[skip : skip + (stop - start)]
+        held, data = self._span(start, stop)
+        if not data:
+            return []
+        pos = skip_rows(data, 0, start - held)
+        return decode_rows(data, self.converters, pos, stop - start)
 
-    def iter_blocks(self, chunk_blocks: int = 64):
-        """Every row so far, a list of rows at a time (exports)."""
+    def read(self, start: int, count: int) -> list[list]:
+        """Rows [start, start+count) that have arrived so far (fewer at the end), JSON-shaped."""
+        return shape_rows(self.read_decoded(start, count))
+
+    def read_row(self, index: int) -> list | None:
+        """One whole row, fully decoded and JSON-shaped (None past the end)."""
+        rows = self.read(index, 1)
+        return rows[0] if rows else None
+
+    def read_cell(self, index: int, column: int):
+        """One value as PyMySQL decodes it (str, bytes, int...), e.g. to show a large cell in full.
+        IndexError past the end of the result or its columns."""
+        rows = self.read_decoded(index, 1)
+        if not rows:
+            raise IndexError(f"no row {index}")
+        return rows[0][column]
+
+    def iter_blocks(self, block_rows: int = 5000):
+        """Every row so far, a list of JSON-shaped rows at a time (exports)."""
         index = 0
         while True:
             with self._lock:
-                blocks = len(self._offsets)
-            if index >= blocks:
+                total = self.count
+            if index >= total:
                 return
-            last = min(blocks, index + chunk_blocks) - 1
-            for line in self._read_blocks(index, last):
-                yield json.loads(line)
-            index = last + 1
+            count = min(block_rows, total - index)
+            yield self.read(index, count)
+            index += count
 
     def close(self) -> None:
         with self._lock:
             if not self.closed:
                 self.closed = True
                 self._file.close()
+        self._pending, self._pending_bytes, self._pending_rows, self._pending_index = [], 0, 0, []
 
 
 def spool_dir() -> str | None:

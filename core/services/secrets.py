@@ -7,13 +7,18 @@ the UI says so: the user types the password each time instead.
 
 import logging
 
-import keyring
-import keyring.errors
-
 log = logging.getLogger("eddy.secrets")
 
 SERVICE = "Eddy"
 KINDS = ("db", "ssh")  # the database password; the SSH password or the key's passphrase
+
+
+def _keyring():
+    """The keyring package, imported on first use (it costs start-up time the first page doesn't need)."""
+    import keyring
+    import keyring.errors
+
+    return keyring
 
 
 class SecretStoreUnavailable(Exception):
@@ -35,7 +40,7 @@ def _backend_problem(backend) -> str | None:
 def unavailable_reason() -> str | None:
     """Why passwords cannot be saved here, or None when the keyring is usable."""
     try:
-        return _backend_problem(keyring.get_keyring())
+        return _backend_problem(_keyring().get_keyring())
     except Exception as exc:  # a broken keyring configuration must not break the app
         return f"the OS keyring cannot be used ({type(exc).__name__})"
 
@@ -55,6 +60,7 @@ def save(profile_id: int, kind: str, secret: str) -> None:
     reason = unavailable_reason()
     if reason:
         raise SecretStoreUnavailable(f"Password not saved: {reason}.")
+    keyring = _keyring()
     try:
         keyring.set_password(SERVICE, _username(profile_id, kind), secret)
     except keyring.errors.KeyringError as exc:
@@ -66,6 +72,7 @@ def load(profile_id: int, kind: str) -> str | None:
     """The saved password, or None (none saved, or no keyring)."""
     if not available():
         return None
+    keyring = _keyring()
     try:
         return keyring.get_password(SERVICE, _username(profile_id, kind))
     except keyring.errors.KeyringError as exc:
@@ -77,6 +84,7 @@ def delete(profile_id: int, kind: str | None = None) -> None:
     """Forget one (or, with kind=None, every) saved password of a profile; missing ones are fine."""
     if not available():
         return
+    keyring = _keyring()
     for k in [kind] if kind else KINDS:
         try:
             keyring.delete_password(SERVICE, _username(profile_id, k))

@@ -101,7 +101,8 @@ class RowsHandler(GridHandler):
             table,
         )
         if result.pop("prepare", False):
-            # A big view ordered by an index: build its anchors now, so the first jump is cheap.
+            # A big view: build its anchors now (seeks on an index, or one narrow sorted pass), so the
+            # first jump is cheap.
             IOLoop.current().spawn_callback(self.prepare_view, db, table, body.get("sort"), body.get("filter"))
         self.write_json(result)
 

@@ -10,7 +10,6 @@ from core.db import ConnectionParams
 from core.db.errors import ConnectFailed
 from core.services import browse
 from core.services.profiles import load_profiles, save_login_as_profile
-from core.web.api_grid import grid_state, prefs_key
 from core.web.base import BaseHandler, UserError
 
 log = logging.getLogger("eddy.web")
@@ -140,6 +139,8 @@ class DatabaseHandler(BaseHandler):
 class TableHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self, db, table):
+        from core.web.api_grid import grid_state, prefs_key  # the grid's code loads after the first page
+
         state, scope = grid_state(self.application), self.db_session.id
 
         def load(conn):

@@ -121,3 +121,27 @@ class _Mariadb:
 
     def __init__(self, server):
         self.user = server.params(user=TLS_USER, password=TLS_PASSWORD)
+
+
+def test_editor_results_and_grid_sampling_read_rows_off_an_encrypted_connection(tls_server):
+    """The raw row reader (SQL editor spool, grid anchors) works through TLS's own buffering."""
+    from core.services.query_jobs import QueryJobs, pick_statements
+    from core.services.sessions import SessionRegistry
+    from tests.editor.test_query_jobs import wait_for
+
+    server, pki = tls_server
+    params = profiles.connection_params(tls_profile(server, pki), TLS_PASSWORD)
+    sql = "SELECT seq, REPEAT('é', seq % 300), IF(seq % 5 = 0, NULL, 'x') FROM mysql.seq_1_to_20000"
+    conn = Connection(params)
+    expected = [list(r) for r in conn.select(sql).rows]
+    assert conn.sample(sql, None, 999) == ([tuple(r) for r in expected[::999]], 20_000)
+    conn.close()
+    registry, jobs = SessionRegistry(), QueryJobs()
+    try:
+        job = wait_for(jobs.start(registry.open(params), "t", pick_statements(sql), None))
+        spool = job.results[0].spool
+        assert spool.count == 20_000
+        assert spool.read(12_345, 50) == [[r[0], r[1], r[2]] for r in expected[12_345:12_395]]
+    finally:
+        jobs.close_all()
+        registry.close_all()

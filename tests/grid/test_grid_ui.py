@@ -244,3 +244,29 @@ def test_referenced_by_links_to_the_rows_pointing_here(page, running_app, mariad
     expect(page).to_have_url(re.compile(r"/table/order%20lines%20%E8%A1%A8\?filter="))
     expect(page.locator("#status-count")).to_have_text("1 row")
     expect(page.locator("#grid")).to_contain_text("a`b")
+
+
+def test_a_slow_window_shows_that_the_rows_are_being_sorted(page, running_app, mariadb, grid_db, monkeypatch):
+    """While the server sorts for a first deep jump, the status line says so (and then the plan)."""
+    import threading
+
+    from core.services import grid as grid_service
+
+    real_window = grid_service.WindowPlanner.window
+    release = threading.Event()
+
+    def held_window(self, conn, meta, scope, sort=None, filter_spec=None, start=0, count=200):
+        if start > 0 and sort:
+            assert release.wait(30)  # held until the test has seen the status line
+        return real_window(self, conn, meta, scope, sort, filter_spec, start, count)
+
+    monkeypatch.setattr(grid_service.WindowPlanner, "window", held_window)
+    open_table(page, running_app, mariadb, "big")
+    page.locator(".dg-hcell", has_text="amount").click()
+    expect(page.locator("#sql-text")).to_contain_text("ORDER BY `amount`, `id`")
+    page.evaluate("() => { const s = document.querySelector('.dg-scroll'); s.scrollTop = s.scrollHeight / 2; }")
+    expect(page.locator("#status-plan")).to_contain_text("sorting the rows for this order…")
+    page.screenshot(path="/tmp/shots-perf/grid-sorting.png")
+    release.set()
+    expect(page.locator("#status-plan")).to_contain_text("ms server")
+    expect(page.locator("#status-plan")).not_to_contain_text("sorting")

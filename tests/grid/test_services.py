@@ -250,3 +250,59 @@ def test_lost_connection_mid_apply_saves_nothing_and_says_so(conn, mariadb, monk
     assert check.get(f"SELECT qty FROM `{GRID_DB}`.items WHERE id = %s", row[0]).qty != 77
     assert check.get(f"SELECT 1 AS x FROM `{GRID_DB}`.items WHERE name = 'after the kill'") is None
     check.close()
+
+
+def test_unindexed_sort_builds_anchors_in_one_narrow_pass_after_page_1(conn, monkeypatch):
+    """A big view sorted by an unindexed column asks for its anchors right after page 1; they
+    come from one pass reading only the sort and row keys, and are exactly OFFSET's rows."""
+    monkeypatch.setattr(grid_service, "EXACT_COUNT_BELOW", 0)
+    monkeypatch.setattr(grid_service, "PREPARE_MIN", 1_000)
+    meta = load_table_meta(conn, GRID_DB, "big")
+    planner = WindowPlanner()
+    sort = [{"column": "amount", "dir": "desc"}]
+    first = planner.window(conn, meta, "t", sort, None, 0, 20)
+    assert first["prepare"] is True and not first["exact"]
+    passes = []
+    real_sample = type(conn).sample
+
+    def spy(self, sql, params, every):
+        passes.append(sql)
+        return real_sample(self, sql, params, every)
+
+    monkeypatch.setattr(type(conn), "sample", spy)
+    planner.prepare(conn, meta, "t", sort, None)
+    assert len(passes) == 1 and passes[0].startswith("SELECT `amount`, `id` FROM")
+    view = next(iter(planner.cache._views.values()))
+    assert view.built and view.count == BIG_ROWS
+    assert view.positions == list(range(0, BIG_ROWS, grid_service.SORTED_ANCHOR_SPACING))
+    order = "amount DESC, id"
+    for position in (0, 17_000, 49_000):
+        assert view.keys[position][1] == offset_ids(conn, order, position, 1)[0]
+    window = planner.window(conn, meta, "t", sort, None, 31_234, 20)
+    assert window["plan"] == "keyset+offset 234" and window["exact"]
+    assert ids(window) == offset_ids(conn, order, 31_234, 20) and len(passes) == 1
+
+
+def test_only_one_background_build_per_table_at_a_time(conn, monkeypatch):
+    """Clicking through sort orders does not start one full sorted pass per click."""
+    import threading
+
+    meta = load_table_meta(conn, GRID_DB, "big")
+    planner = WindowPlanner()
+    entered, release, built = threading.Event(), threading.Event(), []
+    real_build = WindowPlanner.build_anchors
+
+    def slow_build(self, conn_, meta_, view, order, filt):
+        built.append(order[0].column)
+        entered.set()
+        assert release.wait(30)
+        return real_build(self, conn_, meta_, view, order, filt)
+
+    monkeypatch.setattr(WindowPlanner, "build_anchors", slow_build)
+    first = threading.Thread(target=planner.prepare, args=(conn, meta, "t", [{"column": "amount"}], None))
+    first.start()
+    assert entered.wait(30)
+    planner.prepare(conn, meta, "t", [{"column": "created"}], None)  # skipped: amount's pass still runs
+    release.set()
+    first.join(30)
+    assert built == ["amount"]

@@ -28,6 +28,7 @@ def seg(name: str) -> str:
 def route_samples(app) -> list[str]:
     """One concrete path per route of the app (named groups filled with harmless values)."""
     paths = []
+    app.lazy_routes.load()  # the routes that load after the first page too
     for rule in app.wildcard_router.rules:
         regex = getattr(rule.matcher, "regex", None)
         if regex is None:

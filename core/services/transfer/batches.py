@@ -8,6 +8,7 @@ character; one count proves the data held none, else the batch is escaped value 
 """
 
 import re
+from itertools import repeat
 
 FIELD_SEP, ROW_SEP, NULL_MARK, RAW_MARK = "\ue000", "\ue001", "\ue002", "\ue003"
 # The batch is escaped after encoding: bytes.replace runs at memory speed, and UTF-8 being
@@ -50,6 +51,35 @@ class BatchBuilder:
         self.kinds = [kinds[i] for i, t in enumerate(targets) if t.source is not None]
         self.special = [i for i, k in enumerate(self.kinds) if k in ("bit", "binary")]
         self.ncols = len(targets)
+        self.constant_values = [t.constant for t in targets if t.source is None]
+
+    def texts_of(self, rows: list[list]) -> tuple[list[str], int, int]:
+        """row_text for a list of rows, done a column at a time: (texts, nulls, raw literals).
+
+        The rows are turned into columns and back by zip, NULLs are looked for (and replaced) per
+        column, and each row is joined by str.join through map: no Python call per row, and one
+        per value only in the columns that hold a NULL."""
+        if not rows:
+            return [], 0, 0
+        columns = list(zip(*rows))
+        if not self.identity:
+            columns = [columns[i] for i in self.picked]
+        nulls = raws = 0
+        for i in self.special:
+            kind, column = self.kinds[i], list(columns[i])
+            for j, v in enumerate(column):
+                if v is not None and v != "":
+                    lit = self.literal(kind, v)
+                    if lit is not None:
+                        column[j] = RAW_MARK + lit + RAW_MARK
+                        raws += 1
+            columns[i] = column
+        for i, column in enumerate(columns):
+            if None in column:
+                nulls += column.count(None)
+                columns[i] = [NULL_MARK if v is None else v for v in column]
+        columns.extend(repeat(c, len(rows)) for c in self.constant_values)
+        return list(map(FIELD_SEP.join, zip(*columns))), nulls, raws
 
     def row_text(self, fields: list) -> tuple[str, int, int]:
         """The row's fields joined by FIELD_SEP, NULLs as NULL_MARK; (text, nulls, raw literals)."""

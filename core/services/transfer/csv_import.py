@@ -515,15 +515,19 @@ class CsvImporter:
             }
 
         skip = self.opts.resume_from
-        row_text = builder.row_text
         try:
-            yield from self._collect(reader, builder, width, budget, item, skip, row_text)
+            yield from self._collect(reader, builder, width, budget, item, skip)
         except RecordTooLarge as exc:
             raise too_large(exc, reader.header, self.result.checkpoint) from None
 
-    def _collect(self, reader, builder, width, budget, item, skip, row_text):
+    def _collect(self, reader, builder, width, budget, item, skip):
         texts, lines, fields_of, bad = [], [], [], []
         size = nulls = raws = records = 0
+        texts_of = builder.texts_of
+        # Rows are turned into text a chunk at a time (no call per row); the chunk size follows the
+        # rows' average size so that a batch overshoots its budget by a few rows at most. The first
+        # chunk is one row, so rows of many MB never pile up before their size is known.
+        done, step = 0, 1  # fields_of[done:] have no text yet
         for line, fields in reader:
             records += 1
             if skip:
@@ -532,18 +536,24 @@ class CsvImporter:
             if len(fields) != width:
                 bad.append((line, fields, f"expected {width} fields, found {len(fields)}"))
                 continue
-            text, n, r = row_text(fields)
-            texts.append(text)
             lines.append(line)
             fields_of.append(fields)
+            if len(fields_of) - done < step:
+                continue
+            chunk, n, r = texts_of(fields_of[done:])
+            texts += chunk
             nulls += n
             raws += r
-            size += len(text)
+            size += sum(map(len, chunk))
+            done = len(fields_of)
             if size >= budget or len(bad) > 1000:
                 yield item(texts, lines, fields_of, nulls, raws, bad, records)
                 texts, lines, fields_of, bad = [], [], [], []
-                size = nulls = raws = 0
-        yield item(texts, lines, fields_of, nulls, raws, bad, records)
+                size = nulls = raws = done = 0
+            else:
+                step = max(1, min(512, (budget - size) * len(texts) // size))
+        chunk, n, r = texts_of(fields_of[done:])
+        yield item(texts + chunk, lines, fields_of, nulls + n, raws + r, bad, records)
 
     def _flush(self, builder, head, tail, texts, lines, fields_of, nulls, raws, packet, header, data=None):
         try:

@@ -57,7 +57,18 @@ const grid = new DataGrid($("grid"), {
   fetch: async (start, count) => {
     const body = { start, count, sort: state.sort, filter: state.filter, refresh: state.refresh };
     state.refresh = false;
-    const answer = await api(`${base}/rows`, { body });
+    // The first jump in a new order may wait while the server sorts the table: show that it works.
+    const asked = Date.now();
+    const waiting = setInterval(() => {
+      const seconds = ((Date.now() - asked) / 1000).toFixed(1);
+      $("status-plan").textContent = `· sorting the rows for this order… ${seconds} s`;
+    }, 300);
+    let answer;
+    try {
+      answer = await api(`${base}/rows`, { body });
+    } finally {
+      clearInterval(waiting);
+    }
     state.total = answer.total;
     state.exact = answer.exact;
     showStatus(answer);
