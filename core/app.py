@@ -15,6 +15,7 @@ from tornado.ioloop import IOLoop
 from core import config
 from core.services.server_probe import DEFAULT_SOCKETS
 from core.services.sessions import SessionRegistry
+from core.services.transfer.load_folders import clean_leftover_load_folders
 from core.store import Store
 from core.web import pages, uimethods, uimodules
 from core.web.base import NotFoundHandler, SecureStaticFileHandler, log_request
@@ -106,6 +107,7 @@ class EddyApplication(tornado.web.Application):
         # Set by the launcher to a core.file_dialogs.WindowFileDialogs when a native window exists.
         self.file_dialogs = None
         self.lazy_routes = LazyRoutes(self, LAZY_ROUTE_MODULES)
+        clean_leftover_load_folders()  # LOAD DATA pipes of an Eddy that was killed mid-import
         handlers = [
             (r"/auth", pages.AuthHandler),
             (r"/login", pages.LoginHandler),
@@ -171,12 +173,8 @@ class EddyApplication(tornado.web.Application):
             IOLoop.current().call_later(WARM_UP_AFTER_SECONDS, thread.start)
 
     def warm_up(self) -> None:
-        """Import the route modules (and what they import) ahead of the first request needing them;
-        remove the LOAD DATA pipes of an Eddy that was killed mid-import."""
+        """Import the route modules (and what they import) ahead of the first request needing them."""
         try:
-            from core.services.transfer.load_data import clean_leftover_load_folders
-
-            clean_leftover_load_folders()
             self.lazy_routes.load()
         except Exception:  # the request that needs them will show the error
             log.exception("Loading the app's modules failed")
