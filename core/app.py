@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import tornado.web
+from tornado.ioloop import IOLoop, PeriodicCallback
 
 from core import config
 from core.services.jobs import JobRegistry
@@ -33,6 +34,7 @@ from core.web import (
 from core.web.base import NotFoundHandler, SecureStaticFileHandler, log_request
 
 DB = r"(?P<db>[^/]+)"
+HOUSEKEEPING_SECONDS = 60.0  # how often idle sessions, pooled connections and unread results expire
 TABLE = r"(?P<table>[^/]+)"
 
 
@@ -62,6 +64,11 @@ class EddyApplication(tornado.web.Application):
         self.file_dialogs = None
         self.jobs = JobRegistry()  # imports and exports in progress
         self.transfer_files = TransferFiles(data_dir / "transfer-tmp")
+        # A closed session (log out, expiry) gives back everything held for it, at once.
+        self.sessions.on_close(self.query_jobs.close_session)
+        self.sessions.on_close(lambda session: self.transfer_files.discard_owner(session.id))
+        self.sessions.on_close(lambda session: self.jobs.cancel_owner(session.id))
+        self._housekeeping: PeriodicCallback | None = None
 
         handlers = [
             (r"/auth", pages.AuthHandler),
@@ -113,7 +120,22 @@ class EddyApplication(tornado.web.Application):
             session_id, self.launch_session_id = self.launch_session_id, None
             return session_id
 
+    def housekeeping(self) -> None:
+        """One sweep: expire idle sessions and pooled connections, drop unread results (blocking)."""
+        self.sessions.expire()
+        self.query_jobs.expire()
+
+    def start_housekeeping(self, seconds: float = HOUSEKEEPING_SECONDS) -> None:
+        """Run housekeeping() in the worker pool every `seconds` (call on the IOLoop's thread)."""
+        loop = IOLoop.current()
+        self._housekeeping = PeriodicCallback(
+            lambda: loop.run_in_executor(self.executor, self.housekeeping), seconds * 1000
+        )
+        self._housekeeping.start()
+
     def shutdown(self) -> None:
+        if self._housekeeping is not None:
+            self._housekeeping.stop()
         self.query_jobs.close_all()
         self.jobs.cancel_all()
         self.transfer_files.close()

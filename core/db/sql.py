@@ -1,5 +1,6 @@
 """SQL text helpers: identifier quoting (here and only here), the statement splitter, classifiers."""
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -198,6 +199,7 @@ _TOKEN = re.compile(
     re.S,
 )
 
+DDL_HEAD_TOKENS = 256
 DDL_KEYWORDS = {"CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME"}
 DML_KEYWORDS = {"INSERT", "UPDATE", "DELETE", "REPLACE", "LOAD", "MERGE"}
 _OBJECT_KINDS = {
@@ -206,7 +208,7 @@ _OBJECT_KINDS = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     kind: str  # word, ident (backticked), open, close, dot, other
     text: str
@@ -225,24 +227,29 @@ class Token:
         return self.text
 
 
-def tokens(text: str) -> list[Token]:
-    """Words, identifiers and punctuation outside strings and comments, with paren depth."""
-    out, depth = [], 0
+def iter_tokens(text: str) -> Iterator[Token]:
+    """Words, identifiers and punctuation outside strings and comments, with paren depth, one at a
+    time: callers that need the first few never build a list for a 10 MB statement."""
+    depth = 0
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
         if kind == "skip":
             continue
         if kind == "close":
             depth = max(0, depth - 1)
-        out.append(Token(kind, m.group(), depth, m.start()))
+        yield Token(kind, m.group(), depth, m.start())
         if kind == "open":
             depth += 1
-    return out
+
+
+def tokens(text: str) -> list[Token]:
+    """All of iter_tokens as a list (for short statements: it costs ~100 bytes a token)."""
+    return list(iter_tokens(text))
 
 
 def first_keyword(text: str) -> str:
     """The statement's leading keyword, upper case ('' when there is none)."""
-    for token in tokens(text):
+    for token in iter_tokens(text):
         if token.kind == "open":
             continue
         return token.upper
@@ -252,7 +259,7 @@ def first_keyword(text: str) -> str:
 def has_top_level_word(text: str, word: str) -> bool:
     """True when `word` appears as a keyword outside parentheses, strings and comments."""
     word = word.upper()
-    return any(t.depth == 0 and t.upper == word for t in tokens(text))
+    return any(t.depth == 0 and t.upper == word for t in iter_tokens(text))
 
 
 def read_name(toks: list[Token], i: int, stop: tuple[str, ...] = ()) -> tuple[list[str], int]:
@@ -271,9 +278,12 @@ def read_name(toks: list[Token], i: int, stop: tuple[str, ...] = ()) -> tuple[li
 
 def ddl_target(text: str) -> str | None:
     """'DROP TABLE `db`.`t`'-style description of what a DDL statement acts on, None if not DDL."""
-    toks = [t for t in tokens(text) if t.depth == 0]
-    if not toks or toks[0].upper not in DDL_KEYWORDS:
+    top = (t for t in iter_tokens(text) if t.depth == 0)
+    first = next(top, None)
+    if first is None or first.upper not in DDL_KEYWORDS:
         return None
+    # The object kind and its name come first: a bounded head, whatever the statement's size.
+    toks = [first, *itertools.islice(top, DDL_HEAD_TOKENS)]
     verb = toks[0].upper
     i = 1
     while i < len(toks) and toks[i].upper not in _OBJECT_KINDS:

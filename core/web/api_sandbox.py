@@ -5,8 +5,7 @@ from urllib.parse import quote
 
 from core.services import sample_data, server_probe
 from core.services.sandbox import SandboxError, ServerBinaryMissing
-from core.web.base import SESSION_COOKIE, BaseHandler, UserError
-from core.web.pages import COOKIE_OPTIONS
+from core.web.base import BaseHandler, UserError
 
 TOUR_SETTING = "tour.dismissed"
 
@@ -25,9 +24,10 @@ class SandboxBase(BaseHandler):
             raise UserError(500, str(exc)) from exc
 
     async def log_in(self, params) -> None:
-        """Open a session on `params` and make it this browser's current connection."""
+        """Open a session on `params` and make it this browser's current connection; the ones open
+        before stay in the connection switcher (replacing the cookie would orphan them)."""
         session = await self.run_blocking(self.application.sessions.open, params)
-        self.set_signed_cookie(SESSION_COOKIE, session.id, **COOKIE_OPTIONS)
+        self.add_session(session.id)
 
 
 class SandboxStatusHandler(SandboxBase):
