@@ -18,10 +18,10 @@ rolled back) and its results at once, and a result nobody read for RESULT_IDLE_S
 
 import logging
 import os
-from collections import OrderedDict
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 from pymysql import converters as pymysql_converters
