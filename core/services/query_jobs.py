@@ -504,10 +504,15 @@ def _rollback_and_close(conn: Connection) -> None:
         conn.close()
 
 
+HISTORY_SQL_CHARS = 100_000  # a 10 MB statement is kept in the history by its head, not whole
+
+
 def history_recorder(store) -> Callable[..., None]:
     """record() for QueryJobs that writes each statement to the per-user store's history."""
 
     def record(session: DatabaseSession, job: Job, sql: str, elapsed: float, rows, ok: bool, error):
+        if len(sql) > HISTORY_SQL_CHARS:
+            sql = sql[:HISTORY_SQL_CHARS] + f"\n-- … cut: the statement had {len(sql):,} characters"
         store.add_history(session.params.label(), job.current_database or job.database, sql, elapsed, rows, ok, error)
 
     return record

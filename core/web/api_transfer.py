@@ -49,9 +49,9 @@ class TransferHandler(ApiHandler):
     def owner(self) -> str:
         return self.db_session.id
 
-    def file_for(self, token: str | None, purpose: str = "read"):
+    async def file_for(self, token: str | None, purpose: str = "read"):
         entry = files_of(self.application).get(token, self.owner, purpose)
-        if entry is None or (purpose == "read" and not entry.path.is_file()):
+        if entry is None or (purpose == "read" and not await self.off_loop(entry.path.is_file)):
             raise UserError(404, "That file is no longer available: choose it again")
         return entry
 
@@ -71,6 +71,10 @@ class TransferHandler(ApiHandler):
     def write_json(self, data) -> None:
         self.write(json.dumps(data, default=str))
 
+    async def off_loop(self, fn, *args):
+        """A small blocking file call (stat, open, unlink) in the worker pool, not on the IOLoop."""
+        return await IOLoop.current().run_in_executor(self.application.executor, fn, *args)
+
 
 class CapabilitiesHandler(TransferHandler):
     def get(self):
@@ -81,22 +85,23 @@ class CapabilitiesHandler(TransferHandler):
 class UploadHandler(TransferHandler):
     """The browser's way in: the raw file body streamed to a temp file (never held in memory)."""
 
-    def prepare(self):
+    async def prepare(self):
         super().prepare()
         self.request.connection.set_max_body_size(MAX_UPLOAD_BYTES)
         name = os.path.basename(self.get_query_argument("name", "upload")) or "upload"
         files = files_of(self.application)
         self._path = files.new_temp_path(Path(name).suffix[:10])
         self._name = name
-        self._file = open(self._path, "wb")  # noqa: SIM115 - closed in post/on_connection_close
+        self._file = await self.off_loop(open, self._path, "wb")  # closed in post/on_connection_close
 
     async def data_received(self, chunk: bytes):
         await IOLoop.current().run_in_executor(self.application.executor, self._file.write, chunk)
 
-    def post(self):
-        self._file.close()
+    async def post(self):
+        await self.off_loop(self._file.close)
         entry = files_of(self.application).add(self._path, self._name, self.owner, temporary=True)
-        self.write_json({"file": entry.token, "name": entry.name, "size": entry.path.stat().st_size})
+        size = (await self.off_loop(entry.path.stat)).st_size
+        self.write_json({"file": entry.token, "name": entry.name, "size": size})
 
     def on_connection_close(self):
         f = getattr(self, "_file", None)
@@ -127,7 +132,7 @@ class DialogHandler(TransferHandler):
             return self.write_json({"cancelled": True})
         if mode == "save" and body.get("copy_from"):
             # A file the server already has (rejected rows): the window cannot download, so copy it.
-            source = self.file_for(body["copy_from"], purpose="download")
+            source = await self.file_for(body["copy_from"], purpose="download")
             await IOLoop.current().run_in_executor(self.application.executor, shutil.copyfile, source.path, path)
             return self.write_json({"saved": str(path), "name": Path(path).name})
         entry = files_of(self.application).add(
@@ -139,7 +144,7 @@ class DialogHandler(TransferHandler):
 class PreviewHandler(TransferHandler):
     async def post(self):
         body = self.read_json()
-        entry = self.file_for(body.get("file"))
+        entry = await self.file_for(body.get("file"))
         try:
             result = await self.with_connection(
                 preview.preview,
@@ -158,9 +163,9 @@ class PreviewHandler(TransferHandler):
 class ImportHandler(TransferHandler):
     """Start a CSV/TSV import job (optionally creating the table first from edited DDL)."""
 
-    def post(self):
+    async def post(self):
         body = self.read_json()
-        entry = self.file_for(body.get("file"))
+        entry = await self.file_for(body.get("file"))
         database = body.get("database")
         if not database:
             raise UserError(400, "Field 'database' is required")
@@ -233,9 +238,9 @@ def create_table(conn: Connection, database: str, create_sql: str) -> str:
 
 
 class SqlImportHandler(TransferHandler):
-    def post(self):
+    async def post(self):
         body = self.read_json()
-        entry = self.file_for(body.get("file"))
+        entry = await self.file_for(body.get("file"))
         opts = sql_import.ScriptOptions.from_dict(body)
 
         def work(conn, job):
@@ -247,7 +252,7 @@ class SqlImportHandler(TransferHandler):
 class ExportHandler(TransferHandler):
     """Start an export job into a dialog-chosen path, or into a temp file for download."""
 
-    def post(self):
+    async def post(self):
         body = self.read_json()
         try:
             opts = export.ExportOptions.from_dict(body.get("options") or {})
@@ -266,7 +271,7 @@ class ExportHandler(TransferHandler):
         files = files_of(self.application)
         filename = export.default_filename(source, opts)
         if body.get("target"):
-            entry = self.file_for(body["target"], purpose="write")
+            entry = await self.file_for(body["target"], purpose="write")
             path, download = entry.path, False
         else:
             path, download = files.new_temp_path(Path(filename).suffix), True
@@ -315,13 +320,13 @@ class DownloadHandler(TransferHandler):
     """An export (or a rejects file) as an attachment; the temp file goes once sent."""
 
     async def get(self, token):
-        entry = self.file_for(token, purpose="download")
+        entry = await self.file_for(token, purpose="download")
         ext = entry.path.suffix.lstrip(".")
         self.set_header("Content-Type", CONTENT_TYPES.get(ext, "application/octet-stream"))
         self.set_header("Content-Disposition", attachment(entry.name))
-        self.set_header("Content-Length", str(entry.path.stat().st_size))
+        self.set_header("Content-Length", str((await self.off_loop(entry.path.stat)).st_size))
         loop = IOLoop.current()
-        with open(entry.path, "rb") as f:
+        with await self.off_loop(open, entry.path, "rb") as f:
             while True:
                 chunk = await loop.run_in_executor(self.application.executor, f.read, 1024 * 1024)
                 if not chunk:

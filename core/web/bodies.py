@@ -321,4 +321,5 @@ SCHEMAS: dict[str, type[Body]] = {
 
 def schema_for(handler_class: type) -> type[Body] | None:
     """The declared body schema of a handler class (by module and name), None if it has none."""
-    return SCHEMAS.get(f"{handler_class.__module__}.{handler_class.__qualname__}")
+    name = handler_class.__module__ + "." + handler_class.__qualname__
+    return SCHEMAS.get(name)
