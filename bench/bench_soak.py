@@ -45,12 +45,16 @@ class SoakClient(EddyHttp):
 @dataclass
 class Tally:
     latencies: list[float] = field(default_factory=list)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    current: threading.local = field(default_factory=threading.local)  # .kind: what this thread is doing
 
     def record(self, seconds: float, error: str | None = None) -> None:
+        kind = getattr(self.current, "kind", "other")
         with self.lock:
             self.latencies.append(seconds)
+            self.by_kind.setdefault(kind, []).append(seconds)
             if error:
                 self.errors[error] = self.errors.get(error, 0) + 1
 
@@ -114,13 +118,17 @@ def session_loop(client: SoakClient, params, tally: Tally, total: int, until: fl
     while time.monotonic() < until:
         action = rng.random()
         if action < 0.5:
+            tally.current.kind = "grid page"
             grid_page(client, tally, total, rng)
         elif action < 0.9:
+            tally.current.kind = "editor query (start, polls, rows)"
             editor_query(client, tally, f"t{rng.randrange(3)}", rng)
         else:
+            tally.current.kind = "export (start, polls, download)"
             export(client, tally, rng)
         done += 1
         if done % LOGOUT_EVERY == 0:
+            tally.current.kind = "log out"
             timed(tally, client.logout)
             client.login(params)
     timed(tally, client.logout)
@@ -173,8 +181,7 @@ def soak(params, seconds: float, sessions: int) -> None:
         proc.terminate()
         proc.wait(30)
     lat = sorted(tally.latencies)
-    p50 = statistics.median(lat) if lat else 0.0
-    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else 0.0
+    p50, p99 = percentiles(lat)
     print_table(
         f"Soak: {sessions} sessions × {seconds:.0f} s (grid pages, editor queries, exports, a log out every "
         f"{LOGOUT_EVERY} requests) on {total:,} rows",
@@ -186,8 +193,23 @@ def soak(params, seconds: float, sessions: int) -> None:
             ["all logged out", "–", "–", "–", "–", f"{after['rss_mb']} MB", after["fds"], after["server_conns"]],
         ],
     )  # fmt: skip
+    print_table(
+        "Soak: requests by kind",
+        ["kind", "requests", "p50", "p99"],
+        [
+            [kind, len(values), *(f"{p * 1000:.1f} ms" for p in percentiles(sorted(values)))]
+            for kind, values in sorted(tally.by_kind.items())
+        ],
+    )
     for error, count in sorted(tally.errors.items(), key=lambda e: -e[1]):
         print(f"  error: {error} × {count}")
+
+
+def percentiles(ordered: list[float]) -> tuple[float, float]:
+    """(p50, p99) of sorted samples."""
+    if not ordered:
+        return 0.0, 0.0
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 def run(server, params) -> None:
