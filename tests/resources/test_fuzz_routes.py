@@ -240,3 +240,19 @@ def test_a_wrong_type_is_a_400_naming_the_field(eddy_client, sample_db):
         headers={"X-XSRFToken": client.xsrf(), "Content-Type": "application/json"},
     )  # fmt: skip
     assert response.status == 400 and "surrogate" in response.json()["error"]
+
+
+def test_an_unexpected_error_in_an_api_handler_is_a_json_500_without_traceback(eddy_client):
+    from core.web.base import ApiHandler
+
+    class Broken(ApiHandler):
+        def get(self):
+            raise RuntimeError("secret internals: /home/user/.config")
+
+    app, client = eddy_client
+    app.wildcard_router.add_rules([(r"/api/test-broken", Broken)])
+    response = client.get("/api/test-broken")
+    assert response.status == 500
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.json() == {"error": "Internal Server Error", "status": 500}
+    assert "Traceback" not in response.text and "secret" not in response.text
