@@ -40,6 +40,11 @@ class SoakClient(EddyHttp):
         body = urllib.parse.urlencode({"_xsrf": self.xsrf()}).encode()
         with self.opener.open(self.base_url + "/logout", data=body, timeout=30) as response:
             response.read()
+        self._token = None  # a request token may be bound to the session: read it again
+
+    def login(self, params) -> None:
+        super().login(params)
+        self._token = None
 
 
 @dataclass
@@ -159,7 +164,7 @@ def soak(params, seconds: float, sessions: int) -> None:
     try:
         base_url = launch_url.split("/auth", 1)[0]
         first = EddyHttp(base_url, launch_url.split("token=", 1)[1])
-        launch_cookie = next(c for c in first.jar if c.name == "eddy_launch")
+        launch_cookie = next(c for c in first.jar if c.name.startswith("eddy_launch"))
         start = process_figures(proc.pid, params)
         tally = Tally()
         until = time.monotonic() + seconds
