@@ -214,6 +214,22 @@ class QueryJobs:
         for key in keys:
             self._release_tab(key, "The connection was closed (logged out).")
 
+    def set_aside(self, session: DatabaseSession) -> None:
+        """The window switched to another connection: drop this session's results and close its tabs'
+        connections, except a tab with an open transaction or a running query (kept for the way back;
+        the others reopen on demand)."""
+        with self._lock:
+            keys = {k for k in self._tab_conns if k[0] == session.id}
+            keys |= {(j.session_id, j.tab) for j in self._jobs.values() if j.session_id == session.id}
+            keep = {
+                k for k in keys if k in self._busy or (k in self._tab_conns and self._tab_conns[k].in_transaction())
+            }
+            keep |= {
+                (j.session_id, j.tab) for j in self._jobs.values() if j.session_id == session.id and j.state == CONFIRM
+            }
+        for key in keys - keep:
+            self._release_tab(key, "The window switched to another connection.")
+
     def open_transactions(self, session: DatabaseSession) -> list[dict]:
         """The session's editor tabs that would lose work if closed now: an open transaction or a
         running query (a flag the driver keeps from the server's last answer: no round trip)."""

@@ -204,12 +204,16 @@ class TrustHostKeyHandler(ConnectionsBase):
 class SwitchSessionHandler(BaseHandler):
     """POST /connections/switch: make another open connection of this window the active one."""
 
-    def post(self):
+    async def post(self):
         wanted = self.get_body_argument("session", "")
-        _, ids = self.session_ids()
+        active, ids = self.session_ids()
         if wanted not in ids:
             raise UserError(400, "That connection is not open (any more).")
         self.set_session_ids(wanted, ids)
+        previous = self.application.sessions.get(active) if active != wanted else None
+        if previous is not None:  # what it held for this window's editor and pool is given back now
+            await self.run_blocking(self.application.query_jobs.set_aside, previous)
+            await self.run_blocking(previous.close_idle_connections, 0)
         self.redirect("/")
 
 

@@ -83,3 +83,19 @@ def test_log_out_stops_a_running_query(running_app, client, mariadb):
     finally:
         admin.close()
     assert running_app.app.query_jobs.tab_connection_count() == 0
+
+
+def test_switching_connections_gives_back_what_the_previous_one_held_except_open_transactions(
+    running_app, client, mariadb
+):
+    app = running_app.app
+    (first,) = list(app.sessions._sessions)
+    assert client.login(mariadb.user).status == 302  # a second connection, now the active one
+    run_query(client, "SELECT 1", "t1", 0)
+    run_query(client, "BEGIN; SELECT 1", "t2", 0)
+    second = next(s for s in app.sessions._sessions.values() if s.id != first)
+    assert app.query_jobs.tab_connection_count() == 2 and second.idle_connection_count() >= 1
+    assert client.post_form("/connections/switch", {"session": first}).status == 302
+    assert app.query_jobs.tab_connection_count() == 1  # t2 keeps its open transaction
+    assert [t["tab"] for t in app.query_jobs.open_transactions(second)] == ["t2"]
+    assert second.idle_connection_count() == 0
