@@ -41,6 +41,7 @@ class DatabaseSession:
     color: str | None = None
     tunnel: object | None = field(default=None, repr=False)
     cipher: str = ""  # the TLS cipher of the session ('' when not encrypted)
+    closed: bool = False  # a request still running at log out gives its connection back to nobody
 
     @property
     def encrypted(self) -> bool:
@@ -67,7 +68,7 @@ class DatabaseSession:
             raise
         else:
             with self._lock:
-                if len(self._idle) < self.max_idle:
+                if not self.closed and len(self._idle) < self.max_idle:
                     self._idle.append(conn)
                     self._idle_since[id(conn)] = time.monotonic()
                     conn = None
@@ -92,6 +93,7 @@ class DatabaseSession:
 
     def close(self) -> None:
         with self._lock:
+            self.closed = True
             idle, self._idle = self._idle, []
             self._idle_since.clear()
         for conn in idle:

@@ -99,3 +99,11 @@ def test_switching_connections_gives_back_what_the_previous_one_held_except_open
     assert app.query_jobs.tab_connection_count() == 1  # t2 keeps its open transaction
     assert [t["tab"] for t in app.query_jobs.open_transactions(second)] == ["t2"]
     assert second.idle_connection_count() == 0
+
+
+def test_a_connection_returned_after_log_out_is_closed_not_pooled(running_app, client):
+    app = running_app.app
+    session = only_session(app)
+    with session.connection() as conn:  # a request still running while the user logs out
+        assert client.post_form("/logout", {}).status == 302
+    assert not conn.is_open and session.idle_connection_count() == 0
