@@ -11,6 +11,7 @@ import http.cookiejar
 import json
 import os
 import random
+import shutil
 import statistics
 import threading
 import time
@@ -192,6 +193,7 @@ def soak(params, seconds: float, sessions: int) -> None:
     finally:
         proc.terminate()
         proc.wait(30)
+        shutil.rmtree(data_dir, ignore_errors=True)
     lat = sorted(tally.latencies)
     p50, p99 = percentiles(lat)
     print_table(
