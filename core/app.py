@@ -10,7 +10,7 @@ from pathlib import Path
 
 import tornado.routing
 import tornado.web
-from tornado.ioloop import IOLoop
+from tornado.ioloop import IOLoop, PeriodicCallback
 
 from core import config
 from core.services.server_probe import DEFAULT_SOCKETS
@@ -74,6 +74,7 @@ class LazyRoutes(tornado.routing.Router):
 
 WARM_UP_AFTER_SECONDS = 0.5
 DB = r"(?P<db>[^/]+)"
+HOUSEKEEPING_SECONDS = 60.0  # how often idle sessions, pooled connections and unread results expire
 TABLE = r"(?P<table>[^/]+)"
 
 
@@ -108,6 +109,10 @@ class EddyApplication(tornado.web.Application):
         self.file_dialogs = None
         self.lazy_routes = LazyRoutes(self, LAZY_ROUTE_MODULES)
         clean_leftover_load_folders()  # LOAD DATA pipes of an Eddy that was killed mid-import
+        # A closed session (log out, expiry) gives back everything held for it, at once.
+        self.sessions.on_close(self._release_session)
+        self._housekeeping: PeriodicCallback | None = None
+
         handlers = [
             (r"/auth", pages.AuthHandler),
             (r"/login", pages.LoginHandler),
@@ -193,7 +198,32 @@ class EddyApplication(tornado.web.Application):
             session_id, self.launch_session_id = self.launch_session_id, None
             return session_id
 
+    def _release_session(self, session) -> None:
+        made = self.__dict__  # only what was used (cached_property keeps it here)
+        if "query_jobs" in made:
+            self.query_jobs.close_session(session)
+        if "transfer_files" in made:
+            self.transfer_files.discard_owner(session.id)
+        if "jobs" in made:
+            self.jobs.cancel_owner(session.id)
+
+    def housekeeping(self) -> None:
+        """One sweep: expire idle sessions and pooled connections, drop unread results (blocking)."""
+        self.sessions.expire()
+        if "query_jobs" in self.__dict__:
+            self.query_jobs.expire()
+
+    def start_housekeeping(self, seconds: float = HOUSEKEEPING_SECONDS) -> None:
+        """Run housekeeping() in the worker pool every `seconds` (call on the IOLoop's thread)."""
+        loop = IOLoop.current()
+        self._housekeeping = PeriodicCallback(
+            lambda: loop.run_in_executor(self.executor, self.housekeeping), seconds * 1000
+        )
+        self._housekeeping.start()
+
     def shutdown(self) -> None:
+        if self._housekeeping is not None:
+            self._housekeeping.stop()
         made = self.__dict__  # only what was used (cached_property keeps it here)
         if "query_jobs" in made:
             self.query_jobs.close_all()

@@ -47,6 +47,7 @@ class ServerThread:
             self._server = HTTPServer(self.app, xheaders=False)
             self._server.add_sockets(sockets)
             self._loop = IOLoop.current()
+            self.app.start_housekeeping()  # expiry of idle sessions and results, on this loop
         except BaseException as exc:  # reported to start()'s caller on the main thread
             self._error = exc
             self._ready.set()

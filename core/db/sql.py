@@ -1,5 +1,6 @@
 """SQL text helpers: identifier quoting (here and only here), the statement splitter, classifiers."""
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -40,12 +41,18 @@ def quote_literal(value: str, no_backslash_escapes: bool = False) -> str:
 # identifiers or comments, and honour `DELIMITER xx` lines (procedures, triggers). Regex driven so a
 # large dump splits at C speed (the import feature reuses this).
 
-_QUOTED = r"""'(?:[^'\\]|\\.|'')*(?:'|\Z)|"(?:[^"\\]|\\.|"")*(?:"|\Z)|`(?:[^`]|``)*(?:`|\Z)"""
+# Quoted text as an "unrolled loop" with possessive repeats: the regex engine keeps no backtracking
+# state per character (the plain `(?:[^']|\\.|'')*` cost ~120 bytes a character: 2 GB for a 16 MB
+# string), so a scan costs no memory whatever the length of a string, identifier or comment run.
+_SQ = r"""'[^'\\]*+(?:(?:\\.|'')[^'\\]*+)*+(?:'|\Z)"""
+_DQ = r""""[^"\\]*+(?:(?:\\.|"")[^"\\]*+)*+(?:"|\Z)"""
+_BQ = r"""`[^`]*+(?:``[^`]*+)*+(?:`|\Z)"""
+_QUOTED = rf"{_SQ}|{_DQ}|{_BQ}"
 # MySQL needs whitespace (or the end) after `--` for it to start a comment: `1--1` is arithmetic.
 _COMMENT = r"""--(?=[ \t\r\n]|\Z)[^\n]*|\#[^\n]*|/\*.*?(?:\*/|\Z)"""
 # Executable comments (`/*! ... */`, MariaDB's `/*M! ... */`) are code to the server, not blanks.
 _PLAIN_COMMENT = r"""--(?=[ \t\r\n]|\Z)[^\n]*|\#[^\n]*|/\*(?!!|M!).*?(?:\*/|\Z)"""
-_SKIPPABLE = re.compile(rf"(?:\s+|{_PLAIN_COMMENT})*", re.S)
+_SKIPPABLE = re.compile(rf"(?:\s+|{_PLAIN_COMMENT})*+", re.S)
 _DELIMITER_COMMAND = re.compile(r"delimiter[ \t]+(\S+)[^\n]*(?:\n|\Z)", re.I)
 _SCANNERS: dict[str, re.Pattern] = {}
 
@@ -79,9 +86,23 @@ def _has_code(text: str) -> bool:
     return _SKIPPABLE.match(text).end() < len(text)
 
 
-def iter_statements(chunks: Iterable[str], delimiter: str = ";") -> Iterator[Statement]:
+class StatementTooLarge(ValueError):
+    """A statement of a script is longer than the splitter may hold (its first line is given)."""
+
+    def __init__(self, line: int, limit: int):
+        super().__init__(f"The statement starting at line {line:,} is longer than {limit:,} characters: not run.")
+        self.line = line
+        self.limit = limit
+
+
+def iter_statements(
+    chunks: Iterable[str], delimiter: str = ";", max_statement_chars: int | None = None
+) -> Iterator[Statement]:
     """Split a script given as pieces of text (a str is one piece; a file can be read in chunks, so a
     multi-GB dump is never held whole) into statements, as the mysql client does.
+
+    Memory is the size of one statement (plus a chunk): with max_statement_chars, a statement that
+    grows past it raises StatementTooLarge (naming its line) instead of being held whole.
 
     The same regexes scan the text; wherever a match could go on in the next piece (a quote, comment
     or DELIMITER line cut at the end of what has been read), more text is read and the scan resumes
@@ -147,6 +168,9 @@ def iter_statements(chunks: Iterable[str], delimiter: str = ";") -> Iterator[Sta
         # Read more: keep the unfinished statement, at least double what is held (so a huge statement
         # costs linear time), and never stop on a backslash (it may escape the next piece's quote).
         held = length - pos
+        if max_statement_chars is not None and held > max_statement_chars:
+            start_at = _SKIPPABLE.match(buf, pos).end()
+            raise StatementTooLarge(line + buf.count("\n", line_pos, start_at), max_statement_chars)
         parts, got = [buf[pos:]], 0
         while True:
             more = next(pieces, None)
@@ -192,12 +216,13 @@ def statement_at(script: str, offset: int) -> Statement | None:
 
 # -- classifying a statement (for safe mode and EXPLAIN) -------------------------------------------
 _TOKEN = re.compile(
-    rf"(?P<skip>{_COMMENT}|'(?:[^'\\]|\\.|'')*(?:'|\Z)|\"(?:[^\"\\]|\\.|\"\")*(?:\"|\Z))"
-    r"|(?P<ident>`(?:[^`]|``)*(?:`|\Z))|(?P<word>[A-Za-z_$@][\w$@]*)|(?P<open>\()|(?P<close>\))"
+    rf"(?P<skip>{_COMMENT}|{_SQ}|{_DQ})"
+    rf"|(?P<ident>{_BQ})|(?P<word>[A-Za-z_$@][\w$@]*)|(?P<open>\()|(?P<close>\))"
     r"|(?P<dot>\.)|(?P<other>[^\s])",
     re.S,
 )
 
+DDL_HEAD_TOKENS = 256
 DDL_KEYWORDS = {"CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME"}
 DML_KEYWORDS = {"INSERT", "UPDATE", "DELETE", "REPLACE", "LOAD", "MERGE"}
 _OBJECT_KINDS = {
@@ -206,7 +231,7 @@ _OBJECT_KINDS = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     kind: str  # word, ident (backticked), open, close, dot, other
     text: str
@@ -225,24 +250,29 @@ class Token:
         return self.text
 
 
-def tokens(text: str) -> list[Token]:
-    """Words, identifiers and punctuation outside strings and comments, with paren depth."""
-    out, depth = [], 0
+def iter_tokens(text: str) -> Iterator[Token]:
+    """Words, identifiers and punctuation outside strings and comments, with paren depth, one at a
+    time: callers that need the first few never build a list for a 10 MB statement."""
+    depth = 0
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
         if kind == "skip":
             continue
         if kind == "close":
             depth = max(0, depth - 1)
-        out.append(Token(kind, m.group(), depth, m.start()))
+        yield Token(kind, m.group(), depth, m.start())
         if kind == "open":
             depth += 1
-    return out
+
+
+def tokens(text: str) -> list[Token]:
+    """All of iter_tokens as a list (for short statements: it costs ~100 bytes a token)."""
+    return list(iter_tokens(text))
 
 
 def first_keyword(text: str) -> str:
     """The statement's leading keyword, upper case ('' when there is none)."""
-    for token in tokens(text):
+    for token in iter_tokens(text):
         if token.kind == "open":
             continue
         return token.upper
@@ -252,7 +282,7 @@ def first_keyword(text: str) -> str:
 def has_top_level_word(text: str, word: str) -> bool:
     """True when `word` appears as a keyword outside parentheses, strings and comments."""
     word = word.upper()
-    return any(t.depth == 0 and t.upper == word for t in tokens(text))
+    return any(t.depth == 0 and t.upper == word for t in iter_tokens(text))
 
 
 def read_name(toks: list[Token], i: int, stop: tuple[str, ...] = ()) -> tuple[list[str], int]:
@@ -271,9 +301,12 @@ def read_name(toks: list[Token], i: int, stop: tuple[str, ...] = ()) -> tuple[li
 
 def ddl_target(text: str) -> str | None:
     """'DROP TABLE `db`.`t`'-style description of what a DDL statement acts on, None if not DDL."""
-    toks = [t for t in tokens(text) if t.depth == 0]
-    if not toks or toks[0].upper not in DDL_KEYWORDS:
+    top = (t for t in iter_tokens(text) if t.depth == 0)
+    first = next(top, None)
+    if first is None or first.upper not in DDL_KEYWORDS:
         return None
+    # The object kind and its name come first: a bounded head, whatever the statement's size.
+    toks = [first, *itertools.islice(top, DDL_HEAD_TOKENS)]
     verb = toks[0].upper
     i = 1
     while i < len(toks) and toks[i].upper not in _OBJECT_KINDS:

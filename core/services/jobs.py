@@ -158,6 +158,13 @@ class JobRegistry:
         for job in jobs:
             job.cancel()
 
+    def cancel_owner(self, owner: str) -> None:
+        """Cancel the running jobs of a session that closed (each ends on its own connection)."""
+        with self._lock:
+            jobs = [j for j in self._jobs.values() if j.owner == owner and j.state == RUNNING]
+        for job in jobs:
+            job.cancel()
+
     def _forget_old(self) -> None:
         finished = [j for j in self._jobs.values() if j.state != RUNNING]
         for job in sorted(finished, key=lambda j: j.finished or 0)[:-KEEP_FINISHED]:

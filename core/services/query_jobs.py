@@ -10,6 +10,11 @@ far are kept.
 
 Statements that need confirmation (safe writes, DDL) pause the job in state 'confirm' with a
 preview; confirm() resumes it at that statement, cancel() ends it there.
+
+Nothing outlives its use: a new run in a tab drops the tab's earlier result (its spool file), a
+closed tab or a closed session (log out, expiry) gives back its connection (an open transaction is
+rolled back) and its results at once, and a result nobody read for RESULT_IDLE_SECONDS is dropped
+(asking for it then says so).
 """
 
 import logging
@@ -17,6 +22,7 @@ import os
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 from pymysql import converters as pymysql_converters
@@ -53,6 +59,8 @@ log = logging.getLogger("eddy.query")
 MAX_SPOOL_BYTES = int(os.environ.get("EDDY_MAX_RESULT_BYTES", str(4 << 30)))
 FLUSH_SECONDS = 0.1
 MAX_JOBS_PER_SESSION = 30
+RESULT_IDLE_SECONDS = 30 * 60.0  # a finished result unread this long is dropped
+DROPPED_REMEMBERED = 1000  # ids of dropped jobs kept to explain a 410 (a bounded memory)
 
 
 # Values the editor only shows: keep the server's own text instead of building Decimal/datetime
@@ -80,6 +88,8 @@ class QueryJobs:
         self._tab_conns: dict[tuple[str, str], Connection] = {}
         self._busy: set[tuple[str, str]] = set()
         self._last_database: dict[tuple[str, str], str | None] = {}
+        self._retired: set[tuple[str, str]] = set()  # tabs closed while a job ran: released at its end
+        self._dropped: OrderedDict[str, str] = OrderedDict()  # job id -> why its results are gone
         self._lock = threading.Lock()
         self.record = record  # record(session, job, result, sql) after each statement (history)
 
@@ -102,15 +112,41 @@ class QueryJobs:
             line_offset=line_offset,
         )
         with self._lock:
+            self._retired.discard(key)
+            # The tab shows one result at a time: the one this run replaces gives back its spool now.
+            replaced = [j for j in self._jobs.values() if j.session_id == session.id and j.tab == tab]
+            for old in replaced:
+                self._forget(old, "Replaced by a newer run in the same tab.")
             self._jobs[job.id] = job
             self._prune(session.id)
+        for old in replaced:
+            old.close()
         self._spawn(session, job, confirmed=False)
         return job
 
     def get(self, session: DatabaseSession, job_id: str) -> Job | None:
         with self._lock:
             job = self._jobs.get(job_id)
-        return job if job is not None and job.session_id == session.id else None
+        if job is None or job.session_id != session.id:
+            return None
+        job.last_read = time.monotonic()
+        return job
+
+    def dropped_reason(self, job_id: str) -> str | None:
+        """Why a job's results are gone (replaced, tab closed, unused), or None if never known."""
+        with self._lock:
+            return self._dropped.get(job_id)
+
+    def job_count(self) -> int:
+        with self._lock:
+            return len(self._jobs)
+
+    def _forget(self, job: Job, reason: str) -> None:
+        """Unlist a job, remembering why (call with the lock held; close it after releasing)."""
+        self._jobs.pop(job.id, None)
+        self._dropped[job.id] = reason
+        while len(self._dropped) > DROPPED_REMEMBERED:
+            self._dropped.popitem(last=False)
 
     def confirm(self, session: DatabaseSession, job: Job) -> None:
         """Run the statement waiting for confirmation for real, then the rest of the script."""
@@ -149,15 +185,93 @@ class QueryJobs:
                     raise
 
     def close_unused(self, live_sessions: Callable[[str], bool], session_id: str, open_tabs: set[str]) -> None:
-        """Close the connections of logged-out sessions and of this session's closed tabs."""
+        """Release the connections and results of logged-out sessions and of this session's closed tabs."""
         with self._lock:
-            stale = [
-                k for k in self._tab_conns
-                if k not in self._busy and (not live_sessions(k[0]) or (k[0] == session_id and k[1] not in open_tabs))
-            ]  # fmt: skip
-            conns = [self._tab_conns.pop(k) for k in stale]
-        for conn in conns:
-            conn.close()
+            gone = {k for k in self._tab_conns if not live_sessions(k[0])}
+            gone |= {(j.session_id, j.tab) for j in self._jobs.values() if not live_sessions(j.session_id)}
+            gone |= {k for k in self._tab_conns if k[0] == session_id and k[1] not in open_tabs}
+            gone |= {
+                (j.session_id, j.tab)
+                for j in self._jobs.values()
+                if j.session_id == session_id and j.tab not in open_tabs
+            }
+        for key in gone:
+            self._release_tab(key, "Its editor tab was closed.")
+
+    def close_session(self, session: DatabaseSession) -> None:
+        """Log out: stop the session's running queries, roll back and close its tabs' connections, drop
+        its results. A tab whose job is still winding down is released when the job ends."""
+        with self._lock:
+            running = [j for j in self._jobs.values() if j.session_id == session.id and j.state == RUNNING]
+            keys = {k for k in self._tab_conns if k[0] == session.id}
+            keys |= {(j.session_id, j.tab) for j in self._jobs.values() if j.session_id == session.id}
+        for job in running:
+            job.cancel_requested = True
+            try:
+                self._kill(session, job.thread_id)
+            except DatabaseError as exc:  # the server may be gone: closing the connection ends it too
+                log.info("could not stop query %s at log out: %s", job.id, exc.message)
+        for key in keys:
+            self._release_tab(key, "The connection was closed (logged out).")
+
+    def set_aside(self, session: DatabaseSession) -> None:
+        """The window switched to another connection: drop this session's results and close its tabs'
+        connections, except a tab with an open transaction or a running query (kept for the way back;
+        the others reopen on demand)."""
+        with self._lock:
+            keys = {k for k in self._tab_conns if k[0] == session.id}
+            keys |= {(j.session_id, j.tab) for j in self._jobs.values() if j.session_id == session.id}
+            keep = {
+                k for k in keys if k in self._busy or (k in self._tab_conns and self._tab_conns[k].in_transaction())
+            }
+            keep |= {
+                (j.session_id, j.tab) for j in self._jobs.values() if j.session_id == session.id and j.state == CONFIRM
+            }
+        for key in keys - keep:
+            self._release_tab(key, "The window switched to another connection.")
+
+    def open_transactions(self, session: DatabaseSession) -> list[dict]:
+        """The session's editor tabs that would lose work if closed now: an open transaction or a
+        running query (a flag the driver keeps from the server's last answer: no round trip)."""
+        with self._lock:
+            conns = [(k[1], c) for k, c in self._tab_conns.items() if k[0] == session.id]
+            busy = {k[1] for k in self._busy if k[0] == session.id}
+        found = {tab: {"tab": tab, "transaction": False, "running": True} for tab in busy}
+        for tab, conn in conns:
+            if conn.in_transaction():
+                found.setdefault(tab, {"tab": tab, "transaction": True, "running": False})["transaction"] = True
+        return sorted(found.values(), key=lambda t: t["tab"])
+
+    def expire(self, idle_seconds: float = RESULT_IDLE_SECONDS) -> int:
+        """Drop finished results nobody read for idle_seconds; how many jobs were dropped."""
+        limit = time.monotonic() - idle_seconds
+        with self._lock:
+            stale = [j for j in self._jobs.values() if j.state not in (RUNNING, CONFIRM) and j.last_read <= limit]
+            for job in stale:
+                self._forget(job, f"Dropped after {idle_seconds / 60:.0f} minutes unused: run the query again.")
+        for job in stale:
+            job.close()
+        return len(stale)
+
+    def _release_tab(self, key: tuple[str, str], reason: str) -> None:
+        """Close a tab's connection (rolling back what it left open) and its results; if its job is
+        still running, mark it so the worker does that when it ends."""
+        with self._lock:
+            jobs = [j for j in self._jobs.values() if (j.session_id, j.tab) == key]
+            if key in self._busy:
+                self._retired.add(key)
+                for job in jobs:
+                    job.cancel_requested = True
+                return
+            for job in jobs:
+                self._forget(job, reason)
+            conn = self._tab_conns.pop(key, None)
+            self._last_database.pop(key, None)
+            self._retired.discard(key)
+        for job in jobs:
+            job.close()
+        if conn is not None:
+            _rollback_and_close(conn)
 
     def tab_connection_count(self) -> int:
         with self._lock:
@@ -171,12 +285,12 @@ class QueryJobs:
             job.cancel_requested = True
             job.close()
         for conn in conns:
-            conn.close()
+            _rollback_and_close(conn)
 
     def _prune(self, session_id: str) -> None:
         mine = [j for j in self._jobs.values() if j.session_id == session_id and j.state != RUNNING]
         for job in sorted(mine, key=lambda j: j.started)[:-MAX_JOBS_PER_SESSION]:
-            self._jobs.pop(job.id, None)
+            self._forget(job, "Dropped: too many results were kept for this connection.")
             job.close()
 
     # -- the worker ------------------------------------------------------------------------
@@ -260,10 +374,13 @@ class QueryJobs:
             with self._lock:
                 self._busy.discard(key)
                 self._last_database[key] = job.current_database
+                retired = key in self._retired
             job.state = ERROR if outcome == RUNNING else outcome
             if job.state != CONFIRM:
                 job.finished = time.time()
             job.changed()
+            if retired:  # its tab or session was closed while it ran
+                self._release_tab(key, "The editor tab or its connection was closed.")
 
     def _pause(self, conn: Connection, job: Job, statement: Statement, check) -> None:
         pending = {
@@ -406,12 +523,28 @@ class QueryJobs:
         result.elapsed = time.perf_counter() - started
 
 
+def _rollback_and_close(conn: Connection) -> None:
+    """Close a tab's connection; an open transaction is rolled back first, explicitly."""
+    try:
+        if conn.in_transaction():
+            conn.rollback()
+    except DatabaseError as exc:  # a dead connection: closing it ends the transaction on the server
+        log.info("rollback before close failed: %s", exc.message)
+    finally:
+        conn.close()
+
+
+HISTORY_SQL_CHARS = 100_000  # a 10 MB statement is kept in the history by its head, not whole
+
+
 def history_recorder(store) -> Callable[..., None]:
     """record() for QueryJobs that writes each statement to the per-user store's history."""
 
     def record(session: DatabaseSession, job: Job, sql: str, elapsed: float, rows, ok: bool, error):
         from core.store import StoreWriteFailed
 
+        if len(sql) > HISTORY_SQL_CHARS:
+            sql = sql[:HISTORY_SQL_CHARS] + f"\n-- … cut: the statement had {len(sql):,} characters"
         try:
             store.add_history(
                 session.params.label(), job.current_database or job.database, sql, elapsed, rows, ok, error

@@ -78,6 +78,7 @@ class Job:
     cancel_requested: bool = False
     started: float = field(default_factory=time.time)
     finished: float | None = None
+    last_read: float = field(default_factory=time.monotonic)  # the last time the browser asked for it
     version: int = 0
     _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -26,6 +26,9 @@ PREVIEWABLE = {"UPDATE", "DELETE", "INSERT", "REPLACE"}
 WRITES = PREVIEWABLE | {"LOAD", "MERGE", "CALL"}  # a procedure may change data: ask, without preview
 ALWAYS_CONFIRM_DDL = {"DROP", "TRUNCATE", "ALTER", "RENAME"}
 SAMPLE_ROWS = 5
+# Previewing tokenises the whole statement (~100 bytes a token): a multi-MB INSERT is confirmed
+# without a preview rather than costing a gigabyte.
+PREVIEW_MAX_CHARS = 1 << 20
 
 
 @dataclass
@@ -118,6 +121,8 @@ def preview_write(conn: Connection, sql: str) -> dict:
     keyword = first_keyword(sql)
     if keyword not in PREVIEWABLE:
         return {"available": False, "reason": f"{keyword or 'This statement'} cannot be previewed."}
+    if len(sql) > PREVIEW_MAX_CHARS:
+        return {"available": False, "reason": f"Not previewed: the statement is over {PREVIEW_MAX_CHARS >> 20} MB."}
     current = conn.get("SELECT DATABASE() AS db")
     current_db = current.db if current else None
     toks = tokens(sql)

@@ -122,9 +122,9 @@ class ApplyHandler(CompareApi):
 class LoadDumpHandler(TransferHandler):
     """A .sql dump (uploaded, or picked in the window) loaded into a scratch database to compare: a job."""
 
-    def post(self):
+    async def post(self):
         body = self.read_json()
-        entry = self.file_for(body.get("file"))
+        entry = await self.file_for(body.get("file"))
         self.write_json(
             self.start_job(
                 "compare-dump",

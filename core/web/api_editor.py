@@ -95,6 +95,9 @@ class QueryApi(ApiHandler):
     def job_or_404(self, job_id):
         job = self.jobs.get(self.db_session, job_id)
         if job is None:
+            dropped = self.jobs.dropped_reason(job_id)
+            if dropped:
+                raise UserError(410, f"This result is gone. {dropped}")
             raise UserError(404, "No such query (it may have expired): run it again.")
         return job
 
@@ -434,6 +437,15 @@ class TabsHandler(ApiHandler):
         self.write(json.dumps({"saved": len(clean)}))
 
 
+class OpenWorkHandler(ApiHandler):
+    """What logging out would throw away: editor tabs with an open transaction or a running query
+    (the Log out button asks first when there are any; log out rolls them back)."""
+
+    def get(self):
+        tabs = self.application.query_jobs.open_transactions(self.db_session)
+        self.write(json.dumps({"tabs": tabs}))
+
+
 class OptionsHandler(ApiHandler):
     """The editor's toggles (safe mode, on error), kept in the per-user store across restarts."""
 
@@ -476,4 +488,5 @@ ROUTES = [
     (r"/api/editor/saved/(?P<query_id>[0-9]+)", SavedQueryHandler),
     (r"/api/editor/tabs", TabsHandler),
     (r"/api/editor/options", OptionsHandler),
+    (r"/api/editor/open-work", OpenWorkHandler),
 ]

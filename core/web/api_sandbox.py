@@ -24,7 +24,8 @@ class SandboxBase(BaseHandler):
             raise UserError(500, str(exc)) from exc
 
     async def log_in(self, params) -> None:
-        """Open a session on `params` and make it this browser's current connection."""
+        """Open a session on `params` and make it this browser's current connection; the ones open
+        before stay in the connection switcher (replacing the cookie would orphan them)."""
         session = await self.run_blocking(self.application.sessions.open, params)
         self.add_session(session.id)
 

@@ -50,9 +50,9 @@ class TransferHandler(ApiHandler):
     def owner(self) -> str:
         return self.db_session.id
 
-    def file_for(self, token: str | None, purpose: str = "read"):
+    async def file_for(self, token: str | None, purpose: str = "read"):
         entry = files_of(self.application).get(token, self.owner, purpose)
-        if entry is None or (purpose == "read" and not entry.path.is_file()):
+        if entry is None or (purpose == "read" and not await self.off_loop(entry.path.is_file)):
             raise UserError(404, "That file is no longer available: choose it again")
         return entry
 
@@ -72,6 +72,10 @@ class TransferHandler(ApiHandler):
     def write_json(self, data) -> None:
         self.write(json.dumps(data, default=str))
 
+    async def off_loop(self, fn, *args):
+        """A small blocking file call (stat, open, unlink) in the worker pool, not on the IOLoop."""
+        return await IOLoop.current().run_in_executor(self.application.executor, fn, *args)
+
 
 class CapabilitiesHandler(TransferHandler):
     def get(self):
@@ -84,7 +88,7 @@ class UploadHandler(TransferHandler):
 
     body_media_types = ("application/octet-stream",)
 
-    def prepare(self):
+    async def prepare(self):
         super().prepare()
         self.request.connection.set_max_body_size(MAX_UPLOAD_BYTES)
         name = os.path.basename(self.get_query_argument("name", "upload")) or "upload"
@@ -92,7 +96,7 @@ class UploadHandler(TransferHandler):
         self._path = files.new_temp_path(Path(name).suffix[:10])
         self._name = name
         self._failed: OSError | None = None
-        self._file = open(self._path, "wb")  # noqa: SIM115 - closed in post/on_connection_close
+        self._file = await self.off_loop(open, self._path, "wb")  # closed in post/on_connection_close
 
     async def data_received(self, chunk: bytes):
         if self._failed is not None:
@@ -104,7 +108,7 @@ class UploadHandler(TransferHandler):
             self._file.close()
             self._path.unlink(missing_ok=True)
 
-    def post(self):
+    async def post(self):
         if self._failed is not None:
             full = self._failed.errno in (errno.ENOSPC, errno.EDQUOT)
             reason = "the disk is full" if full else (self._failed.strerror or str(self._failed))
@@ -114,13 +118,14 @@ class UploadHandler(TransferHandler):
                 "free some space and try again.",
             )
         try:
-            self._file.close()  # flushes the last bytes: may be where the disk turns out full
+            await self.off_loop(self._file.close)  # flushes the last bytes: may be where the disk turns out full
         except OSError as exc:
             self._path.unlink(missing_ok=True)
             self._failed = exc
-            return self.post()
+            return await self.post()
         entry = files_of(self.application).add(self._path, self._name, self.owner, temporary=True)
-        self.write_json({"file": entry.token, "name": entry.name, "size": entry.path.stat().st_size})
+        size = (await self.off_loop(entry.path.stat)).st_size
+        self.write_json({"file": entry.token, "name": entry.name, "size": size})
 
     def on_connection_close(self):
         f = getattr(self, "_file", None)
@@ -151,7 +156,7 @@ class DialogHandler(TransferHandler):
             return self.write_json({"cancelled": True})
         if mode == "save" and body.get("copy_from"):
             # A file the server already has (rejected rows): the window cannot download, so copy it.
-            source = self.file_for(body["copy_from"], purpose="download")
+            source = await self.file_for(body["copy_from"], purpose="download")
             await IOLoop.current().run_in_executor(self.application.executor, shutil.copyfile, source.path, path)
             return self.write_json({"saved": str(path), "name": Path(path).name})
         entry = files_of(self.application).add(
@@ -163,7 +168,7 @@ class DialogHandler(TransferHandler):
 class PreviewHandler(TransferHandler):
     async def post(self):
         body = self.read_json()
-        entry = self.file_for(body.get("file"))
+        entry = await self.file_for(body.get("file"))
         try:
             result = await self.with_connection(
                 preview.preview,
@@ -182,9 +187,9 @@ class PreviewHandler(TransferHandler):
 class ImportHandler(TransferHandler):
     """Start a CSV/TSV import job (optionally creating the table first from edited DDL)."""
 
-    def post(self):
+    async def post(self):
         body = self.read_json()
-        entry = self.file_for(body.get("file"))
+        entry = await self.file_for(body.get("file"))
         database = body.get("database")
         if not database:
             raise UserError(400, "Field 'database' is required")
@@ -258,9 +263,9 @@ def create_table(conn: Connection, database: str, create_sql: str) -> str:
 
 
 class SqlImportHandler(TransferHandler):
-    def post(self):
+    async def post(self):
         body = self.read_json()
-        entry = self.file_for(body.get("file"))
+        entry = await self.file_for(body.get("file"))
         try:
             opts = sql_import.ScriptOptions.from_dict(body)
         except ValueError as exc:
@@ -278,7 +283,7 @@ class SqlImportHandler(TransferHandler):
 class ExportHandler(TransferHandler):
     """Start an export job into a dialog-chosen path, or into a temp file for download."""
 
-    def post(self):
+    async def post(self):
         body = self.read_json()
         try:
             opts = export.ExportOptions.from_dict(body.get("options") or {})
@@ -297,7 +302,7 @@ class ExportHandler(TransferHandler):
         files = files_of(self.application)
         filename = export.default_filename(source, opts)
         if body.get("target"):
-            entry = self.file_for(body["target"], purpose="write")
+            entry = await self.file_for(body["target"], purpose="write")
             path, download = entry.path, False
         else:
             path, download = files.new_temp_path(Path(filename).suffix), True
@@ -346,13 +351,13 @@ class DownloadHandler(TransferHandler):
     """An export (or a rejects file) as an attachment; the temp file goes once sent."""
 
     async def get(self, token):
-        entry = self.file_for(token, purpose="download")
+        entry = await self.file_for(token, purpose="download")
         ext = entry.path.suffix.lstrip(".")
         self.set_header("Content-Type", CONTENT_TYPES.get(ext, "application/octet-stream"))
         self.set_header("Content-Disposition", attachment(entry.name))
-        self.set_header("Content-Length", str(entry.path.stat().st_size))
+        self.set_header("Content-Length", str((await self.off_loop(entry.path.stat)).st_size))
         loop = IOLoop.current()
-        with open(entry.path, "rb") as f:
+        with await self.off_loop(open, entry.path, "rb") as f:
             while True:
                 chunk = await loop.run_in_executor(self.application.executor, f.read, 1024 * 1024)
                 if not chunk:

@@ -30,6 +30,7 @@ from core.db.statements import ReadOnlyViolation
 from core.services.browse import NotFound
 from core.services.sessions import DatabaseSession
 from core.store import StoreWriteFailed
+from core.web.bodies import BodyError, parse_body, schema_for
 
 log = logging.getLogger("eddy.web")
 
@@ -337,10 +338,12 @@ class BaseHandler(tornado.web.RequestHandler):
             self.render("error.html", status_code=status_code, message=message)
 
     def read_json(self) -> dict:
+        """The JSON body, checked against this handler's declared schema (core.web.bodies): every
+        declared field has its declared type; anything wrong is a 400 naming the field."""
         try:
-            body = json.loads(self.request.body or b"{}")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise UserError(400, f"Request body is not valid JSON: {exc}") from exc
+            body = parse_body(self.request.body, schema_for(type(self)))
+        except BodyError as exc:
+            raise UserError(400, str(exc)) from None
         if not isinstance(body, dict):
             raise UserError(400, "Request body must be a JSON object")
         return body

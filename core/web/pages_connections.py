@@ -21,8 +21,8 @@ class ConnectionsBase(BaseHandler):
     def known_hosts(self) -> Path:
         return Path(self.application.store.path).parent / "known_hosts"
 
-    def load_profile(self, profile_id) -> Profile:
-        data = self.application.store.get_profile(int(profile_id))
+    async def load_profile(self, profile_id) -> Profile:
+        data = await self.run_blocking(self.application.store.get_profile, int(profile_id))
         if data is None:
             raise UserError(404, "This saved connection does not exist (any more).")
         return Profile.from_dict(data)
@@ -42,8 +42,9 @@ class ConnectionsBase(BaseHandler):
         pending[token] = (exc.host, exc.port, exc.key)
         return token
 
-    def keyring_note(self) -> str | None:
-        reason = secrets.unavailable_reason()
+    async def keyring_note(self) -> str | None:
+        # Asking the OS keyring may start a D-Bus round trip: never on the IOLoop.
+        reason = await self.run_blocking(secrets.unavailable_reason)
         return (
             f"Passwords cannot be saved here: {reason}. You will be asked for them when connecting." if reason else None
         )
@@ -56,7 +57,7 @@ class ConnectionsHandler(ConnectionsBase):
             "connections.html",
             profiles=items,
             ready_ids=ready,
-            keyring_note=self.keyring_note(),
+            keyring_note=await self.keyring_note(),
             notice=self.get_query_argument("notice", ""),
             error=None,
         )
@@ -65,11 +66,11 @@ class ConnectionsHandler(ConnectionsBase):
 class ProfileFormHandler(ConnectionsBase):
     """GET/POST /connections/new and /connections/<id>/edit."""
 
-    def get(self, profile_id=None):
-        profile = self.load_profile(profile_id) if profile_id else Profile()
-        self.show_form(profile, error=None)
+    async def get(self, profile_id=None):
+        profile = await self.load_profile(profile_id) if profile_id else Profile()
+        await self.show_form(profile, error=None)
 
-    def show_form(self, profile: Profile, error: str | None, status: int = 200):
+    async def show_form(self, profile: Profile, error: str | None, status: int = 200):
         self.set_status(status)
         saved = {"db": profile.db_password_saved, "ssh": profile.ssh_password_saved}
         self.render(
@@ -77,7 +78,7 @@ class ProfileFormHandler(ConnectionsBase):
             profile=profile,
             saved=saved,
             error=error,
-            keyring_note=self.keyring_note(),
+            keyring_note=await self.keyring_note(),
             tls_modes=profiles.TLS_MODES,
             colors=profiles.COLORS,
         )
@@ -89,9 +90,9 @@ class ProfileFormHandler(ConnectionsBase):
         except ProfileError as exc:
             draft = Profile.from_dict({**Profile().settings(), **_draft_values(fields)})
             draft.id = int(profile_id) if profile_id else None
-            return self.show_form(draft, exc.message, status=400)
+            return await self.show_form(draft, exc.message, status=400)
         if profile_id:
-            existing = self.load_profile(profile_id)  # 404 when it vanished
+            existing = await self.load_profile(profile_id)  # 404 when it vanished
             profile.db_password_saved = existing.db_password_saved
             profile.ssh_password_saved = existing.ssh_password_saved
         store = self.application.store
@@ -101,7 +102,7 @@ class ProfileFormHandler(ConnectionsBase):
             )
         except ValueError as exc:
             profile.id = int(profile_id) if profile_id else None
-            return self.show_form(profile, str(exc), status=400)
+            return await self.show_form(profile, str(exc), status=400)
         if fields.get("forget_passwords"):
             await self.run_blocking(profiles.forget_passwords, store, profile)
         note = await self.run_blocking(
@@ -127,7 +128,7 @@ class ProfileActionHandler(ConnectionsBase):
     """POST /connections/<id>/duplicate and /connections/<id>/delete."""
 
     async def post(self, profile_id, action):
-        profile = self.load_profile(profile_id)
+        profile = await self.load_profile(profile_id)
         store = self.application.store
         if action == "delete":
             await self.run_blocking(store.delete_profile, profile.id)
@@ -144,11 +145,11 @@ class ProfileActionHandler(ConnectionsBase):
 class ProfileConnectHandler(ConnectionsBase):
     """GET: ask for passwords that are not saved; POST: open a session (kept beside the others)."""
 
-    def get(self, profile_id):
-        profile = self.load_profile(profile_id)
-        self.show(profile, error=None)
+    async def get(self, profile_id):
+        profile = await self.load_profile(profile_id)
+        await self.show(profile, error=None)
 
-    def show(self, profile: Profile, error: str | None, status: int = 200, host_key=None):
+    async def show(self, profile: Profile, error: str | None, status: int = 200, host_key=None):
         self.set_status(status)
         saved = {"db": profile.db_password_saved, "ssh": profile.ssh_password_saved}
         if error:  # a saved password may be the problem: let the user type one
@@ -159,11 +160,11 @@ class ProfileConnectHandler(ConnectionsBase):
             saved=saved,
             error=error,
             host_key=host_key,
-            keyring_note=self.keyring_note(),
+            keyring_note=await self.keyring_note(),
         )
 
     async def post(self, profile_id):
-        profile = self.load_profile(profile_id)
+        profile = await self.load_profile(profile_id)
         fields = self.form_fields()
         typed = self.typed_passwords(fields)
         registry = self.application.sessions
@@ -171,11 +172,11 @@ class ProfileConnectHandler(ConnectionsBase):
             session = await self.run_blocking(profiles.open_session, registry, profile, typed, self.known_hosts)
         except tunnels.HostKeyUnknown as exc:
             key = {"token": self.remember_host_key(exc), "fingerprint": exc.fingerprint, "type": exc.key.get_name()}
-            return self.show(profile, exc.message, status=409, host_key=key)
+            return await self.show(profile, exc.message, status=409, host_key=key)
         except (tunnels.TunnelError, ProfileError) as exc:
-            return self.show(profile, exc.message, status=400)
+            return await self.show(profile, exc.message, status=400)
         except UserError as exc:
-            return self.show(profile, exc.message, status=400)
+            return await self.show(profile, exc.message, status=400)
         note = await self.run_blocking(
             profiles.save_passwords, self.application.store, profile, typed, bool(fields.get("remember"))
         )
@@ -203,12 +204,16 @@ class TrustHostKeyHandler(ConnectionsBase):
 class SwitchSessionHandler(BaseHandler):
     """POST /connections/switch: make another open connection of this window the active one."""
 
-    def post(self):
+    async def post(self):
         wanted = self.get_body_argument("session", "")
-        _, ids = self.session_ids()
+        active, ids = self.session_ids()
         if wanted not in ids:
             raise UserError(400, "That connection is not open (any more).")
         self.set_session_ids(wanted, ids)
+        previous = self.application.sessions.get(active) if active != wanted else None
+        if previous is not None:  # what it held for this window's editor and pool is given back now
+            await self.run_blocking(self.application.query_jobs.set_aside, previous)
+            await self.run_blocking(previous.close_idle_connections, 0)
         self.redirect("/")
 
 
@@ -230,7 +235,7 @@ class ImportHandler(ConnectionsBase):
                 "connections.html",
                 profiles=items,
                 ready_ids=ready,
-                keyring_note=self.keyring_note(),
+                keyring_note=await self.keyring_note(),
                 notice="",
                 error=exc.message,
             )
@@ -258,7 +263,7 @@ class TestConnectionHandler(ConnectionsBase):
         except ProfileError as exc:
             raise UserError(400, exc.message) from None
         if str(body.get("id") or "").isdigit():  # an edited saved profile: empty fields use its saved passwords
-            stored = self.load_profile(body["id"])
+            stored = await self.load_profile(body["id"])
             profile.id, profile.db_password_saved, profile.ssh_password_saved = (
                 stored.id,
                 stored.db_password_saved,

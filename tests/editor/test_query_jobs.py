@@ -171,12 +171,13 @@ def test_multiple_result_sets_of_a_call(jobs, session):
         "SELECT 1 AS a; SELECT 2 AS b, 3 AS c; END//\nDELIMITER ;")  # fmt: skip
     job = run(jobs, session, "CALL two_sets()")
     rows = [r for r in job.results if r.kind == "rows"]
+    assert [r.columns[0]["name"] for r in rows] == ["a", "b"]
+    assert rows[1].spool.read(0, 1) == [[2, 3]]
     drop = run(jobs, session, "DROP PROCEDURE two_sets")
     assert drop.state == qj.CONFIRM  # DROP always asks first
     jobs.confirm(session, drop)
     assert wait_for(drop).state == qj.DONE
-    assert [r.columns[0]["name"] for r in rows] == ["a", "b"]
-    assert rows[1].spool.read(0, 1) == [[2, 3]]
+    assert all(r.spool.closed for r in rows)  # the new run in the tab released the old result
 
 
 @pytest.fixture

@@ -80,6 +80,15 @@ class TestSandboxApi(AppCase):
         assert self.json(self.post_json("/api/sandbox/delete", {}))["sandbox"]["state"] == "absent"
         assert not (self.app.sandbox.base / "data").exists()
 
+    def test_starting_the_sandbox_while_connected_keeps_the_earlier_connection(self):
+        self.launch()
+        assert self.login(self.mariadb.user).code == 302
+        (earlier,) = list(self.app.sessions._sessions)
+        assert self.json(self.post_json("/api/sandbox/start", {}))["redirect"] == "/"
+        assert self.app.sessions.count() == 2
+        # Still in this window's switcher: switching back to it works (an orphan would be refused).
+        assert self.post_form("/connections/switch", {"session": earlier}).code == 302
+
     def test_missing_binary_is_a_clear_error(self):
         self.launch()
         self.app.sandbox.server_path = "/nowhere/mariadbd"

@@ -61,6 +61,13 @@ class TransferFiles:
         if entry is not None and entry.temporary:
             entry.path.unlink(missing_ok=True)
 
+    def discard_owner(self, owner: str) -> None:
+        """Forget every file of a session that closed (temporary ones are deleted)."""
+        with self._lock:
+            tokens = [t for t, f in self._files.items() if f.owner == owner]
+        for token in tokens:
+            self.discard(token)
+
     def close(self) -> None:
         with self._lock:
             self._files.clear()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from core.db import Connection, DatabaseError
 from core.db.errors import ConnectionLost
-from core.db.sql import Token, iter_statements, qualified, quote_identifier, tokens
+from core.db.sql import StatementTooLarge, Token, iter_statements, qualified, quote_identifier, tokens
 from core.services.jobs import Cancelled, Job
 from core.services.transfer.formats import detect_encoding
 
@@ -31,11 +31,12 @@ class Statement:
     line: int  # line where the statement starts (1-based)
 
 
-def split_statements(source, delimiter: str = ";") -> Iterator[Statement]:
+def split_statements(source, delimiter: str = ";", max_statement_chars: int | None = None) -> Iterator[Statement]:
     """Statements of a script (a str or a text stream), with their first line numbers; comments
     before a statement (a dump's header notes) are left out of its text."""
     stream = io.StringIO(source) if isinstance(source, str) else source
-    for statement in iter_statements(iter(lambda: stream.read(CHUNK), ""), delimiter):
+    chunks = iter(lambda: stream.read(CHUNK), "")
+    for statement in iter_statements(chunks, delimiter, max_statement_chars):
         yield Statement(statement.code, statement.start_line)
 
 
@@ -215,6 +216,15 @@ class ScriptFailed(DatabaseError):
 
 
 MAX_ERRORS_KEPT = 200
+# The longest statement a script may hold (characters): the server's max_allowed_packet, at most
+# this. Splitting holds one statement at a time (peak ~3x its size), so memory stays bounded
+# whatever the file's size; a longer statement stops the import with its line number.
+MAX_STATEMENT_CHARS = 64 << 20
+
+
+def statement_limit(conn: Connection) -> int:
+    row = conn.get("SELECT @@max_allowed_packet AS n")
+    return min(int(row.n), MAX_STATEMENT_CHARS) if row and row.n else MAX_STATEMENT_CHARS
 
 
 def run_script(conn: Connection, path: Path, opts: ScriptOptions, job: Job | None = None) -> dict:
@@ -242,7 +252,8 @@ def run_script(conn: Connection, path: Path, opts: ScriptOptions, job: Job | Non
         text = io.TextIOWrapper(binary, encoding=encoding, errors="surrogateescape", newline="")
         if job is not None:
             job.bytes_total = size
-        for statement in split_statements(text):
+        statements = split_statements(text, max_statement_chars=statement_limit(conn))
+        for statement in _stop_at_too_large(statements, lambda: done):  # noqa: B023 - the count so far
             if job is not None:
                 try:
                     job.progress(done=done, bytes_done=min(binary.tell(), size))
@@ -278,6 +289,18 @@ def run_script(conn: Connection, path: Path, opts: ScriptOptions, job: Job | Non
         if job is not None:
             job.progress(done=done, bytes_done=size)
     return {"statements": done, "failed": failed, "errors": errors, "database": opts.database}
+
+
+def _stop_at_too_large(statements: Iterator[Statement], done) -> Iterator[Statement]:
+    """The statements, ending the import with the line number when one is too long to hold."""
+    try:
+        yield from statements
+    except StatementTooLarge as exc:
+        raise ScriptFailed(
+            f"{exc} {done():,} statements before it ran (and stay: a script is not one transaction).",
+            exc.line,
+            done(),
+        ) from exc
 
 
 def _execute(conn: Connection, sql: bytes) -> None:

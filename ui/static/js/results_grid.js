@@ -154,6 +154,8 @@ export class ResultsGrid {
         .then((r) => r.json())
         .then((data) => {
           if (this.pending.get(index) === p) this.pending.delete(index);
+          // A result dropped on the server (replaced, tab closed, unused too long): say so, once.
+          if (data.error) this.container.dispatchEvent(new CustomEvent("grid-error", { bubbles: true, detail: data.error }));
           if (data.rows && (data.rows.length === WINDOW || !data.fetching)) {
             this.cache.set(index, data.rows);
             while (this.cache.size > MAX_CACHED_WINDOWS) this.cache.delete(this.cache.keys().next().value);

@@ -683,6 +683,7 @@ async function saveQuery() {
 $("#run-all").addEventListener("click", () => runQuery("all"));
 $("#run-current").addEventListener("click", () => runQuery("current"));
 $("#stop").addEventListener("click", stopQuery);
+$("#result-body").addEventListener("grid-error", (e) => showStatus(e.detail, true));
 $("#format").addEventListener("click", formatSql);
 $("#explain").addEventListener("click", explain);
 $("#save").addEventListener("click", saveQuery);
