@@ -313,6 +313,23 @@ class DropDumpBody(Body):
     database: str
 
 
+class GridCellSaveBody(Body):
+    """Save a whole grid cell through the native dialog: by key, or by position in a view."""
+
+    column: str
+    key: OptDict = UNSET
+    at: OptInt = UNSET
+    size: OptInt = UNSET
+
+
+class ResultCellSaveBody(Body):
+    """Save one cell of a spooled editor result: which result, row and column."""
+
+    row: int
+    col: int
+    result: OptInt = UNSET
+
+
 SCHEMAS: dict[str, type[Body]] = {
     "core.web.api_editor.StartQueryHandler": StartQueryBody,
     "core.web.api_editor.ConfirmHandler": ConfirmBody,
@@ -348,6 +365,8 @@ SCHEMAS: dict[str, type[Body]] = {
     "core.web.pages_connections.TrustHostKeyApiHandler": TokenBody,
     "core.web.api_sandbox.SandboxServerPathHandler": ServerPathBody,
     "core.web.api_sandbox.TourHandler": TourBody,
+    "core.web.api_grid.SaveCellHandler": GridCellSaveBody,
+    "core.web.api_editor.CellSaveHandler": ResultCellSaveBody,
     "core.web.api_compare.CompareHandler": CompareBody,
     "core.web.api_compare.ScriptHandler": CompareBody,
     "core.web.api_compare.ApplyHandler": CompareBody,

@@ -186,6 +186,8 @@ def test_no_route_answers_malformed_input_with_a_500(eddy_client, mariadb, sampl
     before = server_state(mariadb.admin)
     failures, sent = [], 0
     for rule in app.wildcard_router.rules:
+        if not isinstance(rule.target, type):
+            continue  # the lazy router's catch-all (its routes were loaded above)
         pattern, handler = rule.matcher.regex.pattern, rule.target
         if pattern.rstrip("$") in SKIPPED or not isinstance(handler, type):
             continue
