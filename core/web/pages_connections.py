@@ -10,6 +10,7 @@ import tornado.web
 from core.db.errors import DatabaseError
 from core.services import profile_import, profiles, secrets, tunnels
 from core.services.profiles import Passwords, Profile, ProfileError
+from core.services.sandbox import SandboxError
 from core.web.base import BaseHandler, UserError
 
 PROFILE_ID = r"(?P<profile_id>[0-9]+)"
@@ -94,6 +95,7 @@ class ProfileFormHandler(ConnectionsBase):
             existing = self.load_profile(profile_id)  # 404 when it vanished
             profile.db_password_saved = existing.db_password_saved
             profile.ssh_password_saved = existing.ssh_password_saved
+            profile.sandbox = existing.sandbox
         store = self.application.store
         try:
             profile.id = await self.run_blocking(
@@ -168,7 +170,11 @@ class ProfileConnectHandler(ConnectionsBase):
         typed = self.typed_passwords(fields)
         registry = self.application.sessions
         try:
-            session = await self.run_blocking(profiles.open_session, registry, profile, typed, self.known_hosts)
+            session = await self.run_blocking(
+                profiles.open_session, registry, profile, typed, self.known_hosts, self.application.sandbox
+            )
+        except SandboxError as exc:
+            return self.show(profile, str(exc), status=502)
         except tunnels.HostKeyUnknown as exc:
             key = {"token": self.remember_host_key(exc), "fingerprint": exc.fingerprint, "type": exc.key.get_name()}
             return self.show(profile, exc.message, status=409, host_key=key)
