@@ -331,11 +331,12 @@ def error_message(exc: BaseException) -> str:
     return str(exc)
 
 
-def save_login_as_profile(store, params, password: str) -> str | None:
-    """The plain connect form's "save as a connection": a profile named user@host:port (made unique)."""
+def save_login_as_profile(store, params, password: str, name: str = "") -> str | None:
+    """The plain connect form's "save as a connection": a profile named as the user chose (default
+    user@host:port), made unique."""
     existing = {p["name"] for p in store.list_profiles()}
     profile = Profile(
-        name=unique_name(existing, params.label()),
+        name=unique_name(existing, (name or "").strip()[:100] or params.label()),
         host=params.host,
         port=params.port,
         user=params.user,

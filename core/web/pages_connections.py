@@ -1,6 +1,7 @@
 """Saved connections: list, create, edit, duplicate, delete, test, connect, import; session switcher."""
 
 import json
+import logging
 import secrets as token_source
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from core.services.profiles import Passwords, Profile, ProfileError
 from core.services.sandbox import SandboxError
 from core.web.base import BaseHandler, UserError
 
+log = logging.getLogger("eddy.connections")
 PROFILE_ID = r"(?P<profile_id>[0-9]+)"
 PENDING_KEYS_MAX = 20
 
@@ -109,7 +111,11 @@ class ProfileFormHandler(ConnectionsBase):
         note = await self.run_blocking(
             profiles.save_passwords, store, profile, self.typed_passwords(fields), bool(fields.get("remember"))
         )
-        self.redirect("/connections" + (f"?notice={tornado.escape.url_escape(note)}" if note else ""))
+        # No keyring at all: the list's banner says so (once, in one place); a keyring that refused
+        # this one password is news, said on the list.
+        if note and self.keyring_note() is None:
+            return self.redirect(f"/connections?notice={tornado.escape.url_escape(note)}")
+        self.redirect("/connections")
 
 
 def _draft_values(fields: dict) -> dict:
@@ -182,12 +188,13 @@ class ProfileConnectHandler(ConnectionsBase):
             return self.show(profile, exc.message, status=400)
         except UserError as exc:
             return self.show(profile, exc.message, status=400)
+        # Without a keyring the password is not kept; this page said so beside "remember" already.
         note = await self.run_blocking(
             profiles.save_passwords, self.application.store, profile, typed, bool(fields.get("remember"))
         )
-        self.add_session(session.id)
         if note:
-            return self.redirect(f"/connections?notice={tornado.escape.url_escape(note)}")
+            log.warning("Connected to %s; %s", profile.name, note)
+        self.add_session(session.id)
         target = f"/db/{tornado.escape.url_escape(profile.database, plus=False)}" if profile.database else "/"
         self.redirect(target)
 
