@@ -43,7 +43,7 @@ def test_create_test_and_connect_a_saved_read_only_connection(page, running_app,
         keyring.set_keyring(previous)
 
 
-def test_save_on_connect_asks_for_a_name_and_lands_in_the_workspace(page, running_app, mariadb, no_keyring):
+def test_save_on_connect_asks_for_a_name_and_lands_in_the_workspace(page, running_app, mariadb, no_keyring):  # noqa: F811
     """No keyring here: the note is beside the checkbox (once), and connecting still lands on the
     databases, not on the Connections page."""
     page.goto(running_app.launch_url)
