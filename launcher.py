@@ -154,10 +154,15 @@ def run_window(args, token: str, instance) -> int:
     geometry = desktop.load_saved_geometry(config.user_data_dir())
     gui = linux_gui() if sys.platform.startswith("linux") else os.environ.get("EDDY_GUI")
     gui_call = desktop.qt_gui_caller() if gui == "qt" else None
+    if gui == "gtk":
+        # WebKitGTK's DMA-BUF renderer draws nothing without a GPU (VMs, remote desktops, Xvfb):
+        # the window stays blank. Its shared-memory path works everywhere.
+        os.environ.setdefault("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
     state = {"server": None, "base": "", "code": 0}
     navigated = threading.Event()
     window = None
     menu = desktop.build_menu(lambda: window, lambda: state["base"], gui_call)
+    app_menu = menu if gui == "gtk" else []  # GTK has one menu bar for the app, not one per window
     window = webview.create_window(
         "Eddy",
         html=desktop.loading_html(),
@@ -166,7 +171,7 @@ def run_window(args, token: str, instance) -> int:
         x=geometry["x"],
         y=geometry["y"],
         min_size=(800, 500),
-        menu=menu,
+        menu=[] if app_menu else menu,
         background_color=desktop.LOADING_BACKGROUND,
     )
     window.events.shown += lambda: announce("EDDY_WINDOW_SHOWN")
@@ -195,7 +200,7 @@ def run_window(args, token: str, instance) -> int:
         app.on_quit = window.destroy
         from core.file_dialogs import WindowFileDialogs
 
-        app.file_dialogs = WindowFileDialogs(window)
+        app.file_dialogs = WindowFileDialogs(window, app.store)
         announce(f"EDDY_URL={launch_url}")
         navigated.set()
         window.load_url(launch_url)
@@ -208,7 +213,14 @@ def run_window(args, token: str, instance) -> int:
     threading.Thread(target=destroy_on_signal, name="eddy-signals", daemon=True).start()
     icon = config.resource_path("build", "eddy.png")
     try:
-        webview.start(boot, gui=gui, debug=False, private_mode=True, icon=str(icon) if icon.is_file() else None)
+        webview.start(
+            boot,
+            gui=gui,
+            debug=False,
+            private_mode=True,
+            menu=app_menu,
+            icon=str(icon) if icon.is_file() else None,
+        )
     finally:
         if state["server"] is not None:
             state["server"].stop()

@@ -81,6 +81,7 @@ class ProfileFormHandler(ConnectionsBase):
             saved=saved,
             error=error,
             keyring_note=self.keyring_note(),
+            native_dialogs=self.application.file_dialogs is not None,
             tls_modes=profiles.TLS_MODES,
             colors=profiles.COLORS,
         )
@@ -294,6 +295,31 @@ class TestConnectionHandler(ConnectionsBase):
         self.write(json.dumps(result))
 
 
+# The connection form's Browse… buttons: which file each path field holds.
+PICKABLE = {
+    "tls_ca": ("Certificates (*.pem;*.crt;*.cer)", "All files (*.*)"),
+    "tls_cert": ("Certificates (*.pem;*.crt;*.cer)", "All files (*.*)"),
+    "tls_key": ("Keys (*.pem;*.key)", "All files (*.*)"),
+    "ssh_key_path": ("All files (*.*)",),  # id_ed25519, id_rsa: no extension
+}
+
+
+class PickFileHandler(ConnectionsBase):
+    """POST /api/connections/pick-file {field}: the window's native Open dialog for a path field."""
+
+    async def post(self):
+        field = self.read_json().get("field")
+        if not isinstance(field, str) or field not in PICKABLE:
+            raise UserError(400, f'"field" must be one of {", ".join(PICKABLE)}')
+        dialogs = self.application.file_dialogs
+        if dialogs is None:
+            raise UserError(409, "No native window here: type the file's path instead.")
+        # The dialog blocks until answered: in the pool's own thread, never on the IOLoop.
+        path = await self.run_blocking(dialogs.open_file, PICKABLE[field])
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.write(json.dumps({"path": path} if path else {"cancelled": True}))
+
+
 class TrustHostKeyApiHandler(ConnectionsBase):
     """POST /api/connections/trust {token}: JSON twin of TrustHostKeyHandler for the test button."""
 
@@ -316,4 +342,5 @@ ROUTES = [
     (r"/connections/import", ImportHandler),
     (r"/api/connections/test", TestConnectionHandler),
     (r"/api/connections/trust", TrustHostKeyApiHandler),
+    (r"/api/connections/pick-file", PickFileHandler),
 ]
