@@ -189,21 +189,27 @@ def run_window(args, token: str, instance) -> int:
             window.load_html(desktop.loading_html(message, failed=True))
             return
         except Exception as exc:
-            log.critical("Eddy could not start", exc_info=True)
-            log_file = config.user_data_dir() / "eddy.log"
-            window.load_html(desktop.loading_html(f"Eddy could not start: {exc}. Details: {log_file}", failed=True))
-            announce(f"EDDY_CRASHED {type(exc).__name__}: {exc}")
-            state["code"] = 1
-            return
-        state.update(server=server, base=server.url)
-        desktop.GeometryTracker(app.store, window, geometry)
-        app.on_quit = window.destroy
-        from core.file_dialogs import WindowFileDialogs
+            return boot_failed(exc)
+        try:
+            state.update(server=server, base=server.url)
+            desktop.GeometryTracker(app.store, window, geometry)
+            app.on_quit = window.destroy
+            from core.file_dialogs import WindowFileDialogs
 
-        app.file_dialogs = WindowFileDialogs(window, app.store)
-        announce(f"EDDY_URL={launch_url}")
-        navigated.set()
-        window.load_url(launch_url)
+            app.file_dialogs = WindowFileDialogs(window, app.store)
+            announce(f"EDDY_URL={launch_url}")
+            navigated.set()
+            window.load_url(launch_url)
+        except Exception as exc:
+            boot_failed(exc)
+
+    def boot_failed(exc: Exception) -> None:
+        """Said in the window (no console for a double-clicked app), in the log and in one line."""
+        log.critical("Eddy could not start", exc_info=True)
+        log_file = config.user_data_dir() / "eddy.log"
+        window.load_html(desktop.loading_html(f"Eddy could not start: {exc}. Details: {log_file}", failed=True))
+        announce(f"EDDY_CRASHED {type(exc).__name__}: {exc}")
+        state["code"] = 1
 
     def destroy_on_signal():
         wait_for_stop_signal()
