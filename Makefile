@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.deps-stamp
 ARGS ?=
 
-.PHONY: run demo test lint format bench build build-onedir smoke system-deps clean
+.PHONY: run demo test lint format bench build build-onedir build-gtk package smoke system-deps clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,32 @@ build: $(STAMP)
 build-onedir: $(STAMP)
 	bash scripts/install-system-deps.sh run
 	$(PYINSTALLER) -- --onedir
+
+# The small Linux variant: pywebview's GTK backend on the system's WebKitGTK, built from its own venv
+# (.venv-gtk: the runtime pins minus Qt, plus PyGObject): dist/Eddy-gtk and dist/Eddy-gtk-onedir/.
+VENV_GTK ?= .venv-gtk
+PY_GTK := $(VENV_GTK)/bin/python
+STAMP_GTK := $(VENV_GTK)/.deps-stamp
+$(STAMP_GTK): requirements.txt requirements-gtk.txt
+	bash scripts/install-system-deps.sh gtk
+	$(PYTHON) -m venv $(VENV_GTK)
+	grep -viE '^(PyQt6|QtPy)' requirements.txt > $(VENV_GTK)/requirements-runtime.txt
+	$(PY_GTK) -m pip install -q -r $(VENV_GTK)/requirements-runtime.txt -r requirements-gtk.txt
+	touch $(STAMP_GTK)
+
+PYINSTALLER_GTK := $(PY_GTK) -m PyInstaller build/eddy.spec --noconfirm --log-level WARN --distpath dist --workpath build/out-gtk
+
+build-gtk: $(STAMP_GTK)
+	$(PYINSTALLER_GTK) -- --onefile --gtk
+	$(PYINSTALLER_GTK) -- --onedir --gtk
+	@ls -l dist/Eddy-gtk; du -sh dist/Eddy-gtk-onedir
+
+# dist/eddy_<version>_<arch>.deb from a one-folder build (installs under /opt/eddy, a desktop entry
+# and an icon): the Qt one by default, `make package VARIANT=gtk` for the small one.
+VARIANT ?= qt
+package: $(STAMP)
+	@if [ "$(VARIANT)" = gtk ]; then $(MAKE) build-gtk; else $(MAKE) build-onedir; fi
+	$(PY) build/make_deb.py --variant $(VARIANT)
 
 smoke: $(STAMP)
 	bash scripts/install-system-deps.sh test
