@@ -37,6 +37,10 @@ def _without_errno(raw: str) -> str:
 def _describe_connect_error(code: int, raw: str, host: str, port: int) -> str:
     low = raw.lower()
     no_answer = f"No answer from {host}:{port} — is the host up and the port open?"
+    closed = (
+        f"{host}:{port} closed the connection without answering — is it a MySQL/MariaDB server, "
+        "and does it accept connections from this computer?"
+    )
     if code == 1045:
         return f"Access denied: wrong user name or password. Server said: {raw}"
     if code == 1049:
@@ -48,6 +52,8 @@ def _describe_connect_error(code: int, raw: str, host: str, port: int) -> str:
             return f"Connection refused: nothing is listening on {host}:{port}."
         if "timed out" in low or "timeout" in low:
             return no_answer
+        if "reset" in low:
+            return closed
         if "name or service not known" in low or "nodename nor servname" in low or "getaddrinfo" in low:
             return f"Unknown host: '{host}' could not be resolved."
         return f"Cannot reach {host}:{port}: {_without_errno(raw)}."
@@ -56,10 +62,7 @@ def _describe_connect_error(code: int, raw: str, host: str, port: int) -> str:
         if "timed out" in low or "timeout" in low:
             return no_answer
         if "reset" in low or "errno 104" in low or "broken pipe" in low or "lost connection" in low:
-            return (
-                f"{host}:{port} closed the connection without answering — is it a MySQL/MariaDB server, "
-                "and does it accept connections from this computer?"
-            )
+            return closed
     if code == 2005:
         return f"Unknown host: '{host}' could not be resolved."
     return raw
