@@ -159,7 +159,7 @@ def run_window(args, token: str, instance) -> int:
         # the window stays blank. Its shared-memory path works everywhere.
         os.environ.setdefault("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
     state = {"server": None, "base": "", "code": 0}
-    navigated = threading.Event()
+    loading_shown = threading.Event()  # the loading page's own "loaded" has come
     window = None
     menu = desktop.build_menu(lambda: window, lambda: state["base"], gui_call)
     app_menu = menu if gui == "gtk" else []  # GTK has one menu bar for the app, not one per window
@@ -175,7 +175,16 @@ def run_window(args, token: str, instance) -> int:
         background_color=desktop.LOADING_BACKGROUND,
     )
     window.events.shown += lambda: announce("EDDY_WINDOW_SHOWN")
-    window.events.loaded += lambda: navigated.is_set() and announce("EDDY_WINDOW_LOADED")
+
+    def on_loaded():
+        # The first "loaded" is the loading page's; boot() navigates only after it, so every later
+        # one is the app's (unless start-up failed and the window shows why).
+        if not loading_shown.is_set():
+            loading_shown.set()
+        elif state["code"] == 0:
+            announce("EDDY_WINDOW_LOADED")
+
+    window.events.loaded += on_loaded
     if instance is not None:
         instance.on_focus = lambda: desktop.bring_forward(window)
 
@@ -198,7 +207,8 @@ def run_window(args, token: str, instance) -> int:
 
             app.file_dialogs = WindowFileDialogs(window, app.store)
             announce(f"EDDY_URL={launch_url}")
-            navigated.set()
+            loading_shown.wait(3)  # a quick server must not race the loading page's own load
+            loading_shown.set()
             window.load_url(launch_url)
         except Exception as exc:
             boot_failed(exc)

@@ -38,9 +38,12 @@ if [ "$1" = "configure" ]; then
 fi
 exit 0
 """
+# Qt WebEngine started as root makes a folder beside its resources (resources/locales): not dpkg's
+# file, so removal would leave /opt/eddy behind; nothing else lives there.
 POSTRM = """#!/bin/sh
 set -e
 if [ "$1" = "remove" ] || [ "$1" = "purge" ]; then
+  rm -rf /opt/eddy
   command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q /usr/share/applications || true
   command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q -t /usr/share/icons/hicolor || true
 fi
