@@ -25,7 +25,7 @@ COMPRESSED = ROOT / "dist" / "Eddy-compressed"  # Linux: the zlib-compressed one
 ONEDIR = ROOT / "dist" / "Eddy-onedir" / EXE
 GTK_ONEFILE = ROOT / "dist" / "Eddy-gtk"  # Linux, `make build-gtk` (not built here: it needs .venv-gtk)
 GTK_ONEDIR = ROOT / "dist" / "Eddy-gtk-onedir" / EXE
-REPEAT = 3
+REPEAT = int(os.environ.get("BENCH_BUILD_REPEAT", "3"))
 
 
 def ensure_built(path: Path, *variant: str) -> None:

@@ -13,7 +13,7 @@ window_pkgs=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-r
   libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxi6 libasound2 libxkbfile1 libdbus-1-3
   libfontconfig1 fonts-noto-cjk fonts-noto-color-emoji)
 test_pkgs=(mariadb-server mariadb-client chromium xvfb xauth imagemagick openssh-server)
-gtk_pkgs=(gir1.2-webkit2-4.1 libgirepository1.0-dev libcairo2-dev pkg-config)
+gtk_pkgs=(gir1.2-webkit2-4.1 libgirepository1.0-dev libcairo2-dev pkg-config python3-dev)
 
 case "$profile" in
   run) wanted=("${window_pkgs[@]}") ;;
