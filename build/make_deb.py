@@ -98,8 +98,8 @@ def stage(source: Path, staging: Path, variant: str) -> None:
             path.chmod(0o755)
 
 
-def build(variant: str, source: Path | None = None, out: Path | None = None) -> Path:
-    """Stage and pack; returns the .deb's path."""
+def build(variant: str, source: Path | None = None, out: Path | None = None, fast: bool = False) -> Path:
+    """Stage and pack; returns the .deb's path. `fast`: light compression (the smoke test's)."""
     source = source or SOURCES[variant]
     out = out or ROOT / "dist"
     staging = ROOT / "build" / "out" / f"deb-{variant}"
@@ -108,7 +108,7 @@ def build(variant: str, source: Path | None = None, out: Path | None = None) -> 
     deb = out / f"eddy{suffix}_{__version__}_{architecture()}.deb"
     # gzip: every dpkg reads it, and it packs ~400 MB in seconds where xz takes minutes.
     subprocess.run(
-        ["dpkg-deb", "--root-owner-group", "-Zgzip", "-z6", "--build", str(staging), str(deb)],
+        ["dpkg-deb", "--root-owner-group", "-Zgzip", "-z1" if fast else "-z6", "--build", str(staging), str(deb)],
         check=True,
         stdout=subprocess.DEVNULL,
     )
@@ -121,8 +121,9 @@ def main() -> None:
     parser.add_argument("--variant", choices=sorted(SOURCES), default="qt")
     parser.add_argument("--source", type=Path, help="the one-folder build (default: dist/Eddy[-gtk]-onedir)")
     parser.add_argument("--out", type=Path, help="where the .deb goes (default: dist/)")
+    parser.add_argument("--fast", action="store_true", help="light compression: quicker, ~10%% bigger")
     args = parser.parse_args()
-    deb = build(args.variant, args.source, args.out)
+    deb = build(args.variant, args.source, args.out, args.fast)
     print(f"{deb} ({deb.stat().st_size / 1e6:.0f} MB)")
 
 

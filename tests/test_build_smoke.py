@@ -59,7 +59,7 @@ def eddy_deb() -> Path:
         return path
     pyinstaller("--onedir")
     done = subprocess.run(
-        [sys.executable, str(ROOT / "build" / "make_deb.py"), "--variant", "qt"],
+        [sys.executable, str(ROOT / "build" / "make_deb.py"), "--variant", "qt", "--fast"],
         cwd=ROOT,
         capture_output=True,
         text=True,
