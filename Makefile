@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.deps-stamp
 ARGS ?=
 
-.PHONY: run demo test lint format bench build build-onedir smoke system-deps clean
+.PHONY: run demo test lint format bench build build-onedir build-gtk build-gtk-onedir package smoke system-deps clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ bench: $(STAMP)
 
 # PyInstaller (build/eddy.spec): the one-file dist/Eddy (on Linux stored uncompressed: it starts in
 # ~1 s instead of ~3.5 s; `-- --onefile --compress` makes the ~200 MB dist/Eddy-compressed);
-# build-onedir: dist/Eddy-onedir/Eddy; smoke: build dist/Eddy and check it really works.
+# build-onedir: dist/Eddy-onedir/Eddy; smoke: build dist/Eddy and the .deb and check they really work.
 PYINSTALLER := $(PY) -m PyInstaller build/eddy.spec --noconfirm --log-level WARN --distpath dist --workpath build/out
 
 build: $(STAMP)
@@ -54,12 +54,40 @@ build-onedir: $(STAMP)
 	bash scripts/install-system-deps.sh run
 	$(PYINSTALLER) -- --onedir
 
+# The small Linux variant: pywebview's GTK backend on the system's WebKitGTK, built from its own venv
+# (.venv-gtk: the runtime pins minus Qt, plus PyGObject): dist/Eddy-gtk and dist/Eddy-gtk-onedir/.
+VENV_GTK ?= .venv-gtk
+PY_GTK := $(VENV_GTK)/bin/python
+STAMP_GTK := $(VENV_GTK)/.deps-stamp
+$(STAMP_GTK): requirements.txt requirements-gtk.txt
+	bash scripts/install-system-deps.sh gtk
+	$(PYTHON) -m venv $(VENV_GTK)
+	grep -viE '^(PyQt6|QtPy)' requirements.txt > $(VENV_GTK)/requirements-runtime.txt
+	$(PY_GTK) -m pip install -q -r $(VENV_GTK)/requirements-runtime.txt -r requirements-gtk.txt
+	touch $(STAMP_GTK)
+
+PYINSTALLER_GTK := $(PY_GTK) -m PyInstaller build/eddy.spec --noconfirm --log-level WARN --distpath dist --workpath build/out-gtk
+
+build-gtk-onedir: $(STAMP_GTK)
+	$(PYINSTALLER_GTK) -- --onedir --gtk
+
+build-gtk: build-gtk-onedir
+	$(PYINSTALLER_GTK) -- --onefile --gtk
+	@ls -l dist/Eddy-gtk; du -sh dist/Eddy-gtk-onedir
+
+# dist/eddy_<version>_<arch>.deb from a one-folder build (installs under /opt/eddy, a desktop entry
+# and an icon): the Qt one by default, `make package VARIANT=gtk` for the small one.
+VARIANT ?= qt
+package: $(STAMP)
+	@if [ "$(VARIANT)" = gtk ]; then $(MAKE) build-gtk-onedir; else $(MAKE) build-onedir; fi
+	$(PY) build/make_deb.py --variant $(VARIANT)
+
 smoke: $(STAMP)
 	bash scripts/install-system-deps.sh test
 	$(PY) -m pytest tests/test_build_smoke.py
 
 clean:
-	rm -rf $(VENV) dist build/out test-artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(VENV_GTK) dist build/out build/out-gtk test-artifacts .pytest_cache .ruff_cache
 
 # Rebuild ui/static/vendor/ (CodeMirror, sql-formatter, ...) from ui/package-lock.json; needs node + npm.
 # The output is committed, so run/test never need npm.

@@ -10,10 +10,6 @@ import sys
 import threading
 
 from core import __version__, config, redact
-from core.app import EddyApplication
-from core.db import DatabaseError
-from core.file_dialogs import WindowFileDialogs
-from core.server import ServerThread
 
 log = logging.getLogger("eddy")
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -70,17 +66,32 @@ def window_backend_problem() -> str | None:
         import webview  # noqa: F401
     except ImportError as exc:
         return f"pywebview is not installed ({exc})"
-    if sys.platform.startswith("linux"):
-        try:
-            from PyQt6 import QtWebEngineWidgets  # noqa: F401
-        except ImportError:
-            try:
-                import gi
-
-                gi.require_version("WebKit2", "4.1")
-            except (ImportError, ValueError) as exc:
-                return f"neither Qt WebEngine (PyQt6-WebEngine) nor GTK WebKit2 is available ({exc})"
+    if sys.platform.startswith("linux") and linux_gui() is None:
+        return "neither Qt WebEngine (PyQt6-WebEngine) nor GTK WebKit2 is available"
     return None
+
+
+def linux_gui() -> str | None:
+    """pywebview's backend on Linux: $EDDY_GUI, else Qt WebEngine when bundled/installed, else GTK
+    WebKit2 (the small build uses the system's WebKitGTK); None when neither is there."""
+    if os.environ.get("EDDY_GUI"):
+        return os.environ["EDDY_GUI"]
+    try:
+        from PyQt6 import QtWebEngineWidgets  # noqa: F401
+
+        return "qt"
+    except ImportError:
+        pass
+    try:
+        import gi
+
+        gi.require_version("WebKit2", "4.1")
+        gi.require_version("Gtk", "3.0")
+        from gi.repository import Gtk
+
+        return "gtk" if Gtk.init_check()[0] else None  # GTK exits in webview.start() without a display
+    except (ImportError, ValueError):
+        return None
 
 
 def block_stop_signals() -> bool:
@@ -101,7 +112,34 @@ def wait_for_stop_signal() -> None:
             pass
 
 
-def run_window(server: ServerThread, url: str, instance=None) -> None:
+def start_server(args, token: str, progress=None):
+    """The app and its server on a loopback thread (and the sandbox with --sandbox): (app, server,
+    launch URL). Raises OSError when the port cannot be had. The imports are here, not at the top,
+    so that the window (and its loading screen) appears before they run."""
+    from core.app import EddyApplication
+    from core.server import ServerThread
+
+    app = EddyApplication(launch_token=token, debug=args.debug)
+    server = ServerThread(app, port=args.port)
+    try:
+        base = server.start()
+    except OSError:
+        app.shutdown()
+        raise
+    if args.sandbox:
+        if progress:
+            progress("Starting the local sandbox…")
+        try:
+            open_sandbox(app)
+        except BaseException:
+            server.stop()
+            raise
+    return app, server, f"{base}/auth?token={token}"
+
+
+def run_window(args, token: str, instance) -> int:
+    """The window first, showing a loading screen drawn from a local page (no web server needed, no
+    blank white), then the server starts in webview's start thread and the window navigates to it."""
     import webview
 
     from core import desktop
@@ -112,28 +150,75 @@ def run_window(server: ServerThread, url: str, instance=None) -> None:
         if "--no-sandbox" not in flags:
             os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --no-sandbox").strip()
 
-    app = server.app
-    geometry = desktop.load_geometry(app.store)
-    window = None
-    gui = os.environ.get("EDDY_GUI") or ("qt" if sys.platform.startswith("linux") else None)
+    geometry = desktop.load_saved_geometry(config.user_data_dir())
+    gui = linux_gui() if sys.platform.startswith("linux") else os.environ.get("EDDY_GUI")
     gui_call = desktop.qt_gui_caller() if gui == "qt" else None
-    menu = desktop.build_menu(lambda: window, server.url, gui_call)
+    if gui == "gtk":
+        # WebKitGTK's DMA-BUF renderer draws nothing without a GPU (VMs, remote desktops, Xvfb):
+        # the window stays blank. Its shared-memory path works everywhere.
+        os.environ.setdefault("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+    state = {"server": None, "base": "", "code": 0}
+    loading_shown = threading.Event()  # the loading page's own "loaded" has come
+    window = None
+    menu = desktop.build_menu(lambda: window, lambda: state["base"], gui_call)
+    app_menu = menu if gui == "gtk" else []  # GTK has one menu bar for the app, not one per window
     window = webview.create_window(
         "Eddy",
-        url,
+        html=desktop.loading_html(),
         width=geometry["width"],
         height=geometry["height"],
         x=geometry["x"],
         y=geometry["y"],
         min_size=(800, 500),
-        menu=menu,
+        menu=[] if app_menu else menu,
+        background_color=desktop.LOADING_BACKGROUND,
     )
-    desktop.GeometryTracker(app.store, window)
+    window.events.shown += lambda: announce("EDDY_WINDOW_SHOWN")
+
+    def on_loaded():
+        # The first "loaded" is the loading page's; boot() navigates only after it, so every later
+        # one is the app's (unless start-up failed and the window shows why).
+        if not loading_shown.is_set():
+            loading_shown.set()
+        elif state["code"] == 0:
+            announce("EDDY_WINDOW_LOADED")
+
+    window.events.loaded += on_loaded
     if instance is not None:
         instance.on_focus = lambda: desktop.bring_forward(window)
-    app.on_quit = window.destroy
-    app.file_dialogs = WindowFileDialogs(window)
-    window.events.loaded += lambda: announce("EDDY_WINDOW_LOADED")
+
+    def boot():
+        try:
+            app, server, launch_url = start_server(args, token, lambda text: desktop.show_progress(window, text))
+        except OSError as exc:
+            message = f"Eddy: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}"
+            announce(message)
+            state["code"] = 2
+            window.load_html(desktop.loading_html(message, failed=True))
+            return
+        except Exception as exc:
+            return boot_failed(exc)
+        try:
+            state.update(server=server, base=server.url)
+            desktop.GeometryTracker(app.store, window, geometry)
+            app.on_quit = window.destroy
+            from core.file_dialogs import WindowFileDialogs
+
+            app.file_dialogs = WindowFileDialogs(window, app.store)
+            announce(f"EDDY_URL={launch_url}")
+            loading_shown.wait(3)  # a quick server must not race the loading page's own load
+            loading_shown.set()
+            window.load_url(launch_url)
+        except Exception as exc:
+            boot_failed(exc)
+
+    def boot_failed(exc: Exception) -> None:
+        """Said in the window (no console for a double-clicked app), in the log and in one line."""
+        log.critical("Eddy could not start", exc_info=True)
+        log_file = config.user_data_dir() / "eddy.log"
+        window.load_html(desktop.loading_html(f"Eddy could not start: {exc}. Details: {log_file}", failed=True))
+        announce(f"EDDY_CRASHED {type(exc).__name__}: {exc}")
+        state["code"] = 1
 
     def destroy_on_signal():
         wait_for_stop_signal()
@@ -142,12 +227,25 @@ def run_window(server: ServerThread, url: str, instance=None) -> None:
 
     threading.Thread(target=destroy_on_signal, name="eddy-signals", daemon=True).start()
     icon = config.resource_path("build", "eddy.png")
-    webview.start(gui=gui, debug=False, private_mode=True, icon=str(icon) if icon.is_file() else None)
+    try:
+        webview.start(
+            boot,
+            gui=gui,
+            debug=False,
+            private_mode=True,
+            menu=app_menu,
+            icon=str(icon) if icon.is_file() else None,
+        )
+    finally:
+        if state["server"] is not None:
+            state["server"].stop()
+    return state["code"]
 
 
-def open_sandbox(app: EddyApplication) -> bool:
+def open_sandbox(app) -> bool:
     """Start the local sandbox (loading the sample shop the first time) and have the launch link
     log into it. On failure say why in one line; Eddy then opens on the connect screen."""
+    from core.db import DatabaseError
     from core.services.sandbox import SandboxError
 
     announce("Eddy: starting the local sandbox server...")
@@ -188,34 +286,31 @@ def main(argv=None) -> int:
         instance.claim()
 
     token = config.new_launch_token()
-    app = EddyApplication(launch_token=token, debug=args.debug)
-    server = ServerThread(app, port=args.port)
+    if mode == "window":
+        try:
+            code = run_window(args, token, instance)
+        finally:
+            if instance is not None:
+                instance.release()
+            announce("EDDY_STOPPED")
+        return code
     try:
-        base = server.start()
+        app, server, launch_url = start_server(args, token)
     except OSError as exc:
         announce(f"Eddy: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}")
-        if instance is not None:
-            instance.release()
         return 2
     try:
-        if args.sandbox:
-            open_sandbox(app)  # inside the try: whatever happens, the finally below stops it
-        launch_url = f"{base}/auth?token={token}"
         announce(f"EDDY_URL={launch_url}")
-        if mode == "window":
-            run_window(server, launch_url, instance)
-        else:
+        if mode == "browser":
             import webbrowser  # here, not at start-up: only the --browser mode needs it
 
-            if mode == "browser" and not webbrowser.open(launch_url):
+            if not webbrowser.open(launch_url):
                 announce("Eddy: no browser could be started; open the URL above yourself.")
-            announce("Eddy is running. Press Ctrl+C to stop.")
-            app.on_quit = lambda: os.kill(os.getpid(), signal.SIGTERM)
-            wait_for_stop_signal()
+        announce("Eddy is running. Press Ctrl+C to stop.")
+        app.on_quit = lambda: os.kill(os.getpid(), signal.SIGTERM)
+        wait_for_stop_signal()
     finally:
         server.stop()
-        if instance is not None:
-            instance.release()
         announce("EDDY_STOPPED")
     return 0
 

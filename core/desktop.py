@@ -10,6 +10,7 @@ import os
 import secrets
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -99,6 +100,21 @@ def bring_forward(window) -> None:
 
 
 # -- window geometry -------------------------------------------------------------------------
+def load_saved_geometry(data_dir: Path) -> dict:
+    """The window's last size and place, read before the app (and its store) is up."""
+    from core.store import Store
+
+    try:
+        store = Store(Path(data_dir) / "eddy.sqlite3")
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("Window geometry not read: %s", exc)
+        return dict(DEFAULT_GEOMETRY)
+    try:
+        return load_geometry(store)
+    finally:
+        store.close()
+
+
 def load_geometry(store) -> dict:
     saved = store.get_setting(GEOMETRY_SETTING) or {}
     geometry = dict(DEFAULT_GEOMETRY)
@@ -114,9 +130,9 @@ def load_geometry(store) -> dict:
 class GeometryTracker:
     """Follows the window's moves and resizes; saved once, when the window closes."""
 
-    def __init__(self, store, window):
+    def __init__(self, store, window, geometry: dict | None = None):
         self.store = store
-        self.geometry = load_geometry(store)
+        self.geometry = dict(geometry) if geometry else load_geometry(store)
         window.events.resized += self.resized
         window.events.moved += self.moved
         window.events.closing += self.save
@@ -176,12 +192,18 @@ def edit_action(window_ref, name: str, gui_call=None):
     return run
 
 
-def build_menu(window_ref, base_url: str, gui_call=None):
-    """File, Edit, View, Help: pywebview's native menu bar (Qt, Cocoa, WinForms)."""
+def build_menu(window_ref, base_url, gui_call=None):
+    """File, Edit, View, Help: pywebview's native menu bar (Qt, Cocoa, WinForms). `base_url` is the
+    server's URL or a function returning it (the menu exists before the server has started)."""
     from webview.menu import Menu, MenuAction, MenuSeparator
 
     def go(path):
-        return lambda: window_ref().load_url(base_url + path)
+        def navigate():
+            base = base_url() if callable(base_url) else base_url
+            if base:  # still on the loading screen: nothing to go to yet
+                window_ref().load_url(base + path)
+
+        return navigate
 
     def edit(name):
         return edit_action(window_ref, name, gui_call)
@@ -215,6 +237,39 @@ def build_menu(window_ref, base_url: str, gui_call=None):
         ),
         Menu("Help", [MenuAction("Take the tour again", go("/about/tour")), MenuAction("About Eddy", go("/about"))]),
     ]
+
+
+# -- loading screen --------------------------------------------------------------------------
+# The window's background and the loading page share the app's colours, so the first frame the
+# window shows is never a blank white one.
+LOADING_BACKGROUND = "#F6F7F9"
+_LOADING_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Eddy</title><style>
+html,body{margin:0;height:100%;overflow:hidden;background:#f6f7f9;color:#1d2330;
+  font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif}
+header{background:#111827;color:#fff;font-weight:700;font-size:17px;padding:9px 16px}
+body{display:flex;flex-direction:column}
+main{flex:1;display:flex;flex-direction:column;align-items:center;justify-content:center;gap:14px}
+.spin{width:28px;height:28px;border-radius:50%;border:3px solid #dfe3ea;border-top-color:#0b6bcb;
+  animation:r .8s linear infinite}
+.failed .spin{display:none} .failed #status{color:#b42318;max-width:640px;text-align:center}
+@keyframes r{to{transform:rotate(360deg)}}
+</style></head><body class="__CLASS__"><header>Eddy</header>
+<main><div class="spin"></div><div id="status">__STATUS__</div></main></body></html>"""
+
+
+def loading_html(status: str = "Starting Eddy…", failed: bool = False) -> str:
+    """The page the window shows while the server starts (or the reason it could not)."""
+    import html
+
+    return _LOADING_PAGE.replace("__CLASS__", "failed" if failed else "").replace("__STATUS__", html.escape(status))
+
+
+def show_progress(window, text: str) -> None:
+    """Change the loading screen's line (e.g. while the sandbox starts)."""
+    try:
+        window.evaluate_js(f"document.getElementById('status').textContent = {json.dumps(text)}")
+    except Exception as exc:  # the window may be closing; the line is only a courtesy
+        log.debug("Loading screen not updated: %s", exc)
 
 
 # -- crash dialog ----------------------------------------------------------------------------

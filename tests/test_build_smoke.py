@@ -35,26 +35,39 @@ def eddy_binary() -> Path:
         path = Path(given).resolve()  # the binary runs with another working directory
         assert path.is_file(), f"EDDY_BINARY={given} does not exist"
         return path
-    cmd = [
-        sys.executable,
-        "-m",
-        "PyInstaller",
-        str(ROOT / "build" / "eddy.spec"),
-        "--noconfirm",
-        "--log-level",
-        "WARN",
-        "--distpath",
-        str(ROOT / "dist"),
-        "--workpath",
-        str(ROOT / "build" / "out"),
-        "--",
-        "--onefile",
-    ]
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, f"PyInstaller failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    pyinstaller("--onefile")
     path = ROOT / "dist" / EXE_NAME
     assert path.is_file(), f"the build did not produce {path}"
     return path
+
+
+def pyinstaller(*variant: str) -> None:
+    """Build as the Makefile does (the cache in build/out makes a second variant quick)."""
+    cmd = [sys.executable, "-m", "PyInstaller", str(ROOT / "build" / "eddy.spec"), "--noconfirm", "--log-level"]
+    cmd += ["WARN", "--distpath", str(ROOT / "dist"), "--workpath", str(ROOT / "build" / "out"), "--", *variant]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, f"PyInstaller failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+
+
+@pytest.fixture(scope="session")
+def eddy_deb() -> Path:
+    """$EDDY_DEB when set (CI builds first), else `make package`'s steps: the one-folder build, then
+    build/make_deb.py."""
+    given = os.environ.get("EDDY_DEB")
+    if given:
+        path = Path(given).resolve()
+        assert path.is_file(), f"EDDY_DEB={given} does not exist"
+        return path
+    pyinstaller("--onedir")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "build" / "make_deb.py"), "--variant", "qt", "--fast"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return Path(done.stdout.split(" (")[0].strip())
 
 
 def start_binary(binary: Path, args, data_dir: Path, extra_env=None):
@@ -160,3 +173,37 @@ def test_binary_window_shows_the_ui_under_xvfb(eddy_binary, tmp_path, xvfb):  # 
         code, out = stop(proc, timeout=60)
     assert code == 0, out
     assert unique_colours(shot) > 50, "the window shows the UI, not a blank screen"
+
+
+DEB_FILES = ("/opt/eddy/Eddy", "/usr/bin/eddy", "/usr/share/applications/eddy.desktop",
+             "/usr/share/icons/hicolor/512x512/apps/eddy.png")  # fmt: skip
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a .deb is a Debian/Ubuntu package")
+def test_deb_installs_launches_from_the_menu_entry_and_removes_cleanly(eddy_deb, tmp_path, xvfb):  # noqa: F811
+    """`make package`'s .deb: dpkg installs it under /opt/eddy with a desktop entry and icon, the
+    entry's command opens the window, and removing it leaves nothing behind."""
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    assert subprocess.run(["dpkg", "-s", "eddy"], capture_output=True).returncode != 0, "eddy is already installed"
+    done = subprocess.run([*sudo, "dpkg", "-i", str(eddy_deb)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    try:
+        owned = subprocess.run(["dpkg", "-L", "eddy"], capture_output=True, text=True, check=True).stdout.split()
+        for path in DEB_FILES:
+            assert path in owned and os.path.lexists(path), path
+        entry = Path("/usr/share/applications/eddy.desktop").read_text()
+        command = next(line.split("=", 1)[1].split()[0] for line in entry.splitlines() if line.startswith("Exec="))
+        assert command == "/opt/eddy/Eddy" and "Icon=eddy" in entry
+        proc = start_binary(Path("/usr/bin/eddy"), [], tmp_path / "data", {"DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb"})
+        shot = ROOT / "test-artifacts" / "deb-window.png"
+        try:
+            capture_loaded_window(proc, xvfb, shot, timeout=120)
+        finally:
+            code, out = stop(proc, timeout=60)
+        assert code == 0, out
+        assert unique_colours(shot) > 50, "the installed app shows its UI"
+    finally:
+        removed = subprocess.run([*sudo, "dpkg", "--purge", "eddy"], capture_output=True, text=True, timeout=300)
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    left = [path for path in (*DEB_FILES, "/opt/eddy") if os.path.lexists(path)]
+    assert left == [], f"left behind after removal: {left}"

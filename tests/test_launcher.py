@@ -4,6 +4,7 @@ import http.cookiejar
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -119,3 +120,52 @@ def test_native_window_renders_under_xvfb(tmp_path, xvfb):
     assert "EDDY_STOPPED" in out
     # A blank or black screen has one or two colours; the login form has text, borders, a button.
     assert unique_colours(shot) > 50
+
+
+def pixel_colours(png: Path) -> dict[str, int]:
+    """{hex colour: pixel count} of a screenshot (ImageMagick's histogram)."""
+    out = subprocess.run(
+        ["convert", str(png), "-format", "%c", "histogram:info:-"], capture_output=True, text=True, check=True
+    ).stdout
+    counts = {}
+    for line in out.splitlines():
+        count, _, rest = line.strip().partition(":")
+        colour = next((w for w in rest.split() if w.startswith("#")), None)
+        if colour and count.strip().isdigit():
+            counts[colour[:7].upper()] = int(count)
+    return counts
+
+
+def test_window_appears_first_with_a_loading_screen_not_blank_white(tmp_path, xvfb):
+    """The window is shown before the server starts, and what it shows is the loading page in the
+    app's colours: here the port is taken, so the loading page stays and says why, in the window."""
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        proc = start_launcher(["--port", str(port)], tmp_path / "data", {"DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb"})
+        shot = ROOT / "test-artifacts" / "window-loading-failed.png"
+        try:
+            lines = read_until(proc, "Eddy: cannot listen", timeout=90)
+            assert "EDDY_WINDOW_SHOWN" in lines, "the window is up before the server is tried"
+            time.sleep(1.5)  # the error page is loaded; let it reach the X server
+            subprocess.run(["import", "-display", xvfb, "-window", "root", str(shot)], check=True, timeout=30)
+        finally:
+            code, out = stop(proc, timeout=30)
+    assert code == 2, out
+    colours = pixel_colours(shot)
+    white = colours.get("#FFFFFF", 0)
+    background = colours.get("#F6F7F9", 0)
+    assert background > white and background > sum(colours.values()) / 3, "the app's background, not white"
+    assert colours.get("#B42318", 0) > 0 or any(c.startswith("#B") for c in colours), "the reason is written"
+
+
+def test_window_mode_announces_shown_before_the_server_url(tmp_path, xvfb):
+    proc = start_launcher([], tmp_path / "data", {"DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb"})
+    try:
+        lines = read_until(proc, "EDDY_WINDOW_LOADED", timeout=90)
+    finally:
+        code, out = stop(proc, timeout=30)
+    markers = [line.split("=")[0] for line in lines if line.startswith("EDDY_")]
+    assert markers.index("EDDY_WINDOW_SHOWN") < markers.index("EDDY_URL") < markers.index("EDDY_WINDOW_LOADED")
+    assert code == 0, out

@@ -72,6 +72,18 @@ class _DriverConnection(pymysql.connections.Connection):
             raise pymysql.err.OperationalError(2026, "TLS was required but the server does not offer it")
         return super()._request_authentication()
 
+    def connect(self, sock=None):
+        # PyMySQL reads the greeting and the authentication with read_timeout, None by default: a
+        # port that accepts but never answers (a firewall, another service) hung the connect
+        # forever. The handshake is part of connecting: it gets connect_timeout.
+        read_timeout = self._read_timeout
+        if read_timeout is None:
+            self._read_timeout = self.connect_timeout
+        try:
+            super().connect(sock)
+        finally:
+            self._read_timeout = read_timeout  # queries: as configured (the next read applies it)
+
     def _create_ssl_ctx(self, sslp):
         if sslp != {}:
             return super()._create_ssl_ctx(sslp)
@@ -89,7 +101,7 @@ class ConnectionParams:
     password: str = field(default="", repr=False)
     database: str | None = None
     unix_socket: str | None = None
-    connect_timeout: float = 10.0
+    connect_timeout: float = 5.0  # also bounds the handshake: a silent port answers in words, soon
     read_timeout: float | None = None
     ssl: dict | None = None
     # Refuse data-changing statements here (core.db.statements) and in the server's session.

@@ -1,5 +1,7 @@
 """The data layer's own exceptions, carrying MySQL's error code and message."""
 
+import re
+
 import pymysql
 
 # Client-side codes that mean the connection is gone (CR_SERVER_GONE_ERROR, CR_SERVER_LOST, ...).
@@ -26,8 +28,19 @@ class ConnectFailed(DatabaseError):
     """Connecting failed; message is a sentence a user can act on."""
 
 
+def _without_errno(raw: str) -> str:
+    """ "Can't connect ... ([Errno 113] No route to host)" -> "no route to host"."""
+    match = re.search(r"\[Errno -?\d+\] ([^)]*)", raw)
+    return match.group(1).strip().rstrip(".").lower() if match else raw
+
+
 def _describe_connect_error(code: int, raw: str, host: str, port: int) -> str:
     low = raw.lower()
+    no_answer = f"No answer from {host}:{port} — is the host up and the port open?"
+    closed = (
+        f"{host}:{port} closed the connection without answering — is it a MySQL/MariaDB server, "
+        "and does it accept connections from this computer?"
+    )
     if code == 1045:
         return f"Access denied: wrong user name or password. Server said: {raw}"
     if code == 1049:
@@ -38,10 +51,18 @@ def _describe_connect_error(code: int, raw: str, host: str, port: int) -> str:
         if "refused" in low:
             return f"Connection refused: nothing is listening on {host}:{port}."
         if "timed out" in low or "timeout" in low:
-            return f"Timed out connecting to {host}:{port}: the host does not answer."
+            return no_answer
+        if "reset" in low:
+            return closed
         if "name or service not known" in low or "nodename nor servname" in low or "getaddrinfo" in low:
             return f"Unknown host: '{host}' could not be resolved."
-        return f"Cannot reach {host}:{port}: {raw}"
+        return f"Cannot reach {host}:{port}: {_without_errno(raw)}."
+    if code in CONNECTION_LOST_CODES or code == 0:
+        # Lost during the handshake: the port answered TCP but not as a MySQL/MariaDB server does.
+        if "timed out" in low or "timeout" in low:
+            return no_answer
+        if "reset" in low or "errno 104" in low or "broken pipe" in low or "lost connection" in low:
+            return closed
     if code == 2005:
         return f"Unknown host: '{host}' could not be resolved."
     return raw

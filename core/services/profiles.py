@@ -7,7 +7,7 @@ open a tunnel (core.services.tunnels) that belongs to the session and closes wit
 
 import re
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from core.db import Connection, ConnectionParams
@@ -56,6 +56,9 @@ class Profile:
     ssh_key_path: str = ""
     read_only: bool = False
     safe_mode: bool = False
+    # The app's local sandbox: its port and root password are the sandbox's own (they may change
+    # between runs), so connecting asks the sandbox manager, which starts the server if needed.
+    sandbox: bool = False
     # Which secrets are in the keyring (so listing profiles never reads the keyring: on macOS each
     # read of an item can prompt the user).
     db_password_saved: bool = False
@@ -74,6 +77,8 @@ class Profile:
         return values
 
     def label(self) -> str:
+        if self.sandbox:
+            return "root@local sandbox"
         where = self.socket or f"{self.host}:{self.port}"
         via = f" via {self.ssh_user}@{self.ssh_host}" if self.ssh_enabled else ""
         return f"{self.user}@{where}{via}"
@@ -194,6 +199,8 @@ class Passwords:
 
 def ready_to_connect(profile: Profile) -> bool:
     """True when every password the profile needs is saved (Connect needs no questions)."""
+    if profile.sandbox:
+        return True
     needs_ssh = profile.ssh_enabled and profile.ssh_auth == "password"
     return profile.db_password_saved and (not needs_ssh or profile.ssh_password_saved)
 
@@ -225,7 +232,12 @@ def open_tunnel(profile: Profile, passwords: Passwords, known_hosts: Path):
     return tunnels.SshTunnel(ssh, profile.host, profile.port, known_hosts).start()
 
 
-def _params_and_tunnel(profile: Profile, passwords: Passwords, known_hosts: Path):
+def _params_and_tunnel(profile: Profile, passwords: Passwords, known_hosts: Path, sandbox=None):
+    if profile.sandbox:
+        if sandbox is None:
+            raise ProfileError("The local sandbox is not available here.")
+        params = sandbox.start()  # started if needed: wherever it listens now, this finds it
+        return replace(params, database=profile.database or None), None
     if not profile.ssh_enabled:
         return connection_params(profile, passwords.db), None
     tunnel = open_tunnel(profile, passwords, known_hosts)
@@ -233,11 +245,11 @@ def _params_and_tunnel(profile: Profile, passwords: Passwords, known_hosts: Path
     return connection_params(profile, passwords.db, host="127.0.0.1", port=tunnel.local_port), tunnel
 
 
-def test_connection(profile: Profile, typed: Passwords, known_hosts: Path) -> dict:
+def test_connection(profile: Profile, typed: Passwords, known_hosts: Path, sandbox=None) -> dict:
     """Connect once and report server version, latency, encryption; raise on failure."""
     passwords = resolve_passwords(profile, typed)
     started = time.perf_counter()
-    params, tunnel = _params_and_tunnel(profile, passwords, known_hosts)
+    params, tunnel = _params_and_tunnel(profile, passwords, known_hosts, sandbox)
     try:
         conn = Connection(params)
         try:
@@ -264,9 +276,12 @@ def test_connection(profile: Profile, typed: Passwords, known_hosts: Path) -> di
             tunnel.close()
 
 
-def open_session(registry: SessionRegistry, profile: Profile, typed: Passwords, known_hosts: Path) -> DatabaseSession:
+def open_session(
+    registry: SessionRegistry, profile: Profile, typed: Passwords, known_hosts: Path, sandbox=None
+) -> DatabaseSession:
+    """Open a session on the profile; `sandbox` (the app's SandboxManager) serves sandbox profiles."""
     passwords = resolve_passwords(profile, typed)
-    params, tunnel = _params_and_tunnel(profile, passwords, known_hosts)
+    params, tunnel = _params_and_tunnel(profile, passwords, known_hosts, sandbox)
     return registry.open(params, name=profile.name, color=profile.color or None, tunnel=tunnel)
 
 
@@ -318,11 +333,12 @@ def error_message(exc: BaseException) -> str:
     return str(exc)
 
 
-def save_login_as_profile(store, params, password: str) -> str | None:
-    """The plain connect form's "save as a connection": a profile named user@host:port (made unique)."""
+def save_login_as_profile(store, params, password: str, name: str = "") -> str | None:
+    """The plain connect form's "save as a connection": a profile named as the user chose (default
+    user@host:port), made unique."""
     existing = {p["name"] for p in store.list_profiles()}
     profile = Profile(
-        name=unique_name(existing, params.label()),
+        name=unique_name(existing, (name or "").strip()[:100] or params.label()),
         host=params.host,
         port=params.port,
         user=params.user,
@@ -330,3 +346,17 @@ def save_login_as_profile(store, params, password: str) -> str | None:
     )
     profile.id = store.save_profile(profile.name, profile.settings())
     return save_passwords(store, profile, Passwords(db=password), remember=True)
+
+
+SANDBOX_PROFILE_NAME = "Local sandbox"
+
+
+def ensure_sandbox_profile(store) -> int:
+    """The saved connection to the local sandbox (made once; its port is looked up at each connect)."""
+    items = store.list_profiles()
+    for item in items:
+        if item.get("sandbox"):
+            return item["id"]
+    name = unique_name({p["name"] for p in items}, SANDBOX_PROFILE_NAME)
+    profile = Profile(name=name, color="green", host="127.0.0.1", port=0, user="root", sandbox=True)
+    return store.save_profile(profile.name, profile.settings())

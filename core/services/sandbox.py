@@ -89,7 +89,12 @@ def is_mariadb(server: str) -> bool:
 
 
 def port_is_free(port: int) -> bool:
+    """Can a server listen on this loopback port? SO_REUSEADDR as the server itself sets it: the
+    TIME_WAIT left by the last run's closed connections must not make the port look taken (the
+    sandbox then moved to a new port at every start and its saved connection lost it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        if sys.platform != "win32":  # on Windows SO_REUSEADDR would also take a port in use
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

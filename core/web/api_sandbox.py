@@ -4,10 +4,15 @@ and the first-run tour's dismissed flag. They need the launch cookie, not a data
 from urllib.parse import quote
 
 from core.services import sample_data, server_probe
+from core.services.profiles import SANDBOX_PROFILE_NAME, ensure_sandbox_profile
 from core.services.sandbox import SandboxError, ServerBinaryMissing
 from core.web.base import BaseHandler, UserError
 
 TOUR_SETTING = "tour.dismissed"
+TOUR_STEP_SETTING = "tour.step"
+TOUR_STEPS_MAX = 20
+# Where the sample shop opens: its orders table, in the grid.
+SAMPLE_LANDING = f"/db/{quote(sample_data.SAMPLE_DATABASE, safe='')}/table/orders"
 
 
 class SandboxBase(BaseHandler):
@@ -24,9 +29,14 @@ class SandboxBase(BaseHandler):
             raise UserError(500, str(exc)) from exc
 
     async def log_in(self, params) -> None:
-        """Open a session on `params` and make it this browser's current connection; the ones open
-        before stay in the connection switcher (replacing the cookie would orphan them)."""
-        session = await self.run_blocking(self.application.sessions.open, params)
+        """Open a session on `params` and make it this browser's current connection (the ones open
+        before stay in the connection switcher: replacing the cookie would orphan them), and keep a
+        saved connection to the sandbox (it finds the sandbox on whatever port it has next time)."""
+        store = self.application.store
+        await self.run_blocking(ensure_sandbox_profile, store)
+        session = await self.run_blocking(
+            self.application.sessions.open, params, name=SANDBOX_PROFILE_NAME, color="green"
+        )
         self.add_session(session.id)
 
 
@@ -52,7 +62,8 @@ class SandboxStartHandler(SandboxBase):
     async def post(self):
         params = await self.run_sandbox(self.sandbox.start)
         await self.log_in(params)
-        self.write({"redirect": "/", "sandbox": await self.run_blocking(self.sandbox.status)})
+        status = await self.run_blocking(self.sandbox.status)
+        self.write({"redirect": SAMPLE_LANDING if status["sample_loaded"] else "/", "sandbox": status})
 
 
 class SandboxStopHandler(SandboxBase):
@@ -82,7 +93,7 @@ class SandboxSampleHandler(SandboxBase):
     async def post(self):
         params, counts = await self.run_sandbox(self.sandbox.load_sample_data)
         await self.log_in(params)
-        self.write({"redirect": f"/db/{quote(sample_data.SAMPLE_DATABASE, safe='')}", "rows": counts})
+        self.write({"redirect": SAMPLE_LANDING, "rows": counts})
 
 
 class SandboxServerPathHandler(SandboxBase):
@@ -98,20 +109,37 @@ class SandboxServerPathHandler(SandboxBase):
 
 
 class TourHandler(BaseHandler):
-    """Whether the first-run tour was dismissed (kept in the per-user store)."""
+    """The first-run tour's state in the per-user store: dismissed or not, and the step it is at
+    (kept across pages and runs, so a tour that was left resumes where it was)."""
 
     async def get(self):
-        dismissed = await self.run_blocking(self.application.store.get_setting, TOUR_SETTING, False)
+        store = self.application.store
+        dismissed = await self.run_blocking(store.get_setting, TOUR_SETTING, False)
+        step = await self.run_blocking(store.get_setting, TOUR_STEP_SETTING, 0)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.write({"dismissed": bool(dismissed)})
+        self.write({"dismissed": bool(dismissed), "step": step if isinstance(step, int) else 0})
 
     async def post(self):
         body = self.read_json()
-        dismissed = body.get("dismissed", True)
-        if not isinstance(dismissed, bool):
+        dismissed = body.get("dismissed")
+        step = body.get("step")
+        if dismissed is not None and not isinstance(dismissed, bool):
             raise UserError(400, '"dismissed" must be true or false')
-        await self.run_blocking(self.application.store.set_setting, TOUR_SETTING, dismissed)
-        self.write({"dismissed": dismissed})
+        if step is not None and (isinstance(step, bool) or not isinstance(step, int) or not 0 <= step < TOUR_STEPS_MAX):
+            raise UserError(400, f'"step" must be a whole number from 0 to {TOUR_STEPS_MAX - 1}')
+        if dismissed is None and step is None:
+            dismissed = True  # the original API: an empty post dismisses
+        store = self.application.store
+        if dismissed is not None:
+            await self.run_blocking(store.set_setting, TOUR_SETTING, dismissed)
+        if step is not None:
+            await self.run_blocking(store.set_setting, TOUR_STEP_SETTING, step)
+        self.write(
+            {
+                "dismissed": bool(await self.run_blocking(store.get_setting, TOUR_SETTING, False)),
+                "step": await self.run_blocking(store.get_setting, TOUR_STEP_SETTING, 0),
+            }
+        )
 
 
 ROUTES = [

@@ -8,7 +8,7 @@ import tornado.web
 
 from core.db import ConnectionParams
 from core.db.errors import ConnectFailed
-from core.services import browse
+from core.services import browse, secrets
 from core.services.profiles import load_profiles, save_login_as_profile
 from core.web.base import BaseHandler, UserError
 
@@ -71,8 +71,20 @@ class LoginHandler(BaseHandler):
         remembered = await self.run_blocking(self.application.store.last_connection)
         values = _login_form_values(remembered)
         values["next"] = self.get_query_argument("next", "")
+        await self.show_login(values, error=None)
+
+    async def show_login(self, values: dict, error: str | None) -> None:
         saved, ready = await self.run_blocking(load_profiles, self.application.store)
-        self.render("login.html", values=values, error=None, saved_profiles=saved, ready_ids=ready)
+        reason = await self.run_blocking(secrets.unavailable_reason)
+        # Said once, where the choice is made: beside "Save as a connection", not after connecting.
+        keyring_note = (
+            f"Passwords cannot be saved here: {reason}. The connection is saved; you will be asked for its password."
+            if reason
+            else None
+        )
+        self.render(
+            "login.html", values=values, error=error, saved_profiles=saved, ready_ids=ready, keyring_note=keyring_note
+        )
 
     async def post(self):
         form = {
@@ -82,8 +94,12 @@ class LoginHandler(BaseHandler):
             "password": self.get_body_argument("password", "", strip=False),
             "database": self.get_body_argument("database", ""),
             "next": self.get_body_argument("next", ""),
+            "save_profile": self.get_body_argument("save_profile", ""),
+            "profile_name": self.get_body_argument("profile_name", "").strip(),
         }
         try:
+            if len(form["profile_name"]) > 100:
+                raise UserError(400, "The connection's name is too long (100 characters at most).")
             params = params_from_form(form)
             session = await self.run_blocking(self.application.sessions.open, params)
         except (ConnectFailed, UserError) as exc:
@@ -91,8 +107,7 @@ class LoginHandler(BaseHandler):
             # Keep everything the user typed so they can fix one field and retry.
             message = getattr(exc, "message", str(exc))
             form["password"] = ""  # never sent back to the page
-            saved, ready = await self.run_blocking(load_profiles, self.application.store)
-            return self.render("login.html", values=form, error=message, saved_profiles=saved, ready_ids=ready)
+            return await self.show_login(form, error=message)
         try:
             await self.run_blocking(
                 self.application.store.remember_connection, params.label(), params.without_password()
@@ -100,10 +115,11 @@ class LoginHandler(BaseHandler):
         except UserError as exc:  # a full disk: the recent-connections list misses this one, that is all
             log.warning("Connected, but not remembered: %s", exc.message)
         self.add_session(session.id)
-        if self.get_body_argument("save_profile", ""):
-            note = await self.run_blocking(save_login_as_profile, self.application.store, params, params.password)
-            if note:  # no keyring: the connection is saved, the password is not; say so where it is listed
-                return self.redirect(f"/connections?notice={quote(note, safe='')}")
+        if form["save_profile"]:
+            # Without a keyring the password is not kept: the form said so beside the checkbox.
+            await self.run_blocking(
+                save_login_as_profile, self.application.store, params, params.password, form["profile_name"]
+            )
         target = local_target(form["next"]) or "/"
         if target == "/" and params.database:
             target = f"/db/{quote(params.database, safe='')}"

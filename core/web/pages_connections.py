@@ -1,6 +1,7 @@
 """Saved connections: list, create, edit, duplicate, delete, test, connect, import; session switcher."""
 
 import json
+import logging
 import secrets as token_source
 from pathlib import Path
 
@@ -10,8 +11,10 @@ import tornado.web
 from core.db.errors import DatabaseError
 from core.services import profile_import, profiles, secrets, tunnels
 from core.services.profiles import Passwords, Profile, ProfileError
+from core.services.sandbox import SandboxError
 from core.web.base import BaseHandler, UserError
 
+log = logging.getLogger("eddy.connections")
 PROFILE_ID = r"(?P<profile_id>[0-9]+)"
 PENDING_KEYS_MAX = 20
 
@@ -79,6 +82,7 @@ class ProfileFormHandler(ConnectionsBase):
             saved=saved,
             error=error,
             keyring_note=await self.keyring_note(),
+            native_dialogs=self.application.file_dialogs is not None,
             tls_modes=profiles.TLS_MODES,
             colors=profiles.COLORS,
         )
@@ -95,6 +99,7 @@ class ProfileFormHandler(ConnectionsBase):
             existing = await self.load_profile(profile_id)  # 404 when it vanished
             profile.db_password_saved = existing.db_password_saved
             profile.ssh_password_saved = existing.ssh_password_saved
+            profile.sandbox = existing.sandbox
         store = self.application.store
         try:
             profile.id = await self.run_blocking(
@@ -108,7 +113,11 @@ class ProfileFormHandler(ConnectionsBase):
         note = await self.run_blocking(
             profiles.save_passwords, store, profile, self.typed_passwords(fields), bool(fields.get("remember"))
         )
-        self.redirect("/connections" + (f"?notice={tornado.escape.url_escape(note)}" if note else ""))
+        # No keyring at all: the list's banner says so (once, in one place); a keyring that refused
+        # this one password is news, said on the list.
+        if note and await self.keyring_note() is None:
+            return self.redirect(f"/connections?notice={tornado.escape.url_escape(note)}")
+        self.redirect("/connections")
 
 
 def _draft_values(fields: dict) -> dict:
@@ -169,7 +178,11 @@ class ProfileConnectHandler(ConnectionsBase):
         typed = self.typed_passwords(fields)
         registry = self.application.sessions
         try:
-            session = await self.run_blocking(profiles.open_session, registry, profile, typed, self.known_hosts)
+            session = await self.run_blocking(
+                profiles.open_session, registry, profile, typed, self.known_hosts, self.application.sandbox
+            )
+        except SandboxError as exc:
+            return await self.show(profile, str(exc), status=502)
         except tunnels.HostKeyUnknown as exc:
             key = {"token": self.remember_host_key(exc), "fingerprint": exc.fingerprint, "type": exc.key.get_name()}
             return await self.show(profile, exc.message, status=409, host_key=key)
@@ -177,12 +190,13 @@ class ProfileConnectHandler(ConnectionsBase):
             return await self.show(profile, exc.message, status=400)
         except UserError as exc:
             return await self.show(profile, exc.message, status=400)
+        # Without a keyring the password is not kept; this page said so beside "remember" already.
         note = await self.run_blocking(
             profiles.save_passwords, self.application.store, profile, typed, bool(fields.get("remember"))
         )
-        self.add_session(session.id)
         if note:
-            return self.redirect(f"/connections?notice={tornado.escape.url_escape(note)}")
+            log.warning("Connected to %s; %s", profile.name, note)
+        self.add_session(session.id)
         target = f"/db/{tornado.escape.url_escape(profile.database, plus=False)}" if profile.database else "/"
         self.redirect(target)
 
@@ -286,6 +300,31 @@ class TestConnectionHandler(ConnectionsBase):
         self.write(json.dumps(result))
 
 
+# The connection form's Browse… buttons: which file each path field holds.
+PICKABLE = {
+    "tls_ca": ("Certificates (*.pem;*.crt;*.cer)", "All files (*.*)"),
+    "tls_cert": ("Certificates (*.pem;*.crt;*.cer)", "All files (*.*)"),
+    "tls_key": ("Keys (*.pem;*.key)", "All files (*.*)"),
+    "ssh_key_path": ("All files (*.*)",),  # id_ed25519, id_rsa: no extension
+}
+
+
+class PickFileHandler(ConnectionsBase):
+    """POST /api/connections/pick-file {field}: the window's native Open dialog for a path field."""
+
+    async def post(self):
+        field = self.read_json().get("field")
+        if not isinstance(field, str) or field not in PICKABLE:
+            raise UserError(400, f'"field" must be one of {", ".join(PICKABLE)}')
+        dialogs = self.application.file_dialogs
+        if dialogs is None:
+            raise UserError(409, "No native window here: type the file's path instead.")
+        # The dialog blocks until answered: in the pool's own thread, never on the IOLoop.
+        path = await self.run_blocking(dialogs.open_file, PICKABLE[field])
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.write(json.dumps({"path": path} if path else {"cancelled": True}))
+
+
 class TrustHostKeyApiHandler(ConnectionsBase):
     """POST /api/connections/trust {token}: JSON twin of TrustHostKeyHandler for the test button."""
 
@@ -308,4 +347,5 @@ ROUTES = [
     (r"/connections/import", ImportHandler),
     (r"/api/connections/test", TestConnectionHandler),
     (r"/api/connections/trust", TrustHostKeyApiHandler),
+    (r"/api/connections/pick-file", PickFileHandler),
 ]

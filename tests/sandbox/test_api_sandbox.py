@@ -65,7 +65,8 @@ class TestSandboxApi(AppCase):
         response = self.post_json("/api/sandbox/sample", {})
         assert response.code == 200, self.text(response)
         data = self.json(response)
-        assert data["redirect"] == "/db/eddy_shop" and data["rows"] == SIZES
+        assert data["redirect"] == "/db/eddy_shop/table/orders" and data["rows"] == SIZES
+        assert self.request(data["redirect"]).code == 200, "the orders grid opens"
         page = self.text(self.request("/db/eddy_shop"))
         for name in ("customers", "products", "orders", "order_items", "order_totals"):
             assert name in page
@@ -76,7 +77,12 @@ class TestSandboxApi(AppCase):
         self.launch()
         assert self.json(self.post_json("/api/sandbox/start", {}))["redirect"] == "/"
         assert self.request("/").code == 200, "logged in to the sandbox"
+        saved = [p for p in self.app.store.list_profiles() if p.get("sandbox")]
+        assert [p["name"] for p in saved] == ["Local sandbox"], "the sandbox gets one saved connection"
         assert self.json(self.post_json("/api/sandbox/stop", {}))["sandbox"]["state"] == "stopped"
+        self.post_json("/api/sandbox/start", {})
+        assert len([p for p in self.app.store.list_profiles() if p.get("sandbox")]) == 1, "made once"
+        self.post_json("/api/sandbox/stop", {})
         assert self.json(self.post_json("/api/sandbox/delete", {}))["sandbox"]["state"] == "absent"
         assert not (self.app.sandbox.base / "data").exists()
 
@@ -101,12 +107,19 @@ class TestSandboxApi(AppCase):
         response = self.request("/api/sandbox/start", "POST", "{}")
         assert response.code == 403
 
-    def test_tour_dismissal_is_remembered(self):
+    def test_tour_dismissal_and_step_are_remembered(self):
         self.launch()
-        assert self.json(self.request("/api/tour")) == {"dismissed": False}
-        assert self.json(self.post_json("/api/tour", {"dismissed": True})) == {"dismissed": True}
-        assert self.json(self.request("/api/tour")) == {"dismissed": True}
-        assert self.post_json("/api/tour", {"dismissed": "yes"}).code == 400
+        assert self.json(self.request("/api/tour")) == {"dismissed": False, "step": 0}
+        assert self.json(self.post_json("/api/tour", {"step": 2})) == {"dismissed": False, "step": 2}
+        assert self.json(self.post_json("/api/tour", {"dismissed": True})) == {"dismissed": True, "step": 2}
+        assert self.json(self.request("/api/tour")) == {"dismissed": True, "step": 2}
+        assert self.request("/about/tour").code == 302
+        assert self.json(self.request("/api/tour")) == {"dismissed": False, "step": 2}, "resumes where it was"
+        for bad in ({"dismissed": "yes"}, {"step": "2"}, {"step": -1}, {"step": 10**12}, {"step": True}, {"step": 1.5}):
+            response = self.post_json("/api/tour", bad)
+            assert response.code == 400 and "error" in self.json(response), bad
+        assert self.post_json("/api/tour", ["not", "an", "object"]).code == 400
+        assert self.json(self.request("/api/tour")) == {"dismissed": False, "step": 2}
 
     def test_a_configured_server_path_is_checked_and_remembered(self):
         self.launch()

@@ -171,3 +171,17 @@ def test_deep_data_folder_gets_a_short_socket_path(tmp_path):
         assert count(server.params(), "SELECT 5 n") == 5
     finally:
         server.delete()
+
+
+def test_port_is_kept_across_restarts_after_connections(manager):
+    """Closed client connections leave the server's side of them in TIME_WAIT after it stops; the
+    next start must still get the same port (a saved connection points at it)."""
+    params = manager.start()
+    for n in range(3):
+        assert count(params, f"SELECT {n} n") == n  # each close leaves a TIME_WAIT on the port
+    manager.stop()
+    again = SandboxManager(manager.base).start()  # a new Eddy: the port comes from sandbox.json
+    try:
+        assert again.port == params.port
+    finally:
+        SandboxManager(manager.base).stop()

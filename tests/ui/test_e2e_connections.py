@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.connections.conftest import MemoryKeyring
+from tests.connections.conftest import MemoryKeyring, no_keyring  # noqa: F401 (fixture)
 
 
 def test_create_test_and_connect_a_saved_read_only_connection(page, running_app, mariadb):
@@ -45,3 +45,29 @@ def test_create_test_and_connect_a_saved_read_only_connection(page, running_app,
         assert csp_errors == [], csp_errors
     finally:
         keyring.set_keyring(previous)
+
+
+def test_save_on_connect_asks_for_a_name_and_lands_in_the_workspace(page, running_app, mariadb, no_keyring):  # noqa: F811
+    """No keyring here: the note is beside the checkbox (once), and connecting still lands on the
+    databases, not on the Connections page."""
+    page.goto(running_app.launch_url)
+    form = page.locator("#connect-form")
+    form.locator("input[name=host]").fill(mariadb.user.host)
+    form.locator("input[name=port]").fill(str(mariadb.user.port))
+    form.locator("input[name=user]").fill(mariadb.user.user)
+    form.locator("input[name=password]").fill(mariadb.user.password)
+    name = page.locator("#profile-name")
+    expect(name).to_be_hidden()
+    page.check("#save-profile")
+    expect(name).to_have_value(f"{mariadb.user.user}@{mariadb.user.host}:{mariadb.user.port}")
+    expect(page.locator("#keyring-note")).to_have_count(1)
+    expect(page.locator("#keyring-note")).to_contain_text("Passwords cannot be saved here")
+    name.fill("Shop on the test server")
+    form.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.locator("#databases")).to_be_visible()
+    expect(page.get_by_text("Passwords cannot be saved here")).to_have_count(0)
+    profiles = [p["name"] for p in running_app.app.store.list_profiles()]
+    assert profiles == ["Shop on the test server"]
+    page.goto(running_app.base_url + "/connections")
+    expect(page.get_by_text("Passwords cannot be saved here")).to_have_count(1)  # the list's banner only

@@ -66,3 +66,22 @@ for (const confirmForm of document.querySelectorAll("form.confirm")) {
     if (!window.confirm(confirmForm.dataset.confirm)) event.preventDefault();
   });
 }
+
+// Browse… beside a path field (only in the window, where a native Open dialog exists).
+for (const button of document.querySelectorAll("[data-browse]")) {
+  button.addEventListener("click", async () => {
+    const input = form.elements[button.dataset.browse];
+    button.disabled = true;
+    try {
+      const answer = await api("/api/connections/pick-file", { body: { field: button.dataset.browse } });
+      if (answer.path) {
+        input.value = answer.path;
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    } catch (err) {
+      show(err.message, false);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}

@@ -7,7 +7,6 @@ const $ = (id) => document.getElementById(id);
 const buttons = Object.fromEntries([...panel.querySelectorAll("[data-action]")].map((b) => [b.dataset.action, b]));
 
 const BUSY_TEXT = {
-  start: "Starting the sandbox server… (the first start creates it: a few seconds)",
   sample: "Creating the sample shop database (125,000 rows)…",
   stop: "Stopping the sandbox server…",
   reset: "Erasing the sandbox and starting a fresh one…",
@@ -16,9 +15,10 @@ const BUSY_TEXT = {
 const START_LABEL = {
   absent: "Start a local sandbox",
   stopped: "Start the sandbox",
-  running: "Connect to the sandbox",
+  running: "Open the sandbox",
   crashed: "Restart the sandbox",
 };
+let current = null; // the last /api/sandbox answer
 
 function show(el, visible) {
   el.hidden = !visible;
@@ -60,6 +60,7 @@ function fillConnectForm(server) {
 }
 
 function render(data) {
+  current = data;
   const sandbox = data.sandbox;
   panel.dataset.state = sandbox.state;
   panel.classList.toggle("prominent", !data.has_saved_connection);
@@ -73,8 +74,10 @@ function render(data) {
   const exists = ["stopped", "running", "crashed"].includes(sandbox.state);
   buttons.start.textContent = START_LABEL[sandbox.state] || START_LABEL.absent;
   show(buttons.start, usable);
-  show(buttons.sample, usable);
-  buttons.sample.textContent = sandbox.sample_loaded ? "Open sample data (re-create)" : "Load sample data";
+  // Offered (checked) until the shop exists; then starting opens it.
+  show($("sandbox-with-sample"), usable && !sandbox.sample_loaded);
+  buttons.sample.textContent = sandbox.sample_loaded ? "Re-create the sample shop" : "Load the sample shop";
+  show($("sandbox-more"), exists);
   show(buttons.stop, sandbox.state === "running");
   show($("sandbox-server-path"), sandbox.state === "unavailable");
   show(buttons.reset, exists);
@@ -98,8 +101,8 @@ function showError(message) {
 function setBusy(action) {
   for (const b of Object.values(buttons)) b.disabled = Boolean(action);
   panel.setAttribute("aria-busy", action ? "true" : "false");
-  $("sandbox-busy").textContent = action ? BUSY_TEXT[action] : "";
-  show($("sandbox-busy"), Boolean(action));
+  $("sandbox-busy").textContent = (action && BUSY_TEXT[action]) || "";
+  show($("sandbox-busy"), Boolean(action && BUSY_TEXT[action]));
 }
 
 // Reset and delete destroy data: the first click arms the button, the second one acts.
@@ -118,11 +121,55 @@ function disarm(button) {
   button.textContent = button.dataset.label;
 }
 
+// The progress list: each step pending, then active, then done (or failed).
+function steps(names) {
+  const list = $("sandbox-steps");
+  for (const li of list.children) {
+    li.hidden = !names.includes(li.dataset.step);
+    li.className = "";
+  }
+  show(list, names.length > 0);
+  return (name, state) => {
+    const li = list.querySelector(`[data-step="${name}"]`);
+    if (li) li.className = state;
+  };
+}
+
+// One click from nothing to the sample shop's orders: start, load (when asked and not yet there), open.
+async function startSandbox() {
+  const withSample = current?.sandbox.sample_loaded || $("sandbox-sample-option").checked;
+  const needsSample = withSample && !current?.sandbox.sample_loaded;
+  const mark = steps(withSample ? ["start", ...(needsSample ? ["sample"] : []), "open"] : ["start"]);
+  showError("");
+  setBusy("start");
+  let step = "start";
+  try {
+    mark("start", "active");
+    let result = await api("/api/sandbox/start");
+    mark("start", "done");
+    if (needsSample) {
+      step = "sample";
+      mark("sample", "active");
+      result = await api("/api/sandbox/sample");
+      mark("sample", "done");
+    }
+    if (withSample) mark("open", "active");
+    window.location.assign(result.redirect);
+  } catch (err) {
+    mark(step, "failed");
+    showError(err.message);
+    setBusy(null);
+    await refresh();
+  }
+}
+
 async function act(action) {
+  if (action === "start") return startSandbox();
   const button = buttons[action];
   if (!confirmed(button)) return;
   disarm(button);
   showError("");
+  steps([]);
   setBusy(action);
   try {
     const result = await api(`/api/sandbox/${action}`);
