@@ -330,6 +330,12 @@ class ResultCellSaveBody(Body):
     result: OptInt = UNSET
 
 
+class PickFileBody(Body):
+    """Which connection-form field a native Open dialog fills (TLS CA/cert/key, SSH key)."""
+
+    field: str
+
+
 SCHEMAS: dict[str, type[Body]] = {
     "core.web.api_editor.StartQueryHandler": StartQueryBody,
     "core.web.api_editor.ConfirmHandler": ConfirmBody,
@@ -363,6 +369,7 @@ SCHEMAS: dict[str, type[Body]] = {
     "core.web.api_admin.UserActionHandler": AccountBody,
     "core.web.pages_connections.TestConnectionHandler": TestConnectionBody,
     "core.web.pages_connections.TrustHostKeyApiHandler": TokenBody,
+    "core.web.pages_connections.PickFileHandler": PickFileBody,
     "core.web.api_sandbox.SandboxServerPathHandler": ServerPathBody,
     "core.web.api_sandbox.TourHandler": TourBody,
     "core.web.api_grid.SaveCellHandler": GridCellSaveBody,
