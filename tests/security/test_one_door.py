@@ -16,7 +16,9 @@ from core.db.errors import ConnectionLost, DatabaseError
 from core.db.rawstream import stream_line_batches
 from core.db.statements import ReadOnlyViolation
 from core.services import profiles
+from core.services.grid import WindowPlanner
 from core.services.sql_runner import run_statement
+from core.services.table_meta import load_table_meta
 from core.services.transfer import load_data as load_data_module
 from core.services.transfer.csv_import import ImportOptions, run_import
 from core.services.transfer.export import ExportOptions, ExportSource, run_export
@@ -60,6 +62,7 @@ def every_path(conn: Connection, tmp: Path) -> list[str]:
             lambda: run_export(conn, ExportSource(database=DB, table="t"), ExportOptions(format="csv"), tmp / "o.csv"),
         ),
         ("api sql", lambda: run_statement(conn, "SELECT v FROM t", DB)),
+        ("grid", lambda: WindowPlanner().window(conn, load_table_meta(conn, DB, "t"), "scope", None, None, 0, 50)),
         ("editor cursor", lambda: _editor_cursor(conn)),
     ]
     for name, step in steps:
@@ -245,3 +248,17 @@ def test_load_data_still_names_the_line_of_a_refused_row(mariadb, tmp_path):
     finally:
         admin.execute(f"DROP DATABASE IF EXISTS {DB}")
         admin.close()
+
+
+def test_driver_internals_the_guards_rely_on_are_there():
+    """core.db overrides these PyMySQL internals (TLS refusal before the login, the read-only check on
+    every command): a PyMySQL upgrade that renames them must fail here, not silently skip the checks."""
+    import inspect
+
+    import pymysql.connections
+
+    driver = pymysql.connections.Connection
+    assert list(inspect.signature(driver._execute_command).parameters) == ["self", "command", "sql"]
+    assert list(inspect.signature(driver._request_authentication).parameters) == ["self"]
+    assert "server_capabilities" in inspect.getsource(driver._get_server_information)
+    assert "self._sock" in inspect.getsource(driver._write_bytes)

@@ -12,12 +12,13 @@ import secrets
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from core.db import Connection, DatabaseError
 from core.db.errors import ConnectionLost
 from core.db.sql import qualified, quote_identifier
-from core.db.statements import ReadOnlyViolation
+from core.db.statements import ReadOnlyViolation, check_read_only
 from core.services.jobs import Cancelled
 from core.services.transfer.batches import (
     B_FIELD_SEP,
@@ -188,13 +189,16 @@ class TsvFeeder:
         out.write(data)
 
     def finish(self) -> None:
-        """Wait for the writer; unblock it if the server never opened the pipe."""
-        if self.fifo and self.thread.is_alive():
+        """Wait for the writer; unblock it if the server never opened (or stopped reading) the pipe.
+        The writer may reach its open() only after a first unblocking, so keep offering a reader."""
+        deadline = time.monotonic() + 30
+        while self.fifo and self.thread.is_alive() and time.monotonic() < deadline:
             try:
                 fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
                 os.close(fd)
             except OSError:
                 pass
+            self.thread.join(0.05)
         if self.thread.is_alive():
             self.thread.join(30)
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -250,6 +254,8 @@ def load_data(imp: CsvImporter, header, width) -> ImportResult:
         raw.execute("SET SESSION sql_mode = %s", sql_mode)
         raw.execute("SET SESSION time_zone = '+00:00'")
         sql = _load_statement(imp, raw, kinds, width, charset, transcode)
+        if raw.params.read_only:
+            check_read_only(sql)  # refused before a pipe and its writer exist (the connection refuses too)
         feeder = TsvFeeder(imp, width) if transcode else None
         sql = sql.replace("{infile}", raw.literal(str(feeder.path if feeder else imp.path)).replace("%", "%%"))
         raw.begin()
