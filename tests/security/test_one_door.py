@@ -262,3 +262,27 @@ def test_driver_internals_the_guards_rely_on_are_there():
     assert list(inspect.signature(driver._request_authentication).parameters) == ["self"]
     assert "server_capabilities" in inspect.getsource(driver._get_server_information)
     assert "self._sock" in inspect.getsource(driver._write_bytes)
+
+
+def test_a_server_gets_only_the_file_eddy_offered_for_load_data(mariadb, tmp_path):
+    """A rogue server answers LOAD DATA LOCAL by asking for another file (e.g. ~/.ssh/id_rsa): refused."""
+    admin = Connection(mariadb.admin)
+    _prepare(admin)
+    try:
+        secret = tmp_path / "secret.txt"
+        secret.write_text("9\tsecret\n")
+        offered = _csv(tmp_path / "offered.csv", 1, 500)
+        conn = Connection(replace(mariadb.user, database=DB))
+        session = conn.local_infile_session()
+        try:
+            session.offer_local_file(str(offered))
+            with pytest.raises(DatabaseError) as info:
+                session.execute_rowcount(f"LOAD DATA LOCAL INFILE {session.literal(str(secret))} INTO TABLE t")
+            assert "did not offer" in info.value.message
+        finally:
+            session.close()  # rolls back; holds no lock on the table afterwards
+            conn.close()
+        assert admin.get(f"SELECT COUNT(*) AS n FROM {DB}.t")["n"] == 1
+    finally:
+        admin.execute(f"DROP DATABASE IF EXISTS {DB}")
+        admin.close()

@@ -257,7 +257,9 @@ def load_data(imp: CsvImporter, header, width) -> ImportResult:
         if raw.params.read_only:
             check_read_only(sql)  # refused before a pipe and its writer exist (the connection refuses too)
         feeder = TsvFeeder(imp, width) if transcode else None
-        sql = sql.replace("{infile}", raw.literal(str(feeder.path if feeder else imp.path)).replace("%", "%%"))
+        infile = str(feeder.path if feeder else imp.path)
+        sql = sql.replace("{infile}", raw.literal(infile).replace("%", "%%"))
+        raw.offer_local_file(infile)  # the only file the server may ask this connection for
         raw.begin()
         watcher.start()
         if feeder:
