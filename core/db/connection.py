@@ -33,6 +33,24 @@ _TYPE_NAMES = {getattr(FIELD_TYPE, n): n.lower() for n in dir(FIELD_TYPE) if n.i
 BINARY_CHARSET = 63
 
 
+_send_any_local_file = pymysql.connections._send_local_file
+
+
+def _send_offered_local_file(filename, conn) -> None:
+    """PyMySQL sends whatever file the server names in its LOCAL INFILE request: a rogue or hijacked
+    server could ask for ~/.ssh/id_rsa. Send only the file Eddy offered for this statement."""
+    name = filename.decode("utf-8", "replace") if isinstance(filename, (bytes, bytearray)) else str(filename)
+    offered = getattr(conn, "offered_local_file", None)
+    if offered is None or name != offered:
+        raise pymysql.err.OperationalError(
+            2068, f"The server asked for the local file '{name}', which Eddy did not offer: nothing was sent"
+        )
+    _send_any_local_file(filename, conn)
+
+
+pymysql.connections._send_local_file = _send_offered_local_file
+
+
 class _DriverConnection(pymysql.connections.Connection):
     """PyMySQL's connection, sharing one context for its default "TLS if the server offers it" mode.
 
@@ -373,6 +391,11 @@ class Connection:
         return Connection(
             params, max_idle_time=self.max_idle_time, autocommit=False, flavour=self._flavour, local_infile=True
         )
+
+    def offer_local_file(self, path: str | None) -> None:
+        """The one file a LOAD DATA LOCAL statement on this connection may send (None: none)."""
+        self._ensure_connected()
+        self._conn.offered_local_file = path
 
     def literal(self, value: Any) -> str:
         """`value` as a SQL literal escaped for this session (NO_BACKSLASH_ESCAPES included)."""

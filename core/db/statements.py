@@ -56,20 +56,33 @@ def _lexer(backslash_escapes: bool, loose_dashes: bool) -> re.Pattern:
 # `--` followed by any control character as a comment or only by a blank. A finding in any refuses.
 READINGS = [(bs, loose) for bs in (True, False) for loose in (True, False)]
 _LEXERS = {reading: _lexer(*reading) for reading in READINGS}
+_ODD_DASHES = re.compile(r"--(?![ \t\r\n])[\s\x00-\x1f]")
+
+
+def readings_of(sql: str) -> list[tuple[bool, bool]]:
+    """The readings that can differ for this text: without a backslash the escape setting cannot
+    matter, and without `--` before an unusual control character the dash rule cannot either."""
+    escapes = (True, False) if "\\" in sql else (True,)
+    dashes = (True, False) if _ODD_DASHES.search(sql) else (True,)
+    return [(bs, loose) for bs in escapes for loose in dashes]
+
+
 # Belt and braces for the worst case (a file written on the server): these words anywhere, even in
 # what one reading takes for a string or a comment, refuse.
 _FILE_ANYWHERE = re.compile(r"(?<![\w$])(?:OUT|DUMP)FILE(?![\w$])", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
 class Tok:
-    kind: str  # word, ident, var, string, number, open, close, dot, semi, other
-    text: str
-    depth: int
+    """One token: kind (word, ident, var, string, number, open, close, dot, semi, other), its text,
+    its parenthesis depth, and for words the upper-cased text ('' for other kinds)."""
 
-    @property
-    def upper(self) -> str:
-        return self.text.upper() if self.kind == "word" else ""
+    __slots__ = ("kind", "text", "depth", "upper")
+
+    def __init__(self, kind: str, text: str, depth: int):
+        self.kind = kind
+        self.text = text
+        self.depth = depth
+        self.upper = text.upper() if kind == "word" else ""
 
     @property
     def name(self) -> str:
@@ -303,7 +316,7 @@ def analyse(sql: str) -> Analysis:
     if _FILE_ANYWHERE.search(sql):
         analysis.refusal = "INTO OUTFILE/DUMPFILE writes a file on the server"
         return analysis
-    for reading in READINGS:
+    for reading in readings_of(sql):
         for toks in statements_of(lex(sql, reading)):
             reason = _statement_refusal(toks, analysis)
             if reason:
@@ -400,7 +413,7 @@ MAX_ROUTINE_DEPTH = 4
 def body_refusal(body: str) -> str | None:
     """Why a routine's or view's body may change something, judged by its words (its declaration
     is not enforced by MariaDB: a READS SQL DATA function may still write)."""
-    for reading in READINGS:
+    for reading in readings_of(body):
         toks = lex(body, reading)
         words = _words(toks)
         for i, word in enumerate(words):

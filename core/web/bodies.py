@@ -333,7 +333,7 @@ class ResultCellSaveBody(Body):
 class PickFileBody(Body):
     """Which connection-form field a native Open dialog fills (TLS CA/cert/key, SSH key)."""
 
-    field: str
+    field: OptStr = UNSET
 
 
 SCHEMAS: dict[str, type[Body]] = {

@@ -16,7 +16,9 @@ from core.db.errors import ConnectionLost, DatabaseError
 from core.db.rawstream import stream_line_batches
 from core.db.statements import ReadOnlyViolation
 from core.services import profiles
+from core.services.grid import WindowPlanner
 from core.services.sql_runner import run_statement
+from core.services.table_meta import load_table_meta
 from core.services.transfer import load_data as load_data_module
 from core.services.transfer.csv_import import ImportOptions, run_import
 from core.services.transfer.export import ExportOptions, ExportSource, run_export
@@ -60,6 +62,7 @@ def every_path(conn: Connection, tmp: Path) -> list[str]:
             lambda: run_export(conn, ExportSource(database=DB, table="t"), ExportOptions(format="csv"), tmp / "o.csv"),
         ),
         ("api sql", lambda: run_statement(conn, "SELECT v FROM t", DB)),
+        ("grid", lambda: WindowPlanner().window(conn, load_table_meta(conn, DB, "t"), "scope", None, None, 0, 50)),
         ("editor cursor", lambda: _editor_cursor(conn)),
     ]
     for name, step in steps:
@@ -242,6 +245,44 @@ def test_load_data_still_names_the_line_of_a_refused_row(mariadb, tmp_path):
             run_import(conn, DB, "t", path, CSV, ImportOptions(method="load_data"))
         conn.close()
         assert "line 5" in info.value.message, info.value.message
+    finally:
+        admin.execute(f"DROP DATABASE IF EXISTS {DB}")
+        admin.close()
+
+
+def test_driver_internals_the_guards_rely_on_are_there():
+    """core.db overrides these PyMySQL internals (TLS refusal before the login, the read-only check on
+    every command): a PyMySQL upgrade that renames them must fail here, not silently skip the checks."""
+    import inspect
+
+    import pymysql.connections
+
+    driver = pymysql.connections.Connection
+    assert list(inspect.signature(driver._execute_command).parameters) == ["self", "command", "sql"]
+    assert list(inspect.signature(driver._request_authentication).parameters) == ["self"]
+    assert "server_capabilities" in inspect.getsource(driver._get_server_information)
+    assert "self._sock" in inspect.getsource(driver._write_bytes)
+
+
+def test_a_server_gets_only_the_file_eddy_offered_for_load_data(mariadb, tmp_path):
+    """A rogue server answers LOAD DATA LOCAL by asking for another file (e.g. ~/.ssh/id_rsa): refused."""
+    admin = Connection(mariadb.admin)
+    _prepare(admin)
+    try:
+        secret = tmp_path / "secret.txt"
+        secret.write_text("9\tsecret\n")
+        offered = _csv(tmp_path / "offered.csv", 1, 500)
+        conn = Connection(replace(mariadb.user, database=DB))
+        session = conn.local_infile_session()
+        try:
+            session.offer_local_file(str(offered))
+            with pytest.raises(DatabaseError) as info:
+                session.execute_rowcount(f"LOAD DATA LOCAL INFILE {session.literal(str(secret))} INTO TABLE t")
+            assert "did not offer" in info.value.message
+        finally:
+            session.close()  # rolls back; holds no lock on the table afterwards
+            conn.close()
+        assert admin.get(f"SELECT COUNT(*) AS n FROM {DB}.t")["n"] == 1
     finally:
         admin.execute(f"DROP DATABASE IF EXISTS {DB}")
         admin.close()

@@ -15,7 +15,7 @@ import time
 from core.db import Connection, DatabaseError
 from core.db.errors import ConnectionLost
 from core.db.sql import qualified, quote_identifier
-from core.db.statements import ReadOnlyViolation
+from core.db.statements import ReadOnlyViolation, check_read_only
 from core.services.jobs import Cancelled
 from core.services.transfer.batches import (
     B_FIELD_SEP,
@@ -165,12 +165,10 @@ class TsvFeeder:
         out.write(data)
 
     def finish(self) -> None:
-        """Wait for the writer; unblock it if the server never opened the pipe."""
+        """Wait for the writer; unblock it if the server never opened (or stopped reading) the pipe.
+        The writer may reach its open() only after a first unblocking, so keep offering a reader."""
         deadline = time.monotonic() + 30
         while self.fifo and self.thread.is_alive() and time.monotonic() < deadline:
-            # Opening the read end releases a writer blocked in open(); the writer may reach its
-            # open() only after ours (the statement was refused before the server read anything),
-            # so keep doing it until the writer has ended.
             try:
                 fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
                 os.close(fd)
@@ -232,8 +230,12 @@ def load_data(imp: CsvImporter, header, width) -> ImportResult:
         raw.execute("SET SESSION sql_mode = %s", sql_mode)
         raw.execute("SET SESSION time_zone = '+00:00'")
         sql = _load_statement(imp, raw, kinds, width, charset, transcode)
+        if raw.params.read_only:
+            check_read_only(sql)  # refused before a pipe and its writer exist (the connection refuses too)
         feeder = TsvFeeder(imp, width) if transcode else None
-        sql = sql.replace("{infile}", raw.literal(str(feeder.path if feeder else imp.path)).replace("%", "%%"))
+        infile = str(feeder.path if feeder else imp.path)
+        sql = sql.replace("{infile}", raw.literal(infile).replace("%", "%%"))
+        raw.offer_local_file(infile)  # the only file the server may ask this connection for
         raw.begin()
         watcher.start()
         if feeder:
