@@ -23,6 +23,7 @@ from core.web import (
     api_sql,
     api_structure,
     api_transfer,
+    api_tree,
     pages,
     pages_about,
     pages_admin,
@@ -80,6 +81,7 @@ class EddyApplication(tornado.web.Application):
             *api_editor.ROUTES,
             *api_grid.ROUTES,
             *api_transfer.ROUTES,
+            *api_tree.ROUTES,
         ]
         settings = dict(
             template_path=str(config.resource_path("ui", "templates")),

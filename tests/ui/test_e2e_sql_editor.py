@@ -208,3 +208,25 @@ def test_edit_in_sql_editor_link_opens_the_text_in_a_new_tab(editor, running_app
     expect(page.locator(".cm-content")).to_have_text("SELECT 42 AS answer")
     page.keyboard.press("Control+Enter")
     expect(page.locator("#result-grid")).to_contain_text("42")
+
+
+def test_autocomplete_loads_any_databases_columns_on_demand_with_cjk_and_aliases(editor, mariadb):
+    from core.db import Connection
+    from tests.workspace.conftest import FK_SCHEMA
+
+    conn = Connection(mariadb.admin)
+    for statement in FK_SCHEMA:
+        conn.execute(statement)
+    conn.close()
+    page = editor
+    # A table of another database, by db.table, its columns through an alias; a CJK prefix.
+    type_sql(page, "SELECT * FROM eddy_test_fk.中文表 z WHERE z.名")
+    expect(page.locator(".cm-tooltip-autocomplete li", has_text="名字")).to_be_visible()
+    type_sql(page, "SELECT * FROM eddy_test_fk.ch")
+    expect(page.locator(".cm-tooltip-autocomplete li", has_text="child")).to_be_visible()
+    type_sql(page, "SELECT 数 FROM eddy_test_fk.`中文表`")
+    page.keyboard.press("Home")
+    for _ in range(len("SELECT 数")):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Control+Space")
+    expect(page.locator(".cm-tooltip-autocomplete li", has_text="数量")).to_be_visible()
