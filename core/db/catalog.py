@@ -33,6 +33,16 @@ def count_tables(conn: Connection, database: str, like: str | None = None) -> in
     return int(conn.get(sql, *params).n)
 
 
+def count_tables_before(conn: Connection, database: str, table: str) -> int:
+    """How many names sort before `table` (its index in table_names order)."""
+    row = conn.get(
+        "SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME < %s",
+        database,
+        table,
+    )
+    return int(row.n)
+
+
 def table_names(
     conn: Connection, database: str, offset: int = 0, limit: int = 500, like: str | None = None
 ) -> list[str]:

@@ -12,6 +12,12 @@ def databases(conn: Connection) -> list[dict]:
     return schema.list_databases(conn)
 
 
+def require_database(conn: Connection, database: str) -> None:
+    """NotFound unless the database exists (a page that needs no table list: the tree loads it)."""
+    if not schema.database_exists(conn, database):
+        raise NotFound(f"Database '{database}' does not exist")
+
+
 def tables(conn: Connection, database: str) -> list[dict]:
     if not schema.database_exists(conn, database):
         raise NotFound(f"Database '{database}' does not exist")

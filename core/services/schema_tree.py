@@ -56,6 +56,13 @@ def group_items(
     return {"items": items[offset : offset + limit], "offset": offset, "total": len(items)}
 
 
+def locate_table(conn: Connection, database: str, table: str) -> dict:
+    """The position of a table in the tables group's name order (-1 when absent): where to scroll."""
+    if not catalog.table_names(conn, database, 0, 1, catalog.like_escape(table)):
+        return {"index": -1}
+    return {"index": catalog.count_tables_before(conn, database, table)}
+
+
 def table_children(conn: Connection, database: str, table: str) -> dict:
     return {
         "columns": [dict(c) for c in catalog.table_columns(conn, database, table)],

@@ -48,6 +48,9 @@ class TreeHandler(TreeApiHandler):
         table = _name(arg("table", ""), "table", required=False)
         if table:
             return await self.answer(schema_tree.table_children, db, table)
+        locate = _name(arg("locate", ""), "locate", required=False)
+        if locate:
+            return await self.answer(schema_tree.locate_table, db, locate)
         group = _name(arg("group", ""), "group", required=False)
         if not group:
             return await self.answer(schema_tree.database_groups, db)

@@ -1,0 +1,179 @@
+"""The workspace in headless Chromium: the schema tree (lazy, virtualised, search, context menu),
+the command palette, shortcuts, zoom and dark mode — with screenshots at 1280×800 and 820×540."""
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.ui.test_e2e_browse import connect
+from tests.workspace.conftest import MANY_TABLES
+
+SHOTS = Path("/tmp/shots-workspace")
+
+
+@pytest.fixture
+def workspace(page, running_app, mariadb, sample_db, fk_db, many_tables_db):
+    problems = []
+    page.on(
+        "console",
+        lambda m: problems.append(m.text) if m.type == "error" and "favicon" not in m.location.get("url", "") else None,
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    connect(page, running_app, mariadb, database=fk_db)
+    expect(page).to_have_url(re.compile(rf"/db/{fk_db}$"))
+    expect(page.locator("#tree-pane")).to_have_attribute("data-ready", "1")
+    yield page
+    assert not problems, f"console errors (CSP, JS): {problems}"
+
+
+def shot(page, name):
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def right_click(page, locator):
+    """With the mouse where the row is drawn (the tree redraws its window of rows as it scrolls)."""
+    box = locator.bounding_box()
+    page.mouse.click(box["x"] + 40, box["y"] + box["height"] / 2, button="right")
+
+
+def tree_row(page, text):
+    return page.locator("#tree-pane .tree-row", has=page.locator(".label", has_text=re.compile(f"^{re.escape(text)}$")))
+
+
+def test_tree_opens_lazily_virtualised_and_reveals_the_current_table(workspace, running_app, many_tables_db, fk_db):
+    page = workspace
+    # The page's database is open and selected; the others are closed.
+    expect(tree_row(page, fk_db)).to_have_class(re.compile("selected"))
+    expect(tree_row(page, "child")).to_be_visible()
+    # A database with thousands of tables: only a window of rows is in the DOM.
+    tree_row(page, many_tables_db).click()
+    tables = page.locator("#tree-pane .tree-row.k-group", has_text="Tables").nth(1)
+    expect(tables).to_contain_text(f"{MANY_TABLES:,}")
+    tables.click()
+    expect(tree_row(page, "t000000")).to_be_visible()
+    assert page.locator("#tree-pane .tree-row").count() < 80
+    page.evaluate("() => { const s = document.querySelector('.tree-scroll'); s.scrollTop = 22 * 2500; }")
+    expect(page.locator("#tree-pane .tree-row .label", has_text=re.compile(r"^t0024\d\d$")).first).to_be_visible()
+    assert page.locator("#tree-pane .tree-row").count() < 80
+    shot(page, "tree-many-1280")
+    # Columns with type and key marks, indexes.
+    page.evaluate("() => { document.querySelector('.tree-scroll').scrollTop = 0; }")
+    tree_row(page, "child").locator(".twisty").click()
+    column = tree_row(page, "parent_id")
+    expect(column).to_contain_text("FK")
+    expect(column).to_contain_text("int(11)")
+    expect(tree_row(page, "Indexes")).to_be_visible()
+    # A table page shows its table selected in the tree, scrolled into view.
+    page.goto(f"{running_app.base_url}/db/{many_tables_db}/table/t002222")
+    expect(page.locator("#tree-pane")).to_have_attribute("data-ready", "1")
+    expect(tree_row(page, "t002222")).to_have_class(re.compile("selected"))
+    expect(tree_row(page, "t002222")).to_be_in_viewport()
+
+
+def test_tree_search_jumps_and_context_menu_prefills_a_query(workspace, fk_db, many_tables_db):
+    page = workspace
+    page.fill(".tree-search", "t00199")
+    hits = page.locator(".tree-results .tree-hit")
+    expect(hits.first).to_contain_text("t001990")
+    expect(hits.nth(9)).to_contain_text("t001999")  # the substring matches first, then looser ones
+    hits.first.click()
+    expect(page).to_have_url(re.compile(rf"/db/{many_tables_db}/table/t001990$"))
+    expect(page.locator("#tree-pane")).to_have_attribute("data-ready", "1")
+    expect(tree_row(page, "t001990")).to_have_class(re.compile("selected"))
+    # Right click a table: the menu; "New query here" opens the editor with SELECT … FROM filled in.
+    right_click(page, tree_row(page, "t001990"))
+    menu = page.locator(".context-menu")
+    for label in [
+        "Open data",
+        "Open structure",
+        "New query here",
+        "Copy name",
+        "Export…",
+        "Import…",
+        "Truncate…",
+        "Drop…",
+    ]:
+        expect(menu.locator(".menu-item", has_text=label)).to_be_visible()
+    shot(page, "tree-context-menu")
+    menu.locator(".menu-item", has_text="New query here").click()
+    expect(page).to_have_url(re.compile(r"/sql\?text="))
+    expect(page.locator(".cm-content")).to_contain_text(f"SELECT * FROM `{many_tables_db}`.`t001990` LIMIT 100;")
+    # The tree is beside the SQL editor too.
+    expect(page.locator("#tree-pane")).to_be_visible()
+    # Truncate goes to the structure page's own preview-then-confirm dialog.
+    right_click(page, tree_row(page, "t001990"))
+    page.locator(".context-menu .menu-item", has_text="Truncate…").click()
+    expect(page).to_have_url(re.compile(r"/table/t001990/structure$"))
+    expect(page.locator("dialog[open]")).to_contain_text("TRUNCATE")
+
+
+def test_palette_opens_any_table_by_fuzzy_name_and_runs_actions(workspace, fk_db, many_tables_db):
+    page = workspace
+    page.keyboard.press("Control+k")
+    palette = page.locator("#palette")
+    expect(palette).to_be_visible()
+    page.keyboard.type("t2345")
+    expect(palette.locator(".palette-item").first).to_contain_text("t002345")
+    shot(page, "palette-1280")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/db/{many_tables_db}/table/t002345$"))
+    # Actions by name: the theme, then the shortcuts sheet.
+    page.keyboard.press("Control+p")
+    page.keyboard.type(">dark")
+    expect(palette.locator(".palette-item").first).to_contain_text("Theme: dark")
+    page.keyboard.press("Enter")
+    expect(page.locator("html")).to_have_attribute("data-scheme", "dark")
+    page.keyboard.press("F1")
+    expect(page.locator("#shortcuts-dialog")).to_contain_text("Keyboard shortcuts")
+    page.keyboard.press("Escape")
+    # Zoom is remembered across pages.
+    page.keyboard.press("Control+=")
+    expect(page.locator("html")).to_have_attribute("data-zoom", "1.1")
+    page.reload()
+    assert page.evaluate("() => document.documentElement.style.zoom") == "1.1"
+    page.keyboard.press("Control+0")
+    assert page.evaluate("() => document.documentElement.style.zoom") == ""
+
+
+def bg(page, selector):
+    return page.evaluate(f"() => getComputedStyle(document.querySelector({selector!r})).backgroundColor")
+
+
+def dark(rgb: str) -> bool:
+    r, g, b = (int(x) for x in re.findall(r"\d+", rgb)[:3])
+    return (r + g + b) / 3 < 60
+
+
+def test_dark_mode_follows_the_system_and_the_manual_choice_everywhere(page, running_app, mariadb, sample_db, fk_db):
+    page.emulate_media(color_scheme="dark")
+    connect(page, running_app, mariadb, database=sample_db)
+    expect(page).to_have_url(re.compile(rf"/db/{sample_db}$"))
+    assert dark(bg(page, "body")) and dark(bg(page, ".tree-pane"))
+    assert page.evaluate("() => getComputedStyle(document.querySelector('button')).fontFamily") == page.evaluate(
+        "() => getComputedStyle(document.body).fontFamily"
+    )
+    shot(page, "dark-database-1280")
+    page.goto(f"{running_app.base_url}/db/{sample_db}/table/people")
+    expect(page.locator("#grid .dg-row").first).to_be_visible()
+    assert dark(bg(page, ".dg-head")) and dark(bg(page, ".datagrid"))
+    shot(page, "dark-table-1280")
+    page.goto(f"{running_app.base_url}/db/{sample_db}/sql")
+    expect(page.locator("#sql-page")).to_have_attribute("data-ready", "1")
+    assert dark(bg(page, ".cm-editor")) and dark(bg(page, ".cm-gutters"))
+    shot(page, "dark-sql-1280")
+    page.goto(f"{running_app.base_url}/db/{fk_db}/diagram")
+    page.wait_for_load_state("networkidle")
+    shot(page, "dark-diagram-1280")
+    # The manual override beats the system, and is remembered.
+    page.click("#view-menu")
+    page.locator(".context-menu .menu-item", has_text="Theme: light").click()
+    assert not dark(bg(page, "body"))
+    page.reload()
+    assert not dark(bg(page, "body"))
+    page.set_viewport_size({"width": 820, "height": 540})
+    page.goto(f"{running_app.base_url}/db/{sample_db}/table/people")
+    expect(page.locator("#grid .dg-row").first).to_be_visible()
+    shot(page, "light-table-820")
