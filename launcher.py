@@ -128,6 +128,10 @@ def run_window(server: ServerThread, url: str, instance=None) -> None:
         y=geometry["y"],
         min_size=(800, 500),
         menu=menu,
+        # pywebview's default (False) injects a <style> element into every page, which the CSP
+        # refuses ("Refused to apply inline style" once per load); a database client needs text
+        # selection anyway.
+        text_select=True,
     )
     desktop.GeometryTracker(app.store, window)
     if instance is not None:

@@ -28,6 +28,7 @@ from core.web import (
     pages_about,
     pages_admin,
     pages_connections,
+    pages_workspace,
     uimethods,
     uimodules,
 )
@@ -82,6 +83,7 @@ class EddyApplication(tornado.web.Application):
             *api_grid.ROUTES,
             *api_transfer.ROUTES,
             *api_tree.ROUTES,
+            *pages_workspace.ROUTES,
         ]
         settings = dict(
             template_path=str(config.resource_path("ui", "templates")),

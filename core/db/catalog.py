@@ -64,7 +64,8 @@ def view_names(conn: Connection, database: str, names: list[str] | None = None, 
     if names is not None:
         if not names:
             return []
-        sql += f" AND TABLE_NAME IN ({', '.join(['%s'] * len(names))})"
+        marks = ", ".join(["%s"] * len(names))
+        sql += f" AND TABLE_NAME IN ({marks})"
         params += names
     sql += " ORDER BY TABLE_NAME LIMIT %s"
     params.append(limit)
@@ -140,9 +141,10 @@ def columns_of(conn: Connection, database: str, tables: list[str]) -> dict[str, 
     """Column names of the given tables of one database (autocomplete loads them on demand)."""
     if not tables:
         return {}
+    marks = ", ".join(["%s"] * len(tables))
     rows = conn.query(
         "SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s"
-        f" AND TABLE_NAME IN ({', '.join(['%s'] * len(tables))}) ORDER BY TABLE_NAME, ORDINAL_POSITION",
+        f" AND TABLE_NAME IN ({marks}) ORDER BY TABLE_NAME, ORDINAL_POSITION",
         database,
         *tables,
     )

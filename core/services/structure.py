@@ -122,30 +122,37 @@ def read_foreign_keys(conn: Connection, database: str, table: str | None = None)
     """Foreign keys of one table (or of every table of the database when table is None)."""
     # Two reads, each naming its schema (and table): information_schema pushes constants, not join
     # conditions, so the former JOIN made REFERENTIAL_CONSTRAINTS read every schema on the server.
-    where, params = "TABLE_SCHEMA = %s", [database]
-    rules_where = "CONSTRAINT_SCHEMA = %s"
-    if table is not None:
-        where += " AND TABLE_NAME = %s"
-        rules_where += " AND TABLE_NAME = %s"
-        params.append(table)
-    rows = conn.query(
-        "SELECT CONSTRAINT_NAME AS name, TABLE_NAME AS tbl, COLUMN_NAME AS col,"
-        " REFERENCED_TABLE_SCHEMA AS ref_database, REFERENCED_TABLE_NAME AS ref_table,"
-        " REFERENCED_COLUMN_NAME AS ref_col FROM information_schema.KEY_COLUMN_USAGE"
-        f" WHERE {where} AND REFERENCED_TABLE_NAME IS NOT NULL"
-        " ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION",
-        *params,
-    )
-    if not rows:
-        return []
-    rules = {
-        (r.tbl, r.name): r
-        for r in conn.query(
-            "SELECT CONSTRAINT_NAME AS name, TABLE_NAME AS tbl, UPDATE_RULE AS on_update, DELETE_RULE AS on_delete"
-            f" FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE {rules_where}",
-            *params,
+    if table is None:
+        rows = conn.query(
+            "SELECT CONSTRAINT_NAME AS name, TABLE_NAME AS tbl, COLUMN_NAME AS col,"
+            " REFERENCED_TABLE_SCHEMA AS ref_database, REFERENCED_TABLE_NAME AS ref_table,"
+            " REFERENCED_COLUMN_NAME AS ref_col FROM information_schema.KEY_COLUMN_USAGE"
+            " WHERE TABLE_SCHEMA = %s AND REFERENCED_TABLE_NAME IS NOT NULL"
+            " ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION",
+            database,
         )
-    }
+        rule_rows = conn.query(
+            "SELECT CONSTRAINT_NAME AS name, TABLE_NAME AS tbl, UPDATE_RULE AS on_update, DELETE_RULE AS on_delete"
+            " FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s",
+            database,
+        )
+    else:
+        rows = conn.query(
+            "SELECT CONSTRAINT_NAME AS name, TABLE_NAME AS tbl, COLUMN_NAME AS col,"
+            " REFERENCED_TABLE_SCHEMA AS ref_database, REFERENCED_TABLE_NAME AS ref_table,"
+            " REFERENCED_COLUMN_NAME AS ref_col FROM information_schema.KEY_COLUMN_USAGE"
+            " WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s AND REFERENCED_TABLE_NAME IS NOT NULL"
+            " ORDER BY CONSTRAINT_NAME, ORDINAL_POSITION",
+            database,
+            table,
+        )
+        rule_rows = conn.query(
+            "SELECT CONSTRAINT_NAME AS name, TABLE_NAME AS tbl, UPDATE_RULE AS on_update, DELETE_RULE AS on_delete"
+            " FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s AND TABLE_NAME = %s",
+            database,
+            table,
+        )
+    rules = {(r.tbl, r.name): r for r in rule_rows}
     fks: dict[tuple, dict] = {}
     for r in rows:
         rule = rules.get((r.tbl, r.name))

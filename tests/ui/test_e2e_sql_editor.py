@@ -222,8 +222,10 @@ def test_autocomplete_loads_any_databases_columns_on_demand_with_cjk_and_aliases
     # A table of another database, by db.table, its columns through an alias; a CJK prefix.
     type_sql(page, "SELECT * FROM eddy_test_fk.中文表 z WHERE z.名")
     expect(page.locator(".cm-tooltip-autocomplete li", has_text="名字")).to_be_visible()
+    page.keyboard.press("Escape")  # the open list would cover the editor's next click
     type_sql(page, "SELECT * FROM eddy_test_fk.ch")
     expect(page.locator(".cm-tooltip-autocomplete li", has_text="child")).to_be_visible()
+    page.keyboard.press("Escape")
     type_sql(page, "SELECT 数 FROM eddy_test_fk.`中文表`")
     page.keyboard.press("Home")
     for _ in range(len("SELECT 数")):

@@ -53,3 +53,21 @@ def test_structure_objects_and_diagram_read_only_their_schema(mariadb, many_tabl
     ]:
         conn = recorded(mariadb, fn, *args)
         assert catalog_scans(conn, conn.statements) == [], fn.__name__
+
+
+def test_foreign_keys_from_another_schema_with_awkward_names_are_found(mariadb, fk_db):
+    other = "eddy_test fk-2"
+    admin = mariadb.connect(user=mariadb.admin.user, password=mariadb.admin.password)
+    admin.execute(f"DROP DATABASE IF EXISTS `{other}`")
+    admin.execute(f"CREATE DATABASE `{other}`")
+    admin.execute(
+        f"CREATE TABLE `{other}`.`子 表` (id INT PRIMARY KEY, ref INT,"
+        f" CONSTRAINT `fk 中` FOREIGN KEY (ref) REFERENCES `{fk_db}`.`中文表` (id)) ENGINE=InnoDB"
+    )
+    try:
+        meta = load_table_meta(mariadb.connect(), fk_db, "中文表")
+        assert meta.referenced_by == [
+            {"name": "fk 中", "db": other, "table": "子 表", "columns": ["ref"], "ref_columns": ["id"]}
+        ]
+    finally:
+        admin.execute(f"DROP DATABASE IF EXISTS `{other}`")

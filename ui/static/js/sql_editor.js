@@ -666,6 +666,14 @@ window.addEventListener("beforeunload", () => {
   if (saveTimer) saveTabs();
 });
 
+// The workspace shell (tabs.js) keeps one editor and hands it "new query here" requests.
+window.addEventListener("message", (e) => {
+  if (e.origin !== window.location.origin || !e.data || e.data.type !== "eddy:new-query") return;
+  const tab = addTab({ sql: String(e.data.text || ""), database: String(e.data.database || state.current?.database || "") });
+  scheduleSave();
+  switchTab(tab);
+});
+
 async function init() {
   let stored = [];
   try {

@@ -9,6 +9,8 @@
   }
   var dark = chosen === "dark" || (chosen !== "light" && window.matchMedia("(prefers-color-scheme: dark)").matches);
   document.documentElement.dataset.scheme = dark ? "dark" : "light";
+  // A page inside a workspace tab: the shell around it has the top bar and the tree.
+  if (window.parent !== window) document.documentElement.classList.add("in-tab");
   var zoom = null;
   try {
     zoom = Number(localStorage.getItem("eddy.zoom") || 1);

@@ -13,8 +13,14 @@ const isMac = /Mac|iPhone|iPad/.test(navigator.platform);
 const MOD = isMac ? "⌘" : "Ctrl";
 
 // Where links open: the tab shell (when this page runs inside one) or this window.
+function tabsShell() {
+  if (window.eddyTabs) return window.eddyTabs;
+  return window.parent !== window ? window.parent.eddyTabs || null : null;
+}
+
 function openUrl(url, options = {}) {
-  if (window.parent !== window && window.parent.eddyTabs) window.parent.eddyTabs.open(url, options);
+  const tabs = tabsShell();
+  if (tabs) tabs.open(url, options);
   else window.location.href = url;
 }
 
@@ -170,8 +176,10 @@ function commands() {
       { id: "db-new-table", label: `New table in ${db}`, run: () => openUrl(`/db/${seg(db)}/new-table`, { title: "New table" }) },
     );
   }
-  const tabs = window.parent !== window ? window.parent.eddyTabs : window.eddyTabs;
-  if (tabs) {
+  const tabs = tabsShell();
+  if (!tabs) {
+    list.push({ id: "open-tabs", label: "Open this page in workspace tabs", run: () => openInTabs() });
+  } else {
     list.push(
       { id: "close-tab", label: "Close tab", hint: "Ctrl+W", run: () => tabs.closeCurrent() },
       { id: "next-tab", label: "Next tab", hint: "Ctrl+Tab", run: () => tabs.cycle(1) },
@@ -251,9 +259,29 @@ function showShortcuts() {
   dialog.showModal();
 }
 
+function openInTabs() {
+  window.location.href = "/workspace?open=" + encodeURIComponent(window.location.pathname + window.location.search);
+}
+
 function focusTreeSearch() {
   toggleTree(false);
   document.querySelector(".tree-search")?.focus();
+}
+
+// Tab keys, in the shell and in the pages inside it (they hand them to the shell).
+function tabKey(e, mod, key) {
+  const tabs = tabsShell();
+  if (!tabs) return false;
+  if (mod && !e.shiftKey && key === "w") tabs.closeCurrent();
+  else if ((e.ctrlKey && key === "tab") || (e.ctrlKey && key === "pagedown")) tabs.cycle(e.shiftKey ? -1 : 1);
+  else if (e.ctrlKey && key === "pageup") tabs.cycle(-1);
+  else if (e.altKey && key === "arrowleft") tabs.back();
+  else if (e.altKey && key === "arrowright") tabs.forward();
+  else if (e.ctrlKey && !e.shiftKey && key === "t") {
+    const db = database();
+    tabs.open(db ? `/db/${seg(db)}/sql` : "/sql", { title: "Query" });
+  } else return false;
+  return true;
 }
 
 function onKey(e) {
@@ -268,7 +296,7 @@ function onKey(e) {
   else if (mod && key === "-") zoom(-0.1);
   else if (mod && key === "0") zoom(0);
   else if (e.key === "F1") showShortcuts();
-  else handled = false;
+  else if (!tabKey(e, mod, key)) handled = false;
   if (handled) {
     e.preventDefault();
     e.stopPropagation();
@@ -308,6 +336,7 @@ function setupMenus() {
   });
   view.id = "view-menu";
   const help = make("Help", () => [
+    ...(tabsShell() ? [] : [{ label: "Open this page in workspace tabs", run: () => openInTabs() }]),
     { label: "Keyboard shortcuts", hint: "F1", run: () => showShortcuts() },
     { label: "About Eddy", run: () => openUrl("/about", { title: "About" }) },
   ]);
