@@ -57,19 +57,28 @@ def table_names(
     return [r.name for r in conn.query(sql, *params)]
 
 
+_ONE_VIEW = "SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s"
+
+
 def view_names(conn: Connection, database: str, names: list[str] | None = None, limit: int = 5000) -> list[str]:
     """Views of a database (only among `names` when given), in name order."""
-    sql = "SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = %s"
-    params: list = [database]
     if names is not None:
         if not names:
             return []
-        marks = ", ".join(["%s"] * len(names))
-        sql += f" AND TABLE_NAME IN ({marks})"
-        params += names
-    sql += " ORDER BY TABLE_NAME LIMIT %s"
-    params.append(limit)
-    return [r.name for r in conn.query(sql, *params)]
+        # One exact lookup per name (UNION ALL): information_schema opens just those table
+        # definitions, where "TABLE_NAME IN (...)" would read every definition in the schema.
+        lookups = " UNION ALL ".join([_ONE_VIEW] * len(names))
+        params = [p for name in names for p in (database, name)]
+        return sorted(r.name for r in conn.query(lookups, *params))
+    return [
+        r.name
+        for r in conn.query(
+            "SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = %s"
+            " ORDER BY TABLE_NAME LIMIT %s",
+            database,
+            limit,
+        )
+    ]
 
 
 def routines(conn: Connection, database: str, limit: int = 5000) -> list[Row]:

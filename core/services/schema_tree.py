@@ -6,7 +6,8 @@ the client asks for the window of names it shows."""
 from core.db import catalog
 from core.db.connection import Connection
 
-PAGE_LIMIT = 2000  # names per request at most (the tree asks for a window around what is visible)
+PAGE_LIMIT = 500  # names per request at most (the tree asks for a window around what is visible)
+OBJECT_LIMIT = 5000  # routines, triggers, events, views listed at most (then: search)
 SEARCH_LIMIT = 200  # matches at most per search
 GROUPS = ("tables", "views", "routines", "triggers", "events")
 
@@ -30,30 +31,35 @@ def group_items(
 ) -> dict:
     if group not in GROUPS:
         raise BadRequest(f"'group' must be one of {', '.join(GROUPS)}")
-    limit = max(1, min(limit, PAGE_LIMIT))
+    limit = max(1, min(limit, PAGE_LIMIT if group == "tables" else OBJECT_LIMIT))
     offset = max(0, offset)
     like = f"%{catalog.like_escape(filter_text)}%" if filter_text else None
     if group == "tables":
         names = catalog.table_names(conn, database, offset, limit, like)
         views = set(catalog.view_names(conn, database, names))
-        total = catalog.count_tables(conn, database, like)
+        # The count costs a directory read: only with the first page (the client keeps it).
+        total = catalog.count_tables(conn, database, like) if offset == 0 else None
         items = [{"name": n, "kind": "view" if n in views else "table"} for n in names]
         return {"items": items, "offset": offset, "total": total}
     if group == "views":
-        items = [{"name": n, "kind": "view"} for n in catalog.view_names(conn, database)]
+        items = [{"name": n, "kind": "view"} for n in catalog.view_names(conn, database, limit=OBJECT_LIMIT + 1)]
     elif group == "routines":
-        items = [{"name": r.name, "kind": r.kind} for r in catalog.routines(conn, database)]
+        items = [{"name": r.name, "kind": r.kind} for r in catalog.routines(conn, database, limit=OBJECT_LIMIT + 1)]
     elif group == "triggers":
         items = [
             {"name": r.name, "kind": "trigger", "detail": f"{r.detail} ON {r.table}"}
-            for r in catalog.triggers(conn, database)
+            for r in catalog.triggers(conn, database, limit=OBJECT_LIMIT + 1)
         ]
     else:
-        items = [{"name": r.name, "kind": "event", "detail": r.detail} for r in catalog.events(conn, database)]
+        items = [
+            {"name": r.name, "kind": "event", "detail": r.detail}
+            for r in catalog.events(conn, database, limit=OBJECT_LIMIT + 1)
+        ]
     if like:
         needle = filter_text.lower()
         items = [i for i in items if needle in i["name"].lower()]
-    return {"items": items[offset : offset + limit], "offset": offset, "total": len(items)}
+    more = len(items) > OBJECT_LIMIT  # the catalog read stopped there: say so, never cut silently
+    return {"items": items[offset : offset + limit], "offset": offset, "total": len(items), "more": more}
 
 
 def locate_table(conn: Connection, database: str, table: str) -> dict:
@@ -118,7 +124,7 @@ def search(conn: Connection, query: str, database: str | None = None, limit: int
     return {"items": shown, "more": len(ranked) > limit}
 
 
-COMPLETION_TABLES = 20000  # names sent up front; past this the editor asks by prefix (completion_tables)
+COMPLETION_TABLES = 5000  # names sent up front; past this the editor asks by prefix (completion_tables)
 
 
 def completion_schema(conn: Connection, database: str | None) -> dict:

@@ -41,8 +41,10 @@ class TestTreeApi(ConnectedAppCase):
         assert self.fk_db in names and self.many_db in names
         node = self.get_json(f"/api/tree?db={self.many_db}")
         assert node["tables"] == MANY_TABLES and node["groups"][0] == "tables"
+        first = self.get_json(f"/api/tree?db={self.many_db}&group=tables&limit=2")
+        assert first["total"] == MANY_TABLES and len(first["items"]) == 2
         page = self.get_json(f"/api/tree?db={self.many_db}&group=tables&offset=1500&limit=3")
-        assert page["total"] == MANY_TABLES
+        assert page["total"] is None  # counted with the first page only
         assert [i["name"] for i in page["items"]] == ["t001500", "t001501", "t001502"]
 
     def test_views_routines_triggers_and_a_tables_columns(self):

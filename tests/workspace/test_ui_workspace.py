@@ -177,3 +177,56 @@ def test_dark_mode_follows_the_system_and_the_manual_choice_everywhere(page, run
     page.goto(f"{running_app.base_url}/db/{sample_db}/table/people")
     expect(page.locator("#grid .dg-row").first).to_be_visible()
     shot(page, "light-table-820")
+
+
+def test_tabs_keep_each_pages_state_preview_reorder_close_and_back(workspace, running_app, fk_db, sample_db):
+    page = workspace
+    page.goto(f"{running_app.base_url}/workspace")
+    expect(page.locator("body")).to_have_attribute("data-tabs-ready", "1")
+    tabs = page.locator("#ws-tabs .ws-tab")
+    expect(tabs).to_have_count(1)  # the databases page
+    expect(page.locator("#tree-pane")).to_have_attribute("data-ready", "1")
+    # A single click in the tree opens a preview tab; the next single click reuses it.
+    # (The tree kept what was open on the previous page: this database and its tables.)
+    tree_row(page, "parent").click()
+    expect(tabs).to_have_count(2)
+    expect(tabs.nth(1)).to_have_class(re.compile("preview"))
+    tree_row(page, "child").click()
+    expect(tabs).to_have_count(2)
+    expect(tabs.nth(1)).to_contain_text("child")
+    # A double click makes it permanent; the next table gets its own tab.
+    tree_row(page, "child").dblclick()
+    expect(tabs.nth(1)).not_to_have_class(re.compile("preview"))
+    # The page inside a tab has no top bar or tree of its own.
+    frame = page.frame_locator("#ws-frames iframe:not([hidden])")
+    expect(frame.locator(".topbar")).to_be_hidden()
+    # A query tab: results stay when we look at a table and come back.
+    page.keyboard.press("Control+t")
+    expect(tabs).to_have_count(3)
+    editor = page.frame_locator("#ws-frames iframe:not([hidden])")
+    expect(editor.locator("#sql-page")).to_have_attribute("data-ready", "1")
+    editor.locator("#editor .cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("SELECT 'kept' AS v")
+    page.keyboard.press("Control+Enter")
+    expect(editor.locator("#result-grid")).to_contain_text("kept")
+    tabs.nth(1).click()
+    expect(page.frame_locator("#ws-frames iframe:not([hidden])").locator("#grid")).to_be_visible()
+    tabs.nth(2).click()
+    expect(editor.locator("#result-grid")).to_contain_text("kept")
+    shot(page, "tabs-1280")
+    # Reorder by dragging, close with the middle button and Ctrl+W.
+    tabs.nth(2).drag_to(tabs.nth(0))
+    expect(tabs.nth(0)).to_contain_text(re.compile("SQL|Query|sql", re.I))
+    tabs.nth(2).click(button="middle")
+    expect(tabs).to_have_count(2)
+    tabs.nth(0).click()
+    page.keyboard.press("Control+w")
+    expect(tabs).to_have_count(1)
+    # Back inside a tab (Alt+←).
+    inner = page.frame_locator("#ws-frames iframe:not([hidden])")
+    expect(page.locator("#ws-frames")).to_have_attribute("data-current-url", "/")
+    inner.locator(f"#databases a:text-is('{fk_db}')").click()
+    expect(page.locator("#ws-frames")).to_have_attribute("data-current-url", f"/db/{fk_db}")
+    page.keyboard.press("Alt+ArrowLeft")
+    expect(page.locator("#ws-frames")).to_have_attribute("data-current-url", "/")

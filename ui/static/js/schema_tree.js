@@ -5,7 +5,7 @@ import { api } from "./eddy.js";
 import { showMenu } from "./context_menu.js";
 
 const ROW = 22; // px, keep in step with .tree-row in eddy.css
-const PAGE = 500;
+const PAGE = 200; // names per request: a few screens of rows
 const STATE_KEY = "eddy.tree.open"; // expanded node keys, kept across page loads
 const SCROLL_KEY = "eddy.tree.scroll"; // and where the tree was scrolled to
 const GROUP_LABELS = { tables: "Tables", views: "Views", routines: "Routines", triggers: "Triggers", events: "Events" };
@@ -123,10 +123,15 @@ export class SchemaTree {
       return children;
     }
     if (node.kind === "group") {
-      const data = await api(`/api/tree?db=${seg(node.db)}&group=${node.group}&limit=2000`, { method: "GET" });
-      return data.items.map((i) =>
+      const data = await api(`/api/tree?db=${seg(node.db)}&group=${node.group}&limit=5000`, { method: "GET" });
+      const items = data.items.map((i) =>
         makeNode({ key: `o:${node.db}:${i.kind}:${i.name}`, kind: i.kind, label: i.name, detail: i.detail, db: node.db, depth: 2 }),
       );
+      if (data.more || data.total > items.length) {
+        // Never a silent cut: say there are more and where to find them.
+        items.push(makeNode({ key: `m:${node.key}`, kind: "more", label: "More: use the search box", depth: 2, leaf: true }));
+      }
+      return items;
     }
     if (node.kind === "table" || node.kind === "view") {
       const data = await api(`/api/tree?db=${seg(node.db)}&table=${seg(node.label)}`, { method: "GET" });
@@ -172,7 +177,7 @@ export class SchemaTree {
     if (this.pendingPages.has(key)) return this.pendingPages.get(key);
     const loading = (async () => {
       const data = await api(`/api/tree?db=${seg(group.db)}&group=tables&offset=${offset}&limit=${PAGE}`, { method: "GET" });
-      if (data.total !== group.total && group.children === children) {
+      if (data.total !== null && data.total !== group.total && group.children === children) {
         children.length = data.total; // the database changed since the count
         group.total = data.total;
       }
@@ -326,7 +331,8 @@ export class SchemaTree {
 
   select(entry) {
     this.selected = entry;
-    this.render();
+    // In place, not a redraw: a double click must land on the row its first click hit.
+    for (const row of this.rowsEl.children) row.classList.toggle("selected", this.rows[Number(row.dataset.i)] === entry);
   }
 
   click(event) {
