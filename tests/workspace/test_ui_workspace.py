@@ -230,3 +230,22 @@ def test_tabs_keep_each_pages_state_preview_reorder_close_and_back(workspace, ru
     expect(page.locator("#ws-frames")).to_have_attribute("data-current-url", f"/db/{fk_db}")
     page.keyboard.press("Alt+ArrowLeft")
     expect(page.locator("#ws-frames")).to_have_attribute("data-current-url", "/")
+
+
+def test_palette_reopens_a_recent_query(workspace, running_app, fk_db):
+    page = workspace
+    page.goto(f"{running_app.base_url}/db/{fk_db}/sql")
+    expect(page.locator("#sql-page")).to_have_attribute("data-ready", "1")
+    page.click("#editor .cm-content")
+    page.keyboard.press("Control+a")
+    page.keyboard.type("SELECT 'from the palette' AS recent")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#result-grid")).to_contain_text("from the palette")
+    page.goto(f"{running_app.base_url}/db/{fk_db}")
+    page.keyboard.press("Control+k")
+    page.keyboard.type("#from the pal")
+    item = page.locator("#palette .palette-item").first
+    expect(item).to_contain_text("SELECT 'from the palette' AS recent")
+    page.keyboard.press("Enter")
+    expect(page.locator("#sql-page")).to_have_attribute("data-ready", "1")
+    expect(page.locator(".cm-content")).to_have_text("SELECT 'from the palette' AS recent")

@@ -369,6 +369,17 @@ function runHashAction() {
   setTimeout(() => observer.disconnect(), 10000);
 }
 
+// In the tab shell, the top bar's page links (SQL, Server, the brand) open tabs instead of leaving it.
+function shellLinksOpenTabs() {
+  if (!window.eddyTabs) return;
+  document.querySelector(".topbar")?.addEventListener("click", (e) => {
+    const link = e.target.closest("a[href^='/']");
+    if (!link || link.getAttribute("href").startsWith("/connections") || e.ctrlKey || e.metaKey) return;
+    e.preventDefault();
+    openUrl(link.getAttribute("href"), { title: link.textContent.trim() });
+  });
+}
+
 // -- start ---------------------------------------------------------------------------------------
 applyTheme();
 applyZoom();
@@ -376,6 +387,8 @@ document.addEventListener("keydown", onKey, true);
 setupPalette({ getCommands: commands, onOpen: openUrl });
 setupMenus();
 runHashAction();
+// tabs.js (a later module on the shell page) defines window.eddyTabs: wire the links after it ran.
+window.addEventListener("DOMContentLoaded", shellLinksOpenTabs);
 window.eddyWorkspace = {
   run: (id) => commands().find((c) => c.id === id)?.run(),
   openPalette,
