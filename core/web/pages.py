@@ -125,8 +125,8 @@ class HomeHandler(BaseHandler):
 class DatabaseHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self, db):
-        tables = await self.with_connection(browse.tables, db)
-        self.render("database.html", session=self.current_user, database=db, tables=tables)
+        page = await self.with_connection(browse.tables_page, db)
+        self.render("database.html", session=self.current_user, database=db, tables=page["tables"], total=page["total"])
 
 
 class TableHandler(BaseHandler):

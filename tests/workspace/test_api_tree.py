@@ -92,6 +92,16 @@ class TestTreeApi(ConnectedAppCase):
         assert tables["tables"] == [f"t00299{i}" for i in range(10)] and tables["more"] is False
         assert self.get_json(f"/api/editor/tables?db={self.fk_db}&prefix={q('中')}")["tables"] == ["中文表"]
 
+    def test_a_database_with_thousands_of_tables_lists_the_first_thousand_and_says_so(self):
+        response = self.request(f"/db/{self.many_db}")
+        html = self.text(response)
+        assert response.code == 200
+        assert "The first 1,000 of 3,000 tables and views" in html
+        assert "t000999" in html and "t001000" not in html
+        assert len(html) < 400_000
+        small = self.text(self.request(f"/db/{self.fk_db}"))
+        assert "中文表" in small and "tables-cut" not in small
+
     def test_hostile_requests_are_400_json(self):
         for path in [
             "/api/tree?db=x&group=bogus",
