@@ -176,6 +176,8 @@ def test_dark_mode_follows_the_system_and_the_manual_choice_everywhere(page, run
     page.set_viewport_size({"width": 820, "height": 540})
     page.goto(f"{running_app.base_url}/db/{sample_db}/table/people")
     expect(page.locator("#grid .dg-row").first).to_be_visible()
+    expect(page.locator("#tree-pane")).to_have_attribute("data-ready", "1")
+    expect(tree_row(page, "people")).to_have_class(re.compile("selected"))
     shot(page, "light-table-820")
 
 
