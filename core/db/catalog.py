@@ -57,19 +57,8 @@ def table_names(
     return [r.name for r in conn.query(sql, *params)]
 
 
-_ONE_VIEW = "SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s"
-
-
-def view_names(conn: Connection, database: str, names: list[str] | None = None, limit: int = 5000) -> list[str]:
-    """Views of a database (only among `names` when given), in name order."""
-    if names is not None:
-        if not names:
-            return []
-        # One exact lookup per name (UNION ALL): information_schema opens just those table
-        # definitions, where "TABLE_NAME IN (...)" would read every definition in the schema.
-        lookups = " UNION ALL ".join([_ONE_VIEW] * len(names))
-        params = [p for name in names for p in (database, name)]
-        return sorted(r.name for r in conn.query(lookups, *params))
+def view_names(conn: Connection, database: str, limit: int = 5000) -> list[str]:
+    """Views of a database, in name order (reads every table definition of that schema)."""
     return [
         r.name
         for r in conn.query(
@@ -79,24 +68,6 @@ def view_names(conn: Connection, database: str, names: list[str] | None = None, 
             limit,
         )
     ]
-
-
-_TABLE_DETAILS = """
-    SELECT TABLE_NAME AS name, IF(TABLE_TYPE = 'VIEW', 'view', 'table') AS kind, ENGINE AS engine,
-           TABLE_ROWS AS rows_estimate, COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0) AS size,
-           TABLE_COLLATION AS collation, TABLE_COMMENT AS comment
-    FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
-"""
-
-
-def table_details(conn: Connection, database: str, names: list[str]) -> list[Row]:
-    """schema.list_tables' columns for the given names only, each an exact lookup (UNION ALL), so
-    information_schema opens these tables and not the rest of the schema."""
-    if not names:
-        return []
-    lookups = " UNION ALL ".join([_TABLE_DETAILS] * len(names))
-    rows = conn.query(lookups, *[p for name in names for p in (database, name)])
-    return sorted(rows, key=lambda r: names.index(r.name) if r.name in names else len(names))
 
 
 def routines(conn: Connection, database: str, limit: int = 5000) -> list[Row]:

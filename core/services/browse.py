@@ -27,8 +27,13 @@ def tables_page(conn: Connection, database: str, limit: int = DATABASE_PAGE_TABL
     total = catalog.count_tables(conn, database)
     if total <= limit:
         return {"tables": schema.list_tables(conn, database), "total": total}
+    # Names only past the limit: sizes and engines would open every table of the schema.
     names = catalog.table_names(conn, database, 0, limit)
-    return {"tables": catalog.table_details(conn, database, names), "total": total}
+    rows = [
+        {"name": n, "kind": "", "rows_estimate": None, "engine": None, "size": None, "collation": None, "comment": None}
+        for n in names
+    ]
+    return {"tables": rows, "total": total}
 
 
 def tables(conn: Connection, database: str) -> list[dict]:

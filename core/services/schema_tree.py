@@ -35,12 +35,12 @@ def group_items(
     offset = max(0, offset)
     like = f"%{catalog.like_escape(filter_text)}%" if filter_text else None
     if group == "tables":
+        # Names only: telling a view from a table means reading its definition file, which costs
+        # more per name than listing them all; the client marks views from the views group.
         names = catalog.table_names(conn, database, offset, limit, like)
-        views = set(catalog.view_names(conn, database, names))
         # The count costs a directory read: only with the first page (the client keeps it).
         total = catalog.count_tables(conn, database, like) if offset == 0 else None
-        items = [{"name": n, "kind": "view" if n in views else "table"} for n in names]
-        return {"items": items, "offset": offset, "total": total}
+        return {"items": [{"name": n, "kind": "table"} for n in names], "offset": offset, "total": total}
     if group == "views":
         items = [{"name": n, "kind": "view"} for n in catalog.view_names(conn, database, limit=OBJECT_LIMIT + 1)]
     elif group == "routines":
@@ -110,17 +110,7 @@ def search(conn: Connection, query: str, database: str | None = None, limit: int
             if needle in name.lower():
                 found.setdefault((name, name, "database"), {"db": name, "name": name, "kind": "database"})
     ranked = sorted(found.values(), key=lambda i: _rank(i["name"], query))
-    # Views among the shown tables, one cheap scoped read per database.
-    shown = ranked[:limit]
-    by_db: dict[str, list[str]] = {}
-    for item in shown:
-        if item["kind"] == "table":
-            by_db.setdefault(item["db"], []).append(item["name"])
-    for db, names in by_db.items():
-        views = set(catalog.view_names(conn, db, names))
-        for item in shown:
-            if item["db"] == db and item["kind"] == "table" and item["name"] in views:
-                item["kind"] = "view"
+    shown = ranked[:limit]  # "table" here means a table or a view (telling them apart costs a file read each)
     return {"items": shown, "more": len(ranked) > limit}
 
 

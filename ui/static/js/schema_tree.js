@@ -8,6 +8,7 @@ const ROW = 22; // px, keep in step with .tree-row in eddy.css
 const PAGE = 200; // names per request: a few screens of rows
 const STATE_KEY = "eddy.tree.open"; // expanded node keys, kept across page loads
 const SCROLL_KEY = "eddy.tree.scroll"; // and where the tree was scrolled to
+const VIEWS_KEY = "eddy.tree.views:"; // + database: its view names, for a few minutes
 const GROUP_LABELS = { tables: "Tables", views: "Views", routines: "Routines", triggers: "Triggers", events: "Events" };
 const ICONS = {
   database: "🗄",
@@ -49,6 +50,7 @@ export class SchemaTree {
     this.selected = null;
     this.openKeys = new Set(JSON.parse(sessionStorage.getItem(STATE_KEY) || "[]"));
     this.root = makeNode({ key: "", kind: "root", depth: -1, expanded: true });
+    this.views = new Map(); // database -> Set of view names
     this.pendingPages = new Map(); // "group@offset" -> the page's request
     this.scroller.addEventListener("scroll", () => {
       this.render();
@@ -120,6 +122,7 @@ export class SchemaTree {
       node.total = node.total ?? 0;
       const children = new Array(node.total).fill(null);
       await this.loadPage(node, 0, children);
+      this.markViews(node); // in the background: the names are shown first
       return children;
     }
     if (node.kind === "group") {
@@ -181,12 +184,40 @@ export class SchemaTree {
         children.length = data.total; // the database changed since the count
         group.total = data.total;
       }
+      const views = this.views.get(group.db);
       data.items.forEach((i, k) => {
-        children[offset + k] = makeNode({ key: `t:${group.db}:${i.name}`, kind: i.kind, label: i.name, db: group.db, depth: 2 });
+        const kind = views && views.has(i.name) ? "view" : i.kind;
+        children[offset + k] = makeNode({ key: `t:${group.db}:${i.name}`, kind, label: i.name, db: group.db, depth: 2 });
       });
     })().finally(() => this.pendingPages.delete(key));
     this.pendingPages.set(key, loading);
     return loading;
+  }
+
+  // Which names of a tables group are views: the views group's list (telling them apart reads each
+  // definition file on the server, so it comes after the names, once per database and 5 minutes).
+  async markViews(group) {
+    const key = VIEWS_KEY + group.db;
+    let cached = null;
+    try {
+      cached = JSON.parse(sessionStorage.getItem(key) || "null");
+    } catch {
+      cached = null;
+    }
+    let names = cached && Date.now() - cached.at < 300000 ? cached.names : null;
+    if (!names) {
+      try {
+        const data = await api(`/api/tree?db=${seg(group.db)}&group=views&limit=5000`, { method: "GET" });
+        names = data.items.map((i) => i.name);
+        sessionStorage.setItem(key, JSON.stringify({ at: Date.now(), names }));
+      } catch {
+        return;
+      }
+    }
+    const views = new Set(names);
+    this.views.set(group.db, views);
+    for (const child of group.children || []) if (child && views.has(child.label)) child.kind = "view";
+    this.render();
   }
 
   async load(node) {
