@@ -72,6 +72,7 @@ def run(server, params) -> None:
             ("tree search / palette: prefix, all databases", f"/api/tree/search?q={prefix}"),
             ("palette: fuzzy name (t…N in order)", f"/api/tree/search?q=t{count // 2 % 10000:04d}"),
             ("table page (HTML, grid meta inlined)", f"/db/{MANY}/table/{middle}"),
+            ("database page (first 1,000 names past 1,000 tables)", f"/db/{MANY}"),
             ("autocomplete: table names up front", f"/api/editor/schema?database={MANY}"),
         ]
         rows = []
