@@ -71,3 +71,20 @@ def test_foreign_keys_from_another_schema_with_awkward_names_are_found(mariadb, 
         ]
     finally:
         admin.execute(f"DROP DATABASE IF EXISTS `{other}`")
+
+
+def test_the_databases_list_counts_tables_without_opening_them_past_the_size_limit(
+    mariadb, many_tables_db, monkeypatch
+):
+    from core.db import schema
+
+    conn = RecordingConnection(mariadb.user)
+    dbs = {d.name: d for d in schema.list_databases(conn)}
+    assert dbs[many_tables_db].table_count == 3000 and dbs[many_tables_db].size is not None
+    monkeypatch.setattr(schema, "SIZES_UP_TO_TABLES", 1000)
+    conn.statements.clear()
+    dbs = {d.name: d for d in schema.list_databases(conn)}
+    assert dbs[many_tables_db].table_count == 3000 and dbs[many_tables_db].size is None
+    for sql, params in list(conn.statements):
+        for row in conn.query("EXPLAIN " + sql, *params):
+            assert "Open_full_table" not in (row.Extra or ""), sql
