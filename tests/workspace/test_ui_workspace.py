@@ -251,3 +251,20 @@ def test_palette_reopens_a_recent_query(workspace, running_app, fk_db):
     page.keyboard.press("Enter")
     expect(page.locator("#sql-page")).to_have_attribute("data-ready", "1")
     expect(page.locator(".cm-content")).to_have_text("SELECT 'from the palette' AS recent")
+
+
+def test_refresh_a_database_in_the_tree_shows_a_new_table(workspace, mariadb, fk_db):
+    from core.db import Connection
+
+    page = workspace
+    expect(tree_row(page, "child")).to_be_visible()
+    conn = Connection(mariadb.admin)
+    conn.execute(f"CREATE TABLE `{fk_db}`.`added_later` (id INT PRIMARY KEY)")
+    try:
+        right_click(page, tree_row(page, fk_db))
+        page.locator(".context-menu .menu-item", has_text="Refresh").click()
+        expect(tree_row(page, "added_later")).to_be_visible()
+        expect(tree_row(page, "child")).to_be_visible()
+    finally:
+        conn.execute(f"DROP TABLE `{fk_db}`.`added_later`")
+        conn.close()

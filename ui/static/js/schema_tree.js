@@ -401,6 +401,7 @@ export class SchemaTree {
     else if (event.key === "ArrowUp") move(i - 1);
     else if (event.key === "ArrowRight" && this.selected && !this.selected.leaf) this.expand(this.selected);
     else if (event.key === "ArrowLeft" && this.selected?.expanded) this.collapse(this.selected);
+    else if (event.key === "F5" && this.selected && ["database", "group"].includes(this.selected.kind)) this.refresh(this.selected);
     else if (event.key === "Enter" && this.selected) {
       if (["table", "view"].includes(this.selected.kind)) this.onOpen(tableUrl(this.selected.db, this.selected.label), {});
       else this.toggle(this.selected);
@@ -452,7 +453,29 @@ export class SchemaTree {
     if (!entry) return;
     event.preventDefault();
     this.select(entry);
-    showMenu(event.clientX, event.clientY, nodeActions(entry, this.onOpen));
+    const actions = nodeActions(entry, this.onOpen);
+    if (["database", "group"].includes(entry.kind)) {
+      actions.push({ separator: true }, { label: "Refresh", hint: "F5", run: () => this.refresh(entry) });
+    }
+    showMenu(event.clientX, event.clientY, actions);
+  }
+
+  // Forget a node's children (and the views cache) and load them again.
+  async refresh(node) {
+    sessionStorage.removeItem(VIEWS_KEY + node.db);
+    this.views.delete(node.db);
+    node.children = null;
+    node.error = null;
+    if (node.kind === "group" && node.group === "tables") node.total = null;
+    if (node.kind === "group" && node.group === "tables") {
+      const data = await api(`/api/tree?db=${seg(node.db)}`, { method: "GET" });
+      node.total = data.tables;
+    }
+    node.expanded = false;
+    await this.expand(node);
+    for (const child of node.children || []) {
+      if (child && this.openKeys.has(child.key)) await this.expand(child);
+    }
   }
 }
 

@@ -153,7 +153,7 @@ function commands() {
     { id: "new-query", label: "New query", hint: "Ctrl+T", run: () => openUrl(db ? `/db/${seg(db)}/sql` : "/sql", { title: "Query" }) },
     { id: "recent", label: "Open a recent query…", run: () => openPalette("#") },
     { id: "tree", label: "Toggle schema tree", hint: `${MOD}+B`, run: () => toggleTree() },
-    { id: "tree-search", label: "Search the schema tree", hint: `${MOD}+Shift+F`, run: () => focusTreeSearch() },
+    { id: "tree-search", label: "Search the schema tree", hint: `${MOD}+Shift+E`, run: () => focusTreeSearch() },
     { id: "theme-system", label: "Theme: follow the system", run: () => setTheme("system") },
     { id: "theme-light", label: "Theme: light", run: () => setTheme("light") },
     { id: "theme-dark", label: "Theme: dark", run: () => setTheme("dark") },
@@ -196,7 +196,7 @@ const SHEET = [
     [`${MOD}+K, ${MOD}+Shift+P`, "Command palette: every action by name"],
     [`${MOD}+P`, "Open a table, view or routine of any database"],
     [`${MOD}+B`, "Show / hide the schema tree"],
-    [`${MOD}+Shift+F`, "Search the schema tree"],
+    [`${MOD}+Shift+E`, "Search the schema tree"],
     ["F1", "This sheet"],
     [`${MOD}+= / ${MOD}+- / ${MOD}+0`, "Zoom in / out / reset (remembered)"],
   ]],
@@ -291,7 +291,7 @@ function onKey(e) {
   if (mod && !e.altKey && (key === "k" || (key === "p" && e.shiftKey))) openPalette(e.shiftKey ? ">" : "");
   else if (mod && !e.altKey && key === "p") openPalette("");
   else if (mod && !e.shiftKey && key === "b") toggleTree();
-  else if (mod && e.shiftKey && key === "f" && document.querySelector(".tree-search")) focusTreeSearch();
+  else if (mod && e.shiftKey && key === "e" && document.querySelector(".tree-search")) focusTreeSearch();
   else if (mod && (key === "=" || key === "+")) zoom(0.1);
   else if (mod && key === "-") zoom(-0.1);
   else if (mod && key === "0") zoom(0);
