@@ -172,6 +172,10 @@ def run_window(args, token: str, instance) -> int:
         min_size=(800, 500),
         menu=[] if app_menu else menu,
         background_color=desktop.LOADING_BACKGROUND,
+        # pywebview's default (False) injects a <style> element into every page, which the CSP
+        # refuses ("Refused to apply inline style" once per load); a database client needs text
+        # selection anyway.
+        text_select=True,
     )
     window.events.shown += lambda: announce("EDDY_WINDOW_SHOWN")
 

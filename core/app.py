@@ -37,6 +37,8 @@ LAZY_ROUTE_MODULES = (
     "core.web.api_editor",
     "core.web.api_grid",
     "core.web.api_transfer",
+    "core.web.api_tree",
+    "core.web.pages_workspace",
 )
 
 

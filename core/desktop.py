@@ -208,6 +208,11 @@ def build_menu(window_ref, base_url, gui_call=None):
     def edit(name):
         return edit_action(window_ref, name, gui_call)
 
+    def workspace(command):
+        # ui/static/js/workspace.js: the same actions as the page's View/Help menus and palette.
+        script = f"window.eddyWorkspace && window.eddyWorkspace.run({json.dumps(command)})"
+        return lambda: window_ref().evaluate_js(script)
+
     return [
         Menu(
             "File",
@@ -233,9 +238,27 @@ def build_menu(window_ref, base_url, gui_call=None):
             [
                 MenuAction("Home", go("/")),
                 MenuAction("Reload", lambda: window_ref().evaluate_js("location.reload()")),
+                MenuSeparator(),
+                MenuAction("Command palette\tCtrl+K", workspace("palette")),
+                MenuAction("Schema tree\tCtrl+B", workspace("tree")),
+                MenuSeparator(),
+                MenuAction("Theme: follow the system", workspace("theme-system")),
+                MenuAction("Theme: light", workspace("theme-light")),
+                MenuAction("Theme: dark", workspace("theme-dark")),
+                MenuSeparator(),
+                MenuAction("Zoom in\tCtrl+=", workspace("zoom-in")),
+                MenuAction("Zoom out\tCtrl+-", workspace("zoom-out")),
+                MenuAction("Reset zoom\tCtrl+0", workspace("zoom-reset")),
             ],
         ),
-        Menu("Help", [MenuAction("Take the tour again", go("/about/tour")), MenuAction("About Eddy", go("/about"))]),
+        Menu(
+            "Help",
+            [
+                MenuAction("Keyboard shortcuts\tF1", workspace("shortcuts")),
+                MenuAction("Take the tour again", go("/about/tour")),
+                MenuAction("About Eddy", go("/about")),
+            ],
+        ),
     ]
 
 

@@ -5,20 +5,36 @@ from core.db.connection import Connection, Row
 SYSTEM_DATABASES = {"information_schema", "mysql", "performance_schema", "sys"}
 
 
+SIZES_UP_TO_TABLES = 5000  # server-wide; past this, sizes would mean opening every table on the server
+
+
 def list_databases(conn: Connection) -> list[Row]:
-    """Every database with its table count and total size (data + index bytes)."""
-    return conn.query(
-        """
-        SELECT s.SCHEMA_NAME AS name,
-               s.DEFAULT_COLLATION_NAME AS collation,
-               COUNT(t.TABLE_NAME) AS table_count,
-               COALESCE(SUM(t.DATA_LENGTH + t.INDEX_LENGTH), 0) AS size
-        FROM information_schema.SCHEMATA s
-        LEFT JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = s.SCHEMA_NAME
-        GROUP BY s.SCHEMA_NAME, s.DEFAULT_COLLATION_NAME
-        ORDER BY s.SCHEMA_NAME
-        """
+    """Every database with its table count and, on servers of up to SIZES_UP_TO_TABLES tables, its
+    total size (data + index bytes); size is None past that, where reading it opens every table."""
+    counts = {
+        r.db: r.n
+        for r in conn.query(
+            # Names only: information_schema lists the schema folders without opening a table.
+            "SELECT TABLE_SCHEMA AS db, COUNT(*) AS n FROM information_schema.TABLES GROUP BY TABLE_SCHEMA"
+        )
+    }
+    sizes: dict[str, int] = {}
+    if sum(counts.values()) <= SIZES_UP_TO_TABLES:
+        sizes = {
+            r.db: r.size
+            for r in conn.query(
+                "SELECT TABLE_SCHEMA AS db, COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS size"
+                " FROM information_schema.TABLES GROUP BY TABLE_SCHEMA"
+            )
+        }
+    rows = conn.query(
+        "SELECT SCHEMA_NAME AS name, DEFAULT_COLLATION_NAME AS collation FROM information_schema.SCHEMATA"
+        " ORDER BY SCHEMA_NAME"
     )
+    for r in rows:
+        r["table_count"] = counts.get(r.name, 0)
+        r["size"] = sizes.get(r.name, 0) if sizes or not counts.get(r.name) else None
+    return rows
 
 
 def database_exists(conn: Connection, database: str) -> bool:

@@ -45,7 +45,7 @@ def list_objects(conn: Connection, database: str) -> dict:
     )
     triggers = conn.query(
         "SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS `table`, ACTION_TIMING AS timing,"
-        " EVENT_MANIPULATION AS event FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s"
+        " EVENT_MANIPULATION AS event FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = %s"
         " ORDER BY EVENT_OBJECT_TABLE, TRIGGER_NAME",
         database,
     )

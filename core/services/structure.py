@@ -134,24 +134,44 @@ def read_indexes(conn: Connection, database: str, table: str) -> list[dict]:
 
 def read_foreign_keys(conn: Connection, database: str, table: str | None = None) -> list[dict]:
     """Foreign keys of one table (or of every table of the database when table is None)."""
-    sql = """
-        SELECT k.CONSTRAINT_NAME AS name, k.TABLE_NAME AS tbl, k.COLUMN_NAME AS col,
-               k.REFERENCED_TABLE_SCHEMA AS ref_database, k.REFERENCED_TABLE_NAME AS ref_table,
-               k.REFERENCED_COLUMN_NAME AS ref_col, r.UPDATE_RULE AS on_update, r.DELETE_RULE AS on_delete
-        FROM information_schema.KEY_COLUMN_USAGE k
-        JOIN information_schema.REFERENTIAL_CONSTRAINTS r
-          ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
-         AND r.TABLE_NAME = k.TABLE_NAME
-        WHERE k.TABLE_SCHEMA = %s AND k.REFERENCED_TABLE_NAME IS NOT NULL
-    """
-    params = [database]
-    if table is not None:
-        sql += " AND k.TABLE_NAME = %s"
-        params.append(table)
-    sql += " ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION"
-    rows = conn.query(sql, *params)
+    # Two reads, each naming its schema (and table): information_schema pushes constants, not join
+    # conditions, so the former JOIN made REFERENTIAL_CONSTRAINTS read every schema on the server.
+    if table is None:
+        rows = conn.query(
+            "SELECT CONSTRAINT_NAME AS name, TABLE_NAME AS tbl, COLUMN_NAME AS col,"
+            " REFERENCED_TABLE_SCHEMA AS ref_database, REFERENCED_TABLE_NAME AS ref_table,"
+            " REFERENCED_COLUMN_NAME AS ref_col FROM information_schema.KEY_COLUMN_USAGE"
+            " WHERE TABLE_SCHEMA = %s AND REFERENCED_TABLE_NAME IS NOT NULL"
+            " ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION",
+            database,
+        )
+        rule_rows = conn.query(
+            "SELECT CONSTRAINT_NAME AS name, TABLE_NAME AS tbl, UPDATE_RULE AS on_update, DELETE_RULE AS on_delete"
+            " FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s",
+            database,
+        )
+    else:
+        rows = conn.query(
+            "SELECT CONSTRAINT_NAME AS name, TABLE_NAME AS tbl, COLUMN_NAME AS col,"
+            " REFERENCED_TABLE_SCHEMA AS ref_database, REFERENCED_TABLE_NAME AS ref_table,"
+            " REFERENCED_COLUMN_NAME AS ref_col FROM information_schema.KEY_COLUMN_USAGE"
+            " WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s AND REFERENCED_TABLE_NAME IS NOT NULL"
+            " ORDER BY CONSTRAINT_NAME, ORDINAL_POSITION",
+            database,
+            table,
+        )
+        rule_rows = conn.query(
+            "SELECT CONSTRAINT_NAME AS name, TABLE_NAME AS tbl, UPDATE_RULE AS on_update, DELETE_RULE AS on_delete"
+            " FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s AND TABLE_NAME = %s",
+            database,
+            table,
+        )
+    rules = {(r.tbl, r.name): r for r in rule_rows}
     fks: dict[tuple, dict] = {}
     for r in rows:
+        rule = rules.get((r.tbl, r.name))
+        if rule is None:
+            continue  # as the former inner join: a key the server lists without its rules
         fk = fks.setdefault(
             (r.tbl, r.name),
             {
@@ -161,8 +181,8 @@ def read_foreign_keys(conn: Connection, database: str, table: str | None = None)
                 "ref_database": r.ref_database,
                 "ref_table": r.ref_table,
                 "ref_columns": [],
-                "on_update": r.on_update,
-                "on_delete": r.on_delete,
+                "on_update": rule.on_update,
+                "on_delete": rule.on_delete,
             },
         )
         fk["columns"].append(r.col)
@@ -355,7 +375,7 @@ def plan_rename_database(conn: Connection, database: str, new_name: str) -> Plan
         """
         SELECT (SELECT COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = %s) AS views,
                (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s) AS routines,
-               (SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s) AS triggers,
+               (SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = %s) AS triggers,
                (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = %s) AS events
         """,
         database,

@@ -55,40 +55,99 @@ def _indexes(conn: Connection, database: str, table: str) -> list[dict]:
     ]
 
 
+# InnoDB's own foreign-key dictionary (MariaDB, then MySQL 8 names): reading it opens no table.
+# InnoDB names tables 'db/table' in the server's filename encoding: the server encodes and decodes.
+_REFERENCING = {
+    "INNODB_SYS_FOREIGN": """
+        SELECT DISTINCT CONVERT(CONVERT(SUBSTRING_INDEX(FOR_NAME, '/', 1) USING binary) USING filename) AS db,
+               CONVERT(CONVERT(SUBSTRING(FOR_NAME, LOCATE('/', FOR_NAME) + 1) USING binary) USING filename) AS tbl
+        FROM information_schema.INNODB_SYS_FOREIGN
+        WHERE REF_NAME = CONCAT(CAST(CONVERT(%s USING filename) AS BINARY), '/',
+                                CAST(CONVERT(%s USING filename) AS BINARY))
+    """,
+    "INNODB_FOREIGN": """
+        SELECT DISTINCT CONVERT(CONVERT(SUBSTRING_INDEX(FOR_NAME, '/', 1) USING binary) USING filename) AS db,
+               CONVERT(CONVERT(SUBSTRING(FOR_NAME, LOCATE('/', FOR_NAME) + 1) USING binary) USING filename) AS tbl
+        FROM information_schema.INNODB_FOREIGN
+        WHERE REF_NAME = CONCAT(CAST(CONVERT(%s USING filename) AS BINARY), '/',
+                                CAST(CONVERT(%s USING filename) AS BINARY))
+    """,
+}
+
+
+def _referencing_tables(conn: Connection, database: str, table: str) -> list[tuple[str, str]] | None:
+    """(schema, table) of every InnoDB table with a foreign key to this one; None when InnoDB's
+    dictionary cannot be read (no PROCESS privilege)."""
+    for sql in _REFERENCING.values():
+        try:
+            rows = conn.query(sql, database, table)
+        except DatabaseError:
+            continue
+        return [(r.db, r.tbl) for r in rows]
+    return None
+
+
 def _foreign_keys(conn: Connection, database: str, table: str) -> tuple[list[dict], list[dict]]:
-    rows = conn.query(
+    # Every KEY_COLUMN_USAGE read names TABLE_SCHEMA and TABLE_NAME, so information_schema opens one
+    # table; the former "... OR (REFERENCED_TABLE_SCHEMA = ...)" opened every table on the server.
+    out_rows = conn.query(
         """
-        SELECT CONSTRAINT_NAME AS name, TABLE_SCHEMA AS db, TABLE_NAME AS tbl, COLUMN_NAME AS col,
-               REFERENCED_TABLE_SCHEMA AS ref_db, REFERENCED_TABLE_NAME AS ref_table,
-               REFERENCED_COLUMN_NAME AS ref_col
+        SELECT CONSTRAINT_NAME AS name, COLUMN_NAME AS col, REFERENCED_TABLE_SCHEMA AS ref_db,
+               REFERENCED_TABLE_NAME AS ref_table, REFERENCED_COLUMN_NAME AS ref_col
         FROM information_schema.KEY_COLUMN_USAGE
-        WHERE REFERENCED_TABLE_NAME IS NOT NULL
-          AND ((TABLE_SCHEMA = %s AND TABLE_NAME = %s)
-               OR (REFERENCED_TABLE_SCHEMA = %s AND REFERENCED_TABLE_NAME = %s))
-        ORDER BY TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION
+        WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s AND REFERENCED_TABLE_NAME IS NOT NULL
+        ORDER BY CONSTRAINT_NAME, ORDINAL_POSITION
         """,
         database,
         table,
-        database,
-        table,
     )
+    referencing = _referencing_tables(conn, database, table)
+    if referencing is None:  # no dictionary access: this schema only (keys across schemas are rare)
+        in_rows = conn.query(
+            """
+            SELECT CONSTRAINT_NAME AS name, TABLE_SCHEMA AS db, TABLE_NAME AS tbl, COLUMN_NAME AS col,
+                   REFERENCED_COLUMN_NAME AS ref_col
+            FROM information_schema.KEY_COLUMN_USAGE
+            WHERE TABLE_SCHEMA = %s AND REFERENCED_TABLE_SCHEMA = %s AND REFERENCED_TABLE_NAME = %s
+            ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION
+            """,
+            database,
+            database,
+            table,
+        )
+    else:
+        in_rows = []
+        for child_db, child in sorted(referencing):
+            in_rows += conn.query(
+                """
+                SELECT CONSTRAINT_NAME AS name, TABLE_SCHEMA AS db, TABLE_NAME AS tbl, COLUMN_NAME AS col,
+                       REFERENCED_COLUMN_NAME AS ref_col
+                FROM information_schema.KEY_COLUMN_USAGE
+                WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
+                  AND REFERENCED_TABLE_SCHEMA = %s AND REFERENCED_TABLE_NAME = %s
+                ORDER BY CONSTRAINT_NAME, ORDINAL_POSITION
+                """,
+                child_db,
+                child,
+                database,
+                table,
+            )
     outgoing: dict[tuple, dict] = {}
     incoming: dict[tuple, dict] = {}
-    for r in rows:
-        if r.db == database and r.tbl == table:
-            fk = outgoing.setdefault(
-                (r.name,),
-                {"name": r.name, "columns": [], "ref_db": r.ref_db, "ref_table": r.ref_table, "ref_columns": []},
-            )
-            fk["columns"].append(r.col)
-            fk["ref_columns"].append(r.ref_col)
-        if r.ref_db == database and r.ref_table == table:
-            fk = incoming.setdefault(
-                (r.db, r.tbl, r.name),
-                {"name": r.name, "db": r.db, "table": r.tbl, "columns": [], "ref_columns": []},
-            )
-            fk["columns"].append(r.col)
-            fk["ref_columns"].append(r.ref_col)
+    for r in out_rows:
+        fk = outgoing.setdefault(
+            (r.name,),
+            {"name": r.name, "columns": [], "ref_db": r.ref_db, "ref_table": r.ref_table, "ref_columns": []},
+        )
+        fk["columns"].append(r.col)
+        fk["ref_columns"].append(r.ref_col)
+    for r in in_rows:
+        fk = incoming.setdefault(
+            (r.db, r.tbl, r.name),
+            {"name": r.name, "db": r.db, "table": r.tbl, "columns": [], "ref_columns": []},
+        )
+        fk["columns"].append(r.col)
+        fk["ref_columns"].append(r.ref_col)
     return list(outgoing.values()), list(incoming.values())
 
 

@@ -9,7 +9,7 @@ import secrets
 import tornado.web
 from tornado.ioloop import IOLoop
 
-from core.services import cell_values, cells, result_export
+from core.services import cell_values, cells, result_export, schema_tree
 from core.services import explain as explain_service
 from core.services.query_jobs import RUNNING, JobBusy, pick_statements
 from core.web.api_transfer import attachment
@@ -353,33 +353,10 @@ class ExplainHandler(ApiHandler):
         self.write(json.dumps(plan, ensure_ascii=False))
 
 
-def _schema_for_completion(conn, database):
-    """Database names, every database's table names (for `db.`), and the current one's columns."""
-    databases = [r.name for r in conn.query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA ORDER BY 1")]
-    others: dict[str, list[str]] = {}
-    for r in conn.query(
-        "SELECT TABLE_SCHEMA AS db, TABLE_NAME AS t FROM information_schema.TABLES "
-        "WHERE TABLE_SCHEMA NOT IN ('information_schema', 'performance_schema', 'mysql', 'sys') "
-        "ORDER BY TABLE_SCHEMA, TABLE_NAME LIMIT 20000"
-    ):
-        others.setdefault(r.db, []).append(r.t)
-    tables: dict[str, list[str]] = {}
-    if database:
-        for r in conn.query(
-            "SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s "
-            "ORDER BY TABLE_NAME, ORDINAL_POSITION LIMIT 50000",
-            database,
-        ):
-            tables.setdefault(r.t, []).append(r.c)
-        for r in conn.query("SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s", database):
-            tables.setdefault(r.t, [])
-    return {"databases": databases, "database": database, "tables": tables, "other_tables": others}
-
-
 class SchemaHandler(ApiHandler):
     async def get(self):
         database = self.get_query_argument("database", "") or None
-        data = await self.with_connection(_schema_for_completion, database)
+        data = await self.with_connection(schema_tree.completion_schema, database)
         self.write(json.dumps(data, ensure_ascii=False))
 
 

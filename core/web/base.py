@@ -50,13 +50,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
-        "frame-ancestors 'none'",
+        "frame-ancestors 'self'",  # the workspace shell (/workspace) hosts pages in tabs
     ]
 )
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
+    "X-Frame-Options": "SAMEORIGIN",  # the workspace's tabs frame our own pages
     # Not no-referrer: under it browsers send "Origin: null" on our own POSTs, which made a
     # foreign page's null-origin POST indistinguishable from ours. same-origin keeps the real Origin
     # on our requests and still tells other sites nothing.

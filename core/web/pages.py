@@ -148,8 +148,8 @@ class HomeHandler(BaseHandler):
 class DatabaseHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self, db):
-        tables = await self.with_connection(browse.tables, db)
-        self.render("database.html", session=self.current_user, database=db, tables=tables)
+        page = await self.with_connection(browse.tables_page, db)
+        self.render("database.html", session=self.current_user, database=db, tables=page["tables"], total=page["total"])
 
 
 class TableHandler(BaseHandler):
@@ -160,9 +160,10 @@ class TableHandler(BaseHandler):
         state, scope = grid_state(self.application), self.db_session.id
 
         def load(conn):
-            return browse.tables(conn, db), state.meta(conn, scope, db, table, fresh=True)
+            browse.require_database(conn, db)  # the schema tree lists the tables, lazily
+            return state.meta(conn, scope, db, table, fresh=True)
 
-        tables, meta = await self.with_connection(load)
+        meta = await self.with_connection(load)
         prefs = await self.run_blocking(self.application.store.get_setting, prefs_key(self.db_session, db, table), {})
         meta_json = json.dumps({**meta.to_json(), "prefs": prefs}, default=str)
-        self.render("table.html", session=self.current_user, database=db, tables=tables, meta=meta, meta_json=meta_json)
+        self.render("table.html", session=self.current_user, database=db, tables=(), meta=meta, meta_json=meta_json)

@@ -20,9 +20,11 @@ class StructurePage(BaseHandler):
     @tornado.web.authenticated
     async def get(self, db, table):
         def load(conn):
-            return browse.tables(conn, db), structure.read_options(conn, db, table)
+            browse.require_database(conn, db)  # the schema tree lists the tables, lazily
+            return structure.read_options(conn, db, table)
 
-        tables, options = await self.with_connection(load)
+        options = await self.with_connection(load)
+        tables = ()
         self.render(
             "admin/structure.html",
             session=self.current_user,
@@ -37,7 +39,8 @@ class StructurePage(BaseHandler):
 class NewTablePage(BaseHandler):
     @tornado.web.authenticated
     async def get(self, db):
-        tables = await self.with_connection(browse.tables, db)
+        await self.with_connection(browse.require_database, db)
+        tables = ()  # the schema tree lists them
         self.render(
             "admin/structure.html",
             session=self.current_user,

@@ -268,3 +268,27 @@ def test_each_tab_keeps_its_scroll_position_and_cursor(editor):
     assert abs(scroller.evaluate("s => s.scrollTop") - bottom) < 40
     page.keyboard.type(" -- typed at the cursor")
     expect(page.locator(".cm-line", has_text="SELECT 299; -- typed at the cursor")).to_be_visible()
+
+
+def test_autocomplete_loads_any_databases_columns_on_demand_with_cjk_and_aliases(editor, mariadb):
+    from core.db import Connection
+    from tests.workspace.conftest import FK_SCHEMA
+
+    conn = Connection(mariadb.admin)
+    for statement in FK_SCHEMA:
+        conn.execute(statement)
+    conn.close()
+    page = editor
+    # A table of another database, by db.table, its columns through an alias; a CJK prefix.
+    type_sql(page, "SELECT * FROM eddy_test_fk.中文表 z WHERE z.名")
+    expect(page.locator(".cm-tooltip-autocomplete li", has_text="名字")).to_be_visible()
+    page.keyboard.press("Escape")  # the open list would cover the editor's next click
+    type_sql(page, "SELECT * FROM eddy_test_fk.ch")
+    expect(page.locator(".cm-tooltip-autocomplete li", has_text="child")).to_be_visible()
+    page.keyboard.press("Escape")
+    type_sql(page, "SELECT 数 FROM eddy_test_fk.`中文表`")
+    page.keyboard.press("Home")
+    for _ in range(len("SELECT 数")):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Control+Space")
+    expect(page.locator(".cm-tooltip-autocomplete li", has_text="数量")).to_be_visible()

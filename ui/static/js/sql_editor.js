@@ -1,6 +1,7 @@
 // The SQL editor page: CodeMirror tabs (text kept in the per-user store), runs as query jobs that
 // stream their rows, Stop, confirmations for safe writes/DDL, EXPLAIN, history and saved queries.
 import { api } from "./eddy.js";
+import { forgetCachedNames, schemaCompletions } from "./sql_complete.js";
 import { ResultsGrid } from "./results_grid.js";
 import { askConfirmation, renderPlan } from "./sql_views.js";
 import { loadHistory as loadHistoryPanel, loadSaved as loadSavedPanel } from "./sql_history.js";
@@ -34,8 +35,6 @@ import {
   startCompletion,
   sql,
   MariaSQL,
-  schemaCompletionSource,
-  ensureSyntaxTree,
   StateField,
   StateEffect,
   Decoration,
@@ -56,7 +55,7 @@ const FUNCTIONS = (
 const state = {
   tabs: [], // {id, title, database, view, holder, job, resultIndex}
   current: null,
-  schema: { databases: [], tables: {} },
+  schema: { databases: [], tables: [] },
   grid: null,
 };
 const sqlCompartment = new Compartment();
@@ -92,58 +91,12 @@ function functionCompletions(context) {
   };
 }
 
-// Columns of the tables the statement names (FROM/JOIN/UPDATE/INTO), offered without a prefix:
-// `WHERE na` → name. lang-sql only offers columns after `table.` / `alias.`.
-const TABLE_REF = /\b(?:from|join|update|into)\s+(?:`((?:[^`]|``)+)`|([\w$]+))(?:\s*\.\s*(?:`((?:[^`]|``)+)`|([\w$]+)))?/gi;
-
-function statementAround(text, pos) {
-  const start = text.lastIndexOf(";", pos - 1) + 1;
-  const next = text.indexOf(";", pos);
-  return text.slice(start, next < 0 ? text.length : next);
-}
-
-function columnCompletions(context) {
-  const word = context.matchBefore(/[\w$]+/);
-  if (!word || (word.from === word.to && !context.explicit)) return null;
-  const before = context.state.sliceDoc(Math.max(0, word.from - 1), word.from);
-  if (before === "." || before === "`") return null;
-  const text = statementAround(context.state.doc.toString(), context.pos);
-  const seen = new Set();
-  const options = [];
-  for (const m of text.matchAll(TABLE_REF)) {
-    const first = (m[1] || m[2] || "").replace(/``/g, "`");
-    const second = (m[3] || m[4] || "").replace(/``/g, "`");
-    const table = second || first; // db.table or table
-    const columns = (!second || second === table) && state.schema.tables ? state.schema.tables[table] : null;
-    for (const column of columns || []) {
-      if (seen.has(column)) continue;
-      seen.add(column);
-      options.push({ label: column, type: "property", detail: table, boost: 2 });
-    }
-  }
-  return options.length ? { from: word.from, options, validFor: /^[\w$]*$/ } : null;
-}
-
 function sqlExtension() {
-  const db = state.current?.database || page.dataset.database || "";
-  const schema = {};
-  const others = state.schema.other_tables || {};
-  for (const name of state.schema.databases) {
-    schema[name] = Object.fromEntries((others[name] || []).map((t) => [t, []]));
-  }
-  if (db) schema[db] = state.schema.tables;
-  const fromSchema = schemaCompletionSource({ dialect: MariaSQL, schema, defaultSchema: db || undefined });
-  // Aliases are read from the syntax tree; under load the background parser may not have reached
-  // the cursor yet, so finish parsing the statement first (bounded) or `alias.` finds nothing.
-  const schemaSource = (context) => {
-    ensureSyntaxTree(context.state, context.state.doc.length, 100);
-    return fromSchema(context);
-  };
+  // Names come from sql_complete.js (loaded on demand), not lang-sql's static schema.
   return [
     sql({ dialect: MariaSQL, upperCaseKeywords: true }),
-    MariaSQL.language.data.of({ autocomplete: schemaSource }),
+    MariaSQL.language.data.of({ autocomplete: schemaCompletions(() => state.schema) }),
     MariaSQL.language.data.of({ autocomplete: functionCompletions }),
-    MariaSQL.language.data.of({ autocomplete: columnCompletions }),
   ];
 }
 
@@ -322,8 +275,8 @@ async function loadSchema() {
   schemaLoadedAt = Date.now();
   const db = state.current?.database || "";
   try {
-    const data = await fetch(`/api/editor/schema?database=${encodeURIComponent(db)}`, { credentials: "same-origin" });
-    state.schema = await data.json();
+    state.schema = await api(`/api/editor/schema?database=${encodeURIComponent(db)}`, { method: "GET" });
+    forgetCachedNames();
   } catch {
     return;
   }
@@ -335,7 +288,7 @@ async function loadSchema() {
   for (const name of state.schema.databases || []) select.add(new Option(name, name));
   select.value = chosen || db;
   view.dispatch({ effects: sqlCompartment.reconfigure(sqlExtension()) });
-  page.dataset.schemaLoaded = String(Object.keys(state.schema.tables || {}).length);
+  page.dataset.schemaLoaded = String((state.schema.tables || []).length);
 }
 
 // -- running ---------------------------------------------------------------------------------------
@@ -723,6 +676,14 @@ window.addEventListener("focus", () => {
 });
 window.addEventListener("beforeunload", () => {
   if (saveTimer) saveTabs();
+});
+
+// The workspace shell (tabs.js) keeps one editor and hands it "new query here" requests.
+window.addEventListener("message", (e) => {
+  if (e.origin !== window.location.origin || !e.data || e.data.type !== "eddy:new-query") return;
+  const tab = addTab({ sql: String(e.data.text || ""), database: String(e.data.database || state.current?.database || "") });
+  scheduleSave();
+  switchTab(tab);
 });
 
 async function init() {
