@@ -336,6 +336,12 @@ class PickFileBody(Body):
     field: OptStr = UNSET
 
 
+class CompletionColumnsBody(Body):
+    """The tables a statement names, for their columns: [[database, table], ...]."""
+
+    tables: list[list[Any]] | UnsetType = UNSET
+
+
 SCHEMAS: dict[str, type[Body]] = {
     "core.web.api_editor.StartQueryHandler": StartQueryBody,
     "core.web.api_editor.ConfirmHandler": ConfirmBody,
@@ -370,6 +376,7 @@ SCHEMAS: dict[str, type[Body]] = {
     "core.web.pages_connections.TestConnectionHandler": TestConnectionBody,
     "core.web.pages_connections.TrustHostKeyApiHandler": TokenBody,
     "core.web.pages_connections.PickFileHandler": PickFileBody,
+    "core.web.api_tree.CompletionColumnsHandler": CompletionColumnsBody,
     "core.web.api_sandbox.SandboxServerPathHandler": ServerPathBody,
     "core.web.api_sandbox.TourHandler": TourBody,
     "core.web.api_grid.SaveCellHandler": GridCellSaveBody,
