@@ -153,3 +153,22 @@ def test_cancelling_a_script_says_the_statements_that_ran_stay(mariadb, setup, t
     assert job.state == CANCELLED
     assert "Cancelled after 2 statements: they ran and stay" in job.error and "line 3" in job.error
     assert _count(admin) == 3
+
+
+def test_load_data_import_cut_after_commit_is_done_and_verified(mariadb, setup):
+    proxy, admin, path = setup
+    proxy.arm("after_commit")
+    job = _job(mariadb, proxy, path, method="load_data")
+    assert proxy.cuts == 1 and _count(admin) == 501
+    assert job.state == DONE, job.error  # was: "failed" (Lost connection) with every row committed
+    assert job.result["rows"] == 500 and job.result["outcome"] == "saved"
+    assert "saved, verified" in job.result["note"]
+
+
+def test_load_data_import_cut_before_commit_says_not_saved_verified(mariadb, setup):
+    proxy, admin, path = setup
+    proxy.arm("before_commit")
+    job = _job(mariadb, proxy, path, method="load_data")
+    assert proxy.cuts == 1 and _count(admin) == 1
+    assert job.state == FAILED
+    assert "not saved, verified" in job.error and job.result["outcome"] == "not_saved"

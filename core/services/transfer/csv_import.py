@@ -327,10 +327,7 @@ class CsvImporter:
             return self._finish(sent, builder, head, tail, packet, header)
 
         conn.begin()
-        # The table's rows before this import (in its snapshot): after a lost connection, a count
-        # tells whether the import's rows were committed. Only where the count is predictable.
-        self._base = self._count() if opts.on_duplicate in ("error", "skip") else None
-        self._rows_committed = 0
+        self.count_before()
         try:
             records_before = 0  # records of the items before the current one
             for item in self._batches(reader, builder, width, budget, head, tail):
@@ -393,7 +390,7 @@ class CsvImporter:
             except DatabaseError:
                 pass
             if isinstance(exc, ConnectionLost):
-                raise self._after_loss(exc, committing=False) from exc
+                raise self.after_loss(exc, committing=False) from exc
             if isinstance(exc, Cancelled) and self._rows_committed:
                 raise Cancelled(
                     f"Cancelled: the {self._rows_committed:,} rows committed at checkpoints (the first "
@@ -419,12 +416,18 @@ class CsvImporter:
         try:
             self.conn.commit()
         except ConnectionLost as exc:
-            failed = self._after_loss(exc, committing=True)
+            failed = self.after_loss(exc, committing=True)
             if failed is not None:
                 raise failed from exc
         self._rows_committed = self.result.rows
 
-    def _after_loss(self, exc: ConnectionLost, committing: bool) -> "ImportFailed | None":
+    def count_before(self) -> None:
+        """The table's rows before this import (in its snapshot): after a lost connection, a count
+        tells whether the import's rows were committed. Only where the count is predictable."""
+        self._base = self._count() if self.opts.on_duplicate in ("error", "skip") else None
+        self._rows_committed = 0
+
+    def after_loss(self, exc: ConnectionLost, committing: bool) -> "ImportFailed | None":
         """None when the rows are verified committed (result notes it); else the ImportFailed to raise."""
         where = "while COMMIT was on its way" if committing else "before COMMIT was sent"
         lost = f"The connection to the server dropped {where} ({exc.message.split(' (')[0]})."

@@ -236,6 +236,7 @@ def load_data(imp: CsvImporter, header, width) -> ImportResult:
         infile = str(feeder.path if feeder else imp.path)
         sql = sql.replace("{infile}", raw.literal(infile).replace("%", "%%"))
         raw.offer_local_file(infile)  # the only file the server may ask this connection for
+        imp.count_before()  # after a lost connection, a count tells what was committed
         raw.begin()
         watcher.start()
         if feeder:
@@ -256,13 +257,20 @@ def load_data(imp: CsvImporter, header, width) -> ImportResult:
             # LOCAL turns refused values into warnings (the server cannot stop the upload): undo.
             level, code, message = problems[0][:3]
             raise DatabaseError(f"{message} ({len(problems)} problem(s) in all)", code)
-        raw.commit()
+        try:
+            raw.commit()
+        except ConnectionLost as exc:  # the server may have committed: count and say what landed
+            failed = imp.after_loss(exc, committing=True)
+            if failed is not None:
+                raise failed from exc
         imp.result.records = imp.result.rows
         imp.result.warnings = [f"{w[0]} {w[1]}: {w[2]}" for w in warnings[:20]]
         if job is not None:
             job.progress(done=imp.result.rows, bytes_done=imp.path.stat().st_size)
-    except (ConnectionLost, ReadOnlyViolation):
-        raise  # worded as on the INSERT path: "Lost connection to the server (...)"; "Read-only connection ..."
+    except ConnectionLost as exc:  # before COMMIT: the server rolled the load back; count to be sure
+        raise imp.after_loss(exc, committing=False) from exc
+    except ReadOnlyViolation:
+        raise  # "Read-only connection ..."
     except ImportFailed:
         _rollback(raw)
         raise
