@@ -337,6 +337,12 @@ class BaseHandler(tornado.web.RequestHandler):
         else:
             self.render("error.html", status_code=status_code, message=message)
 
+    def write_json(self, data, ensure_ascii: bool = True) -> None:
+        """The one way a handler answers JSON. Values JSON has no type for (dates, Decimals) go as
+        their text. ensure_ascii=False (large editor results) is smaller, but a lone surrogate in
+        the data then cannot be sent: keep the default for anything holding client-sent text."""
+        self.write(json.dumps(data, default=str, ensure_ascii=ensure_ascii))
+
     def read_json(self) -> dict:
         """The JSON body, checked against this handler's declared schema (core.web.bodies): every
         declared field has its declared type; anything wrong is a 400 naming the field."""
