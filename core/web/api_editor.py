@@ -10,7 +10,7 @@ from tornado.ioloop import IOLoop
 
 from core.services import cell_values, cells, result_export, schema_tree
 from core.services import explain as explain_service
-from core.services.query_jobs import RUNNING, JobBusy, pick_statements
+from core.services.query_jobs import RUNNING, pick_statements
 from core.web.api_transfer import attachment
 from core.web.base import CONTENT_SECURITY_POLICY, ApiHandler, BaseHandler, UserError
 
@@ -117,18 +117,15 @@ class StartQueryHandler(QueryApi):
         statements = pick_statements(sql, mode, as_int(cursor, "cursor"))
         if not statements:
             raise UserError(400, "Nothing to run: only comments or blanks.")
-        try:
-            job = self.jobs.start(
-                self.db_session,
-                tab,
-                statements,
-                body.get("database") or None,
-                safe_mode=bool(body.get("safe_mode")),
-                stop_on_error=body.get("on_error", "stop") != "continue",
-                line_offset=as_int(body.get("line_offset") or 0, "line_offset"),
-            )
-        except JobBusy as exc:
-            raise UserError(409, exc.message) from exc
+        job = self.jobs.start(  # a JobBusy answers 409 (BaseHandler.write_error)
+            self.db_session,
+            tab,
+            statements,
+            body.get("database") or None,
+            safe_mode=bool(body.get("safe_mode")),
+            stop_on_error=body.get("on_error", "stop") != "continue",
+            line_offset=as_int(body.get("line_offset") or 0, "line_offset"),
+        )
         # Optionally wait a little for a quick statement to finish: answer in one round trip.
         wait = min(1.0, max(0.0, float(body.get("wait") or 0)))
         deadline = IOLoop.current().time() + wait
@@ -262,10 +259,7 @@ class ConfirmHandler(QueryApi):
         body = self.read_json()
         if job.pending is None or body.get("index") != job.pending.get("index"):
             raise UserError(409, "That statement is no longer waiting for confirmation.")
-        try:
-            self.jobs.confirm(self.db_session, job)
-        except JobBusy as exc:
-            raise UserError(409, exc.message) from exc
+        self.jobs.confirm(self.db_session, job)
         self.write_json(job.as_json())
 
 
