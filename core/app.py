@@ -22,6 +22,14 @@ from core.web.base import NotFoundHandler, SecureStaticFileHandler, log_request
 
 log = logging.getLogger("eddy.app")
 
+# What templates may call, by name (passing the module would expose everything it imports too).
+UI_METHODS = {
+    "human_size": uimethods.human_size,
+    "human_duration": uimethods.human_duration,
+    "human_count": uimethods.human_count,
+    "path_segment": uimethods.path_segment,
+}
+
 # Route modules imported on first use, or by a background thread once the first page has been
 # served: the login page needs none of them (nor PyMySQL's cursors, the keyring, the transfer
 # code...), and importing them all before it cost about half of the start-up time.
@@ -131,7 +139,7 @@ class EddyApplication(tornado.web.Application):
             cookie_secret=config.cookie_secret(data_dir, self.notices),
             xsrf_cookies=True,  # Tornado calls check_xsrf_cookie(); BaseHandler checks our request token
             login_url="/login",
-            ui_methods=uimethods,
+            ui_methods=UI_METHODS,
             ui_modules=uimodules,
             autoescape="xhtml_escape",
             compiled_template_cache=not debug,

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import pymysql
+import pymysql.converters
 import pymysql.cursors
 from pymysql.constants import CLIENT, COMMAND, FIELD_TYPE, SERVER_STATUS
 
@@ -278,6 +279,10 @@ class _ReadOnlySSCursor(_ReadOnlyCursorMixin, pymysql.cursors.SSCursor):
 class Connection:
     """query/get/execute/executemany/iter over one PyMySQL connection, with reconnect."""
 
+    # Field types (FIELD_TYPE codes) whose values arrive as the server's text instead of Python
+    # objects: a subclass sets it (the SQL editor shows dates and decimals exactly as sent).
+    text_field_types: tuple[int, ...] = ()
+
     def __init__(
         self,
         params: ConnectionParams,
@@ -323,6 +328,8 @@ class Connection:
         self._prepare_session()
         self._in_transaction = False
         self._last_use = time.monotonic()
+        for field_type in self.text_field_types:
+            self._conn.decoders[field_type] = pymysql.converters.through
 
     def _prepare_session(self) -> None:
         """Refuse a TLS profile over plain text; make a read-only profile read-only on the server too."""
@@ -553,6 +560,70 @@ class Connection:
             raise self._handle_error(exc) from exc
         close_cursor()
         return result
+
+    def execute_raw(self, sql: str | bytes, params: Sequence[Any] | None = None) -> int:
+        """Run one statement (text or already-encoded bytes) and return its affected-row count;
+        no retry. Bytes skip PyMySQL's re-encoding of large generated INSERTs."""
+
+        def run(cursor):
+            cursor.execute(sql, params or None)
+            return cursor.rowcount
+
+        return self._run(run, retry_safe=False)
+
+    def execute_script(self, sql: str | bytes) -> None:
+        """Run a statement that may return several results (a multi-statement script or a CALL),
+        reading every result so the connection is free afterwards; no retry."""
+
+        def run(cursor):
+            cursor.execute(sql)
+            while cursor.nextset():
+                pass
+
+        self._run(run, retry_safe=False)
+
+    def describe_query(self, user_statement: str, native_charsets: bool = False) -> list:
+        """The column descriptions (PyMySQL field objects: name, type_code, charsetnr, length,
+        flags, scale) of a SELECT's result, read with LIMIT 0 so no row is fetched.
+
+        native_charsets: report each text column's own character set (character_set_results =
+        NULL for the look-up) instead of the utf8mb4 the session converts to."""
+
+        def run(cursor):
+            if native_charsets:
+                cursor.execute("SET SESSION character_set_results = NULL")
+            try:
+                # A SELECT the caller built from quoted names, or the user's own query by intent.
+                cursor.execute(f"SELECT * FROM ({user_statement}) AS eddy_q LIMIT 0")
+                return list(cursor._result.fields)
+            finally:
+                if native_charsets:
+                    cursor.execute("SET SESSION character_set_results = utf8mb4")
+
+        return self._run(run, retry_safe=True)
+
+    # -- pipelining: send a statement now, read its result later -----------------------------
+    # PyMySQL's query() is its two halves _execute_command + _read_query_result; results come back
+    # in order, and each read must start at the packet number its command expects.
+    def send_query(self, data: bytes) -> int:
+        """Send one encoded statement without reading its result; returns the ticket that
+        read_result() needs. Read every sent statement's result, in order, before other use.
+        No ping or reconnect here: a ping between pipelined statements would read their results."""
+        raw = self._conn
+        try:
+            raw._execute_command(COMMAND.COM_QUERY, data)
+        except Exception as exc:
+            raise self._handle_error(exc) from exc
+        return raw._next_seq_id
+
+    def read_result(self, ticket: int) -> int:
+        """Read the result of a statement sent with send_query(); returns its affected rows."""
+        raw = self._conn
+        try:
+            raw._next_seq_id = ticket
+            return raw._read_query_result()
+        except Exception as exc:
+            raise self._handle_error(exc) from exc
 
     # -- raw cursors (the SQL editor walks result sets itself) --------------------------------
     def open_cursor(self, unbuffered: bool = False):

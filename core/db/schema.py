@@ -38,6 +38,7 @@ def list_databases(conn: Connection) -> list[Row]:
 
 
 def database_exists(conn: Connection, database: str) -> bool:
+    """True when the server lists the database (the one place this is asked)."""
     return conn.get("SELECT 1 AS ok FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", database) is not None
 
 
@@ -61,14 +62,13 @@ def list_tables(conn: Connection, database: str) -> list[Row]:
 
 
 def get_table(conn: Connection, database: str, table: str) -> Row | None:
+    """Name, kind ('table' or 'view'), engine and row estimate of one table; None when it does not
+    exist. No sizes: reading them opens the table's statistics."""
     return conn.get(
         """
-        SELECT TABLE_NAME AS name, IF(TABLE_TYPE = 'VIEW', 'view', 'table') AS kind,
-               ENGINE AS engine, TABLE_ROWS AS rows_estimate,
-               COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0) AS size,
-               TABLE_COLLATION AS collation, TABLE_COMMENT AS comment
-        FROM information_schema.TABLES
-        WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
+        SELECT TABLE_NAME AS name, IF(TABLE_TYPE = 'VIEW', 'view', 'table') AS kind, ENGINE AS engine,
+               TABLE_ROWS AS rows_estimate
+        FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
         """,
         database,
         table,
@@ -76,13 +76,15 @@ def get_table(conn: Connection, database: str, table: str) -> Row | None:
 
 
 def list_columns(conn: Connection, database: str, table: str) -> list[Row]:
-    """Columns in ordinal order with their full SQL type, nullability, default, key and extra."""
+    """Columns in ordinal order: full SQL type, data type, nullability, default, key, extra, character
+    set, collation, comment and generation expression (the grid and the structure editor read these)."""
     return conn.query(
         """
         SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, DATA_TYPE AS data_type,
                IS_NULLABLE = 'YES' AS nullable, COLUMN_DEFAULT AS `default`,
-               COLUMN_KEY AS `key`, EXTRA AS extra, COLLATION_NAME AS collation,
-               COLUMN_COMMENT AS comment
+               COLUMN_KEY AS `key`, EXTRA AS extra, CHARACTER_SET_NAME AS charset,
+               COLLATION_NAME AS collation, COLUMN_COMMENT AS comment,
+               GENERATION_EXPRESSION AS generation_expression
         FROM information_schema.COLUMNS
         WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
         ORDER BY ORDINAL_POSITION
@@ -92,16 +94,11 @@ def list_columns(conn: Connection, database: str, table: str) -> list[Row]:
     )
 
 
-def primary_key(conn: Connection, database: str, table: str) -> list[str]:
-    """Column names of the primary key, in key order ([] when there is none)."""
-    rows = conn.query(
-        """
-        SELECT COLUMN_NAME AS name
-        FROM information_schema.STATISTICS
-        WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s AND INDEX_NAME = 'PRIMARY'
-        ORDER BY SEQ_IN_INDEX
-        """,
-        database,
-        table,
-    )
-    return [r.name for r in rows]
+def table_names(conn: Connection, database: str) -> set[str]:
+    """Names of the tables and views of one database."""
+    return {
+        r.name
+        for r in conn.query(
+            "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s", database
+        )
+    }

@@ -1,11 +1,13 @@
 """Browsing: the server's databases and a database's tables."""
 
 from core.db import Connection, catalog, schema
-from core.db.errors import DatabaseError
+from core.services.errors import ServiceError
 
 
-class NotFound(DatabaseError):
+class NotFound(ServiceError):
     """The database or table named in the URL does not exist."""
+
+    status = 404
 
 
 def databases(conn: Connection) -> list[dict]:

@@ -70,7 +70,7 @@ def _expression(value: str) -> str:
     return f"({text})"
 
 
-def _name_token(value, what: str) -> str:
+def name_token(value, what: str) -> str:
     text = _text(value, what)
     if not _NAME_RE.match(text):
         raise ChangeRefused(f"{what} '{text}' must be letters, digits and underscores")
@@ -91,7 +91,7 @@ def column_definition(col: dict, quote: Quote = quote_literal) -> str:
     """`name` TYPE [COLLATE c] [NOT] NULL [DEFAULT ...] [ON UPDATE ...] [AUTO_INCREMENT] [COMMENT '...']."""
     parts = [quote_identifier(_text(col.get("name"), "Column name")), column_type(col.get("type"))]
     if col.get("collation"):
-        parts.append("COLLATE " + _name_token(col["collation"], "Collation"))
+        parts.append("COLLATE " + name_token(col["collation"], "Collation"))
     generated = (col.get("generated") or "").strip()
     if generated:
         if ";" in generated:
@@ -197,9 +197,9 @@ def foreign_key_definition(fk: dict, database: str) -> str:
 def table_options(options: dict, quote: Quote = quote_literal) -> list[str]:
     out = []
     if options.get("engine"):
-        out.append("ENGINE=" + _name_token(options["engine"], "Engine"))
+        out.append("ENGINE=" + name_token(options["engine"], "Engine"))
     if options.get("collation"):
-        collation = _name_token(options["collation"], "Collation")
+        collation = name_token(options["collation"], "Collation")
         out.append(f"DEFAULT CHARACTER SET {collation.split('_')[0]} COLLATE {collation}")
     if options.get("comment") is not None and (options.get("comment") or "") != "":
         out.append("COMMENT=" + _comment(options["comment"], quote))

@@ -165,27 +165,34 @@ class ViewIndex:
     count: int | None = None
     estimate: int | None = None
     dense: tuple[int, int] | None = None  # (first key, +1/-1): an integer key without gaps
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Lock = field(default_factory=threading.Lock)  # held by build_anchors for a whole build
+    # Guards positions/keys for one add or look-up: worker threads add and read anchors while a
+    # build (holding `lock`, calling add) runs, and a reader must never see a position without its key.
+    anchors_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def nearest(self, position: int) -> tuple[int, tuple] | None:
         if self.dense is not None and self.count is not None and position < self.count:
             first, step = self.dense
             return position, (first + step * position,)
-        i = bisect.bisect_right(self.positions, position) - 1
-        if i < 0:
-            return None
-        p = self.positions[i]
-        return p, self.keys[p]
+        with self.anchors_lock:
+            i = bisect.bisect_right(self.positions, position) - 1
+            if i < 0:
+                return None
+            p = self.positions[i]
+            return p, self.keys[p]
 
     def add(self, position: int, key: tuple, spacing: int = 1) -> None:
-        if position in self.keys or _key_size(key) > MAX_ANCHOR_BYTES:
+        if _key_size(key) > MAX_ANCHOR_BYTES:
             return  # huge keys (sorting by long text) are not kept: memory stays flat
-        i = bisect.bisect_left(self.positions, position)
-        near = [self.positions[j] for j in (i - 1, i) if 0 <= j < len(self.positions)]
-        if spacing > 1 and any(abs(p - position) < spacing for p in near):
-            return
-        self.positions.insert(i, position)
-        self.keys[position] = key
+        with self.anchors_lock:
+            if position in self.keys:
+                return
+            i = bisect.bisect_left(self.positions, position)
+            near = [self.positions[j] for j in (i - 1, i) if 0 <= j < len(self.positions)]
+            if spacing > 1 and any(abs(p - position) < spacing for p in near):
+                return
+            self.positions.insert(i, position)
+            self.keys[position] = key
 
 
 class ViewCache:

@@ -173,5 +173,6 @@ class JobRegistry:
 
 def _is_expected(exc: BaseException) -> bool:
     from core.db.errors import DatabaseError
+    from core.services.errors import ServiceError
 
-    return isinstance(exc, (DatabaseError, ValueError, OSError, UnicodeError))
+    return isinstance(exc, (DatabaseError, ServiceError, ValueError, OSError, UnicodeError))

@@ -2,7 +2,7 @@
 
 import re
 
-from core.db import Connection
+from core.db import Connection, schema
 from core.db.flavour import DEFAULT_FLAVOUR, Flavour
 from core.db.sql import qualified
 from core.services.browse import NotFound
@@ -30,7 +30,7 @@ _CREATE_RE = re.compile(
 
 def list_objects(conn: Connection, database: str) -> dict:
     """Every view, routine, trigger and event of the database, with a short description."""
-    if not conn.get("SELECT 1 AS ok FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", database):
+    if not schema.database_exists(conn, database):
         raise NotFound(f"Database '{database}' does not exist")
     views = conn.query(
         "SELECT TABLE_NAME AS name, IS_UPDATABLE AS updatable, DEFINER AS definer, SECURITY_TYPE AS security"

@@ -25,11 +25,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from pymysql import converters as pymysql_converters
-from pymysql.constants import FIELD_TYPE
-
 from core.db import Connection
 from core.db.connection import describe_columns
+from core.db.driver import FIELD_TYPE
 from core.db.errors import DatabaseError
 from core.db.sql import Statement, first_keyword
 from core.db.wire_rows import IDLE, read_wire_rows, result_converters
@@ -74,10 +72,7 @@ TEXT_TYPES = (
 class EditorConnection(Connection):
     """A tab's connection: like Connection, but dates and decimals arrive as the server's text."""
 
-    def connect(self) -> None:
-        super().connect()
-        for field_type in TEXT_TYPES:
-            self._conn.decoders[field_type] = pymysql_converters.through
+    text_field_types = TEXT_TYPES
 
 
 class QueryJobs:

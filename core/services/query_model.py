@@ -6,15 +6,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from core.db.errors import DatabaseError
 from core.db.sql import Statement, split_statements, statement_at
+from core.services.errors import ServiceError
 from core.services.result_spool import RowSpool
 
 RUNNING, DONE, ERROR, CANCELLED, CONFIRM = "running", "done", "error", "cancelled", "confirm"
 
 
-class JobBusy(DatabaseError):
+class JobBusy(ServiceError):
     """A query is already running in this tab."""
+
+    status = 409
 
 
 @dataclass

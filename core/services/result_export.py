@@ -7,8 +7,7 @@ NULL stays distinct everywhere: in CSV a NULL is an empty unquoted field while a
 import json
 from collections.abc import Iterator
 
-from pymysql.converters import escape_string
-
+from core.db.driver import escape_text
 from core.db.sql import quote_identifier
 
 FORMATS = {"csv": "text/csv", "json": "application/json", "sql": "application/sql"}
@@ -37,7 +36,7 @@ def _sql_value(value, numeric: bool) -> str:
         return repr(value)
     if numeric and value.replace(".", "", 1).replace("-", "", 1).isdigit():
         return value
-    return "'" + escape_string(value) + "'"
+    return "'" + escape_text(value) + "'"
 
 
 def export_chunks(columns: list[dict], blocks, fmt: str, table: str = "result") -> Iterator[str]:

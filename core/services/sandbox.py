@@ -16,10 +16,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pymysql
-
 from core.appdata import write_atomic
 from core.db import ConnectionParams
+from core.db.driver import send_shutdown, server_answers
 
 INSTALL_HINTS = {
     "linux": "Install MariaDB: 'sudo apt-get install mariadb-server' (Debian/Ubuntu) "
@@ -295,18 +294,14 @@ class MariaDBServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 return False
-            try:
-                where = (
-                    {"host": "127.0.0.1", "port": self.port}
-                    if sys.platform == "win32"
-                    else {"unix_socket": str(self.socket_path)}
-                )
-                pymysql.connect(**where, user="root", password=self.root_password or "", connect_timeout=1).close()
+            where = (
+                {"host": "127.0.0.1", "port": self.port}
+                if sys.platform == "win32"
+                else {"unix_socket": str(self.socket_path)}
+            )
+            if server_answers(where, "root", self.root_password or "", timeout=1):
                 return True
-            except pymysql.err.OperationalError as exc:
-                if exc.args and exc.args[0] == 1045:  # a password is set: the server is up
-                    return True
-                time.sleep(0.05)
+            time.sleep(0.05)
         return False
 
     def log_tail(self) -> str:
@@ -342,15 +337,8 @@ class MariaDBServer:
             proc.wait()
 
     def _shutdown_statement(self) -> None:
-        try:
-            conn = pymysql.connect(
-                host="127.0.0.1", port=self.port, user="root", password=self.root_password or "", connect_timeout=5
-            )
-            with conn.cursor() as cursor:
-                cursor.execute("SHUTDOWN")
-            conn.close()
-        except pymysql.err.MySQLError:
-            pass  # the wait below ends in kill()
+        # When it cannot be asked, the wait below ends in kill().
+        send_shutdown("127.0.0.1", self.port, "root", self.root_password or "", timeout=5)
 
     def delete(self) -> None:
         self.stop()

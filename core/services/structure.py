@@ -3,7 +3,7 @@ plans that change tables and databases: create/alter/truncate/drop/rename/copy."
 
 import functools
 
-from core.db import Connection
+from core.db import Connection, schema
 from core.db.flavour import Flavour
 from core.db.sql import qualified, quote_identifier, quote_literal
 from core.services import ddl
@@ -35,19 +35,8 @@ def _default_of(raw, extra: str, mariadb: bool) -> tuple[str, str]:
     return "literal", raw
 
 
-COLUMNS_SQL = """
-    SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE = 'YES' AS nullable,
-           COLUMN_DEFAULT AS `default`, COLUMN_KEY AS `key`, EXTRA AS extra,
-           CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation, COLUMN_COMMENT AS comment,
-           GENERATION_EXPRESSION AS generation_expression
-    FROM information_schema.COLUMNS
-    WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
-    ORDER BY ORDINAL_POSITION
-"""
-
-
 def parse_columns(rows: list[dict], flavour: Flavour) -> list[dict]:
-    """The form's columns from COLUMNS_SQL rows. A column is generated when it has a generation
+    """The form's columns from schema.list_columns() rows. A column is generated when it has a generation
     expression: MySQL's EXTRA says DEFAULT_GENERATED for expression defaults, which are not."""
     out = []
     for r in rows:
@@ -82,7 +71,7 @@ def parse_columns(rows: list[dict], flavour: Flavour) -> list[dict]:
 
 
 def read_columns(conn: Connection, database: str, table: str) -> list[dict]:
-    return parse_columns(conn.query(COLUMNS_SQL, database, table), conn.flavour())
+    return parse_columns(schema.list_columns(conn, database, table), conn.flavour())
 
 
 def indexes_sql(flavour: Flavour) -> str:
@@ -342,13 +331,13 @@ def plan_create_database(conn: Connection, name: str, collation: str = "") -> Pl
         raise ChangeRefused("The database name is required")
     sql = f"CREATE DATABASE {quote_identifier(name)}"
     if collation:
-        collation = ddl._name_token(collation, "Collation")
+        collation = ddl.name_token(collation, "Collation")
         sql += f" CHARACTER SET {collation.split('_')[0]} COLLATE {collation}"
     return Plan([sql], target=name, summary=f"Create database {name}")
 
 
 def _database_exists(conn: Connection, database: str) -> None:
-    if not conn.get("SELECT 1 AS ok FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", database):
+    if not schema.database_exists(conn, database):
         raise NotFound(f"Database '{database}' does not exist")
 
 

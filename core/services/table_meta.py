@@ -3,7 +3,7 @@ can serve an order, foreign keys both ways, and why a table is read-only when it
 
 from dataclasses import asdict, dataclass, field
 
-from core.db import Connection
+from core.db import Connection, schema
 from core.db.errors import DatabaseError
 from core.services.browse import NotFound
 from core.services.structure import read_indexes
@@ -172,17 +172,8 @@ def _json_columns(conn: Connection, database: str, table: str) -> set[str]:
     return found
 
 
-COLUMNS_SQL = """
-    SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, DATA_TYPE AS data_type,
-           IS_NULLABLE = 'YES' AS nullable, COLUMN_DEFAULT AS `default`, COLUMN_KEY AS `key`,
-           EXTRA AS extra, CHARACTER_SET_NAME AS charset, GENERATION_EXPRESSION AS generation_expression
-    FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
-    ORDER BY ORDINAL_POSITION
-"""
-
-
 def parse_columns(rows: list[dict], json_cols: set[str] = frozenset()) -> list[dict]:
-    """The grid's columns from COLUMNS_SQL rows. Generated means a generation expression: MySQL's
+    """The grid's columns from schema.list_columns() rows. Generated means a generation expression: MySQL's
     EXTRA says DEFAULT_GENERATED for `DEFAULT CURRENT_TIMESTAMP`, and such a column is editable."""
     cols = []
     for c in rows:
@@ -206,18 +197,10 @@ def parse_columns(rows: list[dict], json_cols: set[str] = frozenset()) -> list[d
 
 
 def load_table_meta(conn: Connection, database: str, table: str) -> TableMeta:
-    info = conn.get(
-        """
-        SELECT TABLE_NAME AS name, IF(TABLE_TYPE = 'VIEW', 'view', 'table') AS kind, ENGINE AS engine,
-               TABLE_ROWS AS rows_estimate
-        FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s
-        """,
-        database,
-        table,
-    )
+    info = schema.get_table(conn, database, table)
     if info is None:
         raise NotFound(f"Table '{database}.{table}' does not exist")
-    cols = parse_columns(conn.query(COLUMNS_SQL, database, table), _json_columns(conn, database, table))
+    cols = parse_columns(schema.list_columns(conn, database, table), _json_columns(conn, database, table))
     indexes = _indexes(conn, database, table)
     primary = next((i["columns"] for i in indexes if i["name"] == "PRIMARY"), [])
     nullable = {c["name"] for c in cols if c["nullable"]}

@@ -2,17 +2,17 @@
 
 from core.services import admin
 from core.web.base import ApiHandler, UserError
-from core.web.plan_handler import PlanHandler, write_json
+from core.web.plan_handler import PlanHandler
 
 
 class DashboardHandler(ApiHandler):
     async def get(self):
-        write_json(self, await self.with_connection(admin.dashboard))
+        self.write_json(await self.with_connection(admin.dashboard))
 
 
 class ProcessesHandler(ApiHandler):
     async def get(self):
-        write_json(self, {"processes": await self.with_connection(admin.processes)})
+        self.write_json({"processes": await self.with_connection(admin.processes)})
 
 
 class KillHandler(PlanHandler):
@@ -22,12 +22,12 @@ class KillHandler(PlanHandler):
 
 class VariablesHandler(ApiHandler):
     async def get(self):
-        write_json(self, {"variables": await self.with_connection(admin.variables)})
+        self.write_json({"variables": await self.with_connection(admin.variables)})
 
 
 class StatusHandler(ApiHandler):
     async def get(self):
-        write_json(self, {"status": await self.with_connection(admin.status)})
+        self.write_json({"status": await self.with_connection(admin.status)})
 
 
 class SetVariableHandler(PlanHandler):
@@ -39,7 +39,7 @@ class SetVariableHandler(PlanHandler):
 
 class UsersHandler(PlanHandler):
     async def get(self):
-        write_json(self, {"users": await self.with_connection(admin.users)})
+        self.write_json({"users": await self.with_connection(admin.users)})
 
     async def post(self):
         await self.preview_or_run(
@@ -61,7 +61,7 @@ class GrantsHandler(PlanHandler):
         user, host = self.get_query_argument("user", None), self.get_query_argument("host", None)
         if user is None or host is None:
             raise UserError(400, "Query arguments 'user' and 'host' are required")
-        write_json(self, await self.with_connection(admin.user_grants, user, host))
+        self.write_json(await self.with_connection(admin.user_grants, user, host))
 
     async def post(self):
         def build(conn, body):

@@ -15,7 +15,6 @@ from core.db.schema import SYSTEM_DATABASES, list_databases
 from core.services.compare import dump_source, sync
 from core.web.api_transfer import TransferHandler, jobs_of
 from core.web.base import ApiHandler, BaseHandler, UserError
-from core.web.plan_handler import write_json
 
 DB = r"(?P<db>[^/]+)"
 MAX_SELECTED = 100_000
@@ -67,7 +66,7 @@ class CompareHandler(CompareApi):
         body = self.read_json()
         filters, _, _ = self.choices(body)
         source, target = self.side(body, "source"), self.side(body, "target")
-        write_json(self, await self.run_blocking(sync.compare_databases, source, target, filters))
+        self.write_json(await self.run_blocking(sync.compare_databases, source, target, filters))
 
 
 class ScriptHandler(CompareApi):
@@ -84,13 +83,13 @@ class ScriptHandler(CompareApi):
                 raise UserError(409, "No native window: use the download link instead")
             path = await self.run_blocking(dialogs.save_file, f"sync-{target['database']}.sql")
             if not path:
-                return write_json(self, {**script, "saved": False})
+                return self.write_json({**script, "saved": False})
             try:
                 await self.run_blocking(write_text, path, script["script"])
             except OSError as exc:
                 raise UserError(400, f"Could not write {path}: {exc.strerror or exc}") from exc
             script = {**script, "saved": True, "path": path}
-        write_json(self, script)
+        self.write_json(script)
 
 
 def write_text(path: str, text: str) -> None:
@@ -108,7 +107,7 @@ class ApplyHandler(CompareApi):
             raise UserError(400, "Confirmation required: repeat the target database's name (confirm)")
         plan = await self.run_blocking(sync.prepare_apply, source, target, filters, selected, renames, confirm)
         if confirm is None:
-            return write_json(self, plan)
+            return self.write_json(plan)
         # Runs as a job (statement by statement, with progress and Stop): GET /api/jobs/<id>.
         job = jobs_of(self.application).start(
             "schema-sync",
@@ -116,7 +115,7 @@ class ApplyHandler(CompareApi):
             lambda job: sync.run_apply(target["session"], plan["database"], plan["steps"], job),
             owner=self.db_session.id,
         )
-        write_json(self, {"job": job.snapshot()})
+        self.write_json({"job": job.snapshot()})
 
 
 class LoadDumpHandler(TransferHandler):
@@ -138,7 +137,7 @@ class DropDumpHandler(ApiHandler):
     async def post(self):
         name = self.read_json().get("database")
         await self.with_connection(dump_source.drop_scratch, name)
-        write_json(self, {"dropped": name})
+        self.write_json({"dropped": name})
 
 
 class DatabasesHandler(ApiHandler):
@@ -156,7 +155,7 @@ class DatabasesHandler(ApiHandler):
             with session.connection() as conn:
                 return [r.name for r in list_databases(conn) if r.name.lower() not in SYSTEM_DATABASES]
 
-        write_json(self, {"databases": await self.run_blocking(names)})
+        self.write_json({"databases": await self.run_blocking(names)})
 
 
 class ComparePage(BaseHandler):

@@ -2,7 +2,6 @@
 EXPLAIN, schema for autocomplete, history, saved queries and tabs."""
 
 import asyncio
-import json
 import re
 import secrets
 
@@ -11,7 +10,7 @@ from tornado.ioloop import IOLoop
 
 from core.services import cell_values, cells, result_export, schema_tree
 from core.services import explain as explain_service
-from core.services.query_jobs import RUNNING, JobBusy, pick_statements
+from core.services.query_jobs import RUNNING, pick_statements
 from core.web.api_transfer import attachment
 from core.web.base import CONTENT_SECURITY_POLICY, ApiHandler, BaseHandler, UserError
 
@@ -118,24 +117,21 @@ class StartQueryHandler(QueryApi):
         statements = pick_statements(sql, mode, as_int(cursor, "cursor"))
         if not statements:
             raise UserError(400, "Nothing to run: only comments or blanks.")
-        try:
-            job = self.jobs.start(
-                self.db_session,
-                tab,
-                statements,
-                body.get("database") or None,
-                safe_mode=bool(body.get("safe_mode")),
-                stop_on_error=body.get("on_error", "stop") != "continue",
-                line_offset=as_int(body.get("line_offset") or 0, "line_offset"),
-            )
-        except JobBusy as exc:
-            raise UserError(409, exc.message) from exc
+        job = self.jobs.start(  # a JobBusy answers 409 (BaseHandler.write_error)
+            self.db_session,
+            tab,
+            statements,
+            body.get("database") or None,
+            safe_mode=bool(body.get("safe_mode")),
+            stop_on_error=body.get("on_error", "stop") != "continue",
+            line_offset=as_int(body.get("line_offset") or 0, "line_offset"),
+        )
         # Optionally wait a little for a quick statement to finish: answer in one round trip.
         wait = min(1.0, max(0.0, float(body.get("wait") or 0)))
         deadline = IOLoop.current().time() + wait
         while job.state == RUNNING and not _streaming(job) and IOLoop.current().time() < deadline:
             await wait_for_change(job, job.version, deadline - IOLoop.current().time())
-        self.write(json.dumps(await self.run_blocking(job_payload, job), ensure_ascii=False))
+        self.write_json(await self.run_blocking(job_payload, job), ensure_ascii=False)
 
 
 class JobHandler(QueryApi):
@@ -145,7 +141,7 @@ class JobHandler(QueryApi):
         after = self.get_query_argument("after", None)
         if after is not None:
             await wait_for_change(job, as_int(after, "after"), LONG_POLL_SECONDS)
-        self.write(json.dumps(await self.run_blocking(job_payload, job), ensure_ascii=False))
+        self.write_json(await self.run_blocking(job_payload, job), ensure_ascii=False)
 
 
 class RowsHandler(QueryApi):
@@ -160,11 +156,8 @@ class RowsHandler(QueryApi):
         if result.spool is None:
             raise UserError(400, "This statement returned no rows")
         rows = await self.run_blocking(lambda: preview_rows(result.spool.read(start, count)))
-        self.write(
-            json.dumps(
-                {"from": start, "rows": rows, "total": result.spool.count, "fetching": result.fetching},
-                ensure_ascii=False,
-            )
+        self.write_json(
+            {"from": start, "rows": rows, "total": result.spool.count, "fetching": result.fetching}, ensure_ascii=False
         )
 
 
@@ -199,7 +192,7 @@ class CellHandler(CellApi):
             page = cell_values.page_of_json(value, args["offset"], args["limit"])
         except cell_values.CellError as exc:
             raise UserError(400, str(exc)) from exc
-        self.write(json.dumps(page, ensure_ascii=False))
+        self.write_json(page, ensure_ascii=False)
 
 
 def cell_bytes(value) -> tuple[bytes, str]:
@@ -240,12 +233,12 @@ class CellSaveHandler(CellApi):
         data, suffix = cell_bytes(value)
         path = await self.run_blocking(dialogs.save_file, cell_filename(column, suffix))
         if not path:
-            return self.write(json.dumps({"saved": False}))
+            return self.write_json({"saved": False})
         try:
             await self.run_blocking(write_bytes, path, data)
         except OSError as exc:
             raise UserError(400, f"Could not write {path}: {exc.strerror or exc}") from exc
-        self.write(json.dumps({"saved": True, "path": path, "bytes": len(data)}))
+        self.write_json({"saved": True, "path": path, "bytes": len(data)})
 
 
 def write_bytes(path: str, data: bytes) -> None:
@@ -257,7 +250,7 @@ class CancelHandler(QueryApi):
     async def post(self, job_id):
         job = self.job_or_404(job_id)
         stopped = await self.run_blocking(self.jobs.cancel, self.db_session, job)
-        self.write(json.dumps({"stopped": stopped, "state": job.state}))
+        self.write_json({"stopped": stopped, "state": job.state})
 
 
 class ConfirmHandler(QueryApi):
@@ -266,11 +259,8 @@ class ConfirmHandler(QueryApi):
         body = self.read_json()
         if job.pending is None or body.get("index") != job.pending.get("index"):
             raise UserError(409, "That statement is no longer waiting for confirmation.")
-        try:
-            self.jobs.confirm(self.db_session, job)
-        except JobBusy as exc:
-            raise UserError(409, exc.message) from exc
-        self.write(json.dumps(job.as_json()))
+        self.jobs.confirm(self.db_session, job)
+        self.write_json(job.as_json())
 
 
 class ExportHandler(QueryApi):
@@ -328,13 +318,13 @@ class SaveExportHandler(QueryApi):
             raise UserError(409, "No native window: use the download links instead")
         path = await self.run_blocking(dialogs.save_file, f"result.{fmt}")
         if not path:
-            return self.write(json.dumps({"saved": False}))
+            return self.write_json({"saved": False})
         table = str(body.get("table") or "result")
         try:
             size = await self.run_blocking(write_export, path, result.columns, result.spool, fmt, table)
         except OSError as exc:
             raise UserError(400, f"Could not write {path}: {exc.strerror or exc}") from exc
-        self.write(json.dumps({"saved": True, "path": path, "bytes": size}))
+        self.write_json({"saved": True, "path": path, "bytes": size})
 
 
 class ExplainHandler(ApiHandler):
@@ -350,27 +340,27 @@ class ExplainHandler(ApiHandler):
             explain_service.explain, statements[0].text, body.get("database") or None, bool(body.get("analyze"))
         )
         plan["statement"] = statements[0].text
-        self.write(json.dumps(plan, ensure_ascii=False))
+        self.write_json(plan, ensure_ascii=False)
 
 
 class SchemaHandler(ApiHandler):
     async def get(self):
         database = self.get_query_argument("database", "") or None
         data = await self.with_connection(schema_tree.completion_schema, database)
-        self.write(json.dumps(data, ensure_ascii=False))
+        self.write_json(data, ensure_ascii=False)
 
 
 class HistoryHandler(ApiHandler):
     async def get(self):
         q = self.get_query_argument("q", "")
         rows = await self.run_blocking(self.application.store.history, q, 200)
-        self.write(json.dumps({"history": rows}, ensure_ascii=False))
+        self.write_json({"history": rows}, ensure_ascii=False)
 
 
 class SavedQueriesHandler(ApiHandler):
     async def get(self):
         rows = await self.run_blocking(self.application.store.saved_queries)
-        self.write(json.dumps({"saved": rows}, ensure_ascii=False))
+        self.write_json({"saved": rows}, ensure_ascii=False)
 
     async def post(self):
         body = self.read_json()
@@ -380,20 +370,20 @@ class SavedQueriesHandler(ApiHandler):
         if not isinstance(sql, str) or not sql.strip():
             raise UserError(400, "Nothing to save: the editor is empty.")
         row = await self.run_blocking(self.application.store.save_query, name.strip(), sql, body.get("database"))
-        self.write(json.dumps(row, ensure_ascii=False))
+        self.write_json(row, ensure_ascii=False)
 
 
 class SavedQueryHandler(ApiHandler):
     async def delete(self, query_id):
         if not await self.run_blocking(self.application.store.delete_saved_query, int(query_id)):
             raise UserError(404, "No such saved query")
-        self.write(json.dumps({"deleted": int(query_id)}))
+        self.write_json({"deleted": int(query_id)})
 
 
 class TabsHandler(ApiHandler):
     async def get(self):
         tabs = await self.run_blocking(self.application.store.editor_tabs)
-        self.write(json.dumps({"tabs": tabs}, ensure_ascii=False))
+        self.write_json({"tabs": tabs}, ensure_ascii=False)
 
     async def put(self):
         tabs = self.read_json().get("tabs")
@@ -411,7 +401,7 @@ class TabsHandler(ApiHandler):
             self.db_session.id,
             {t["id"] for t in clean},
         )
-        self.write(json.dumps({"saved": len(clean)}))
+        self.write_json({"saved": len(clean)})
 
 
 class OpenWorkHandler(ApiHandler):
@@ -420,7 +410,7 @@ class OpenWorkHandler(ApiHandler):
 
     def get(self):
         tabs = self.application.query_jobs.open_transactions(self.db_session)
-        self.write(json.dumps({"tabs": tabs}))
+        self.write_json({"tabs": tabs})
 
 
 class OptionsHandler(ApiHandler):
@@ -430,9 +420,7 @@ class OptionsHandler(ApiHandler):
 
     async def get(self):
         options = await self.run_blocking(self.application.store.get_setting, self.KEY, {})
-        self.write(
-            json.dumps({"safe_mode": bool(options.get("safe_mode")), "on_error": options.get("on_error", "stop")})
-        )
+        self.write_json({"safe_mode": bool(options.get("safe_mode")), "on_error": options.get("on_error", "stop")})
 
     async def put(self):
         body = self.read_json()
@@ -441,7 +429,7 @@ class OptionsHandler(ApiHandler):
             raise UserError(400, "Field 'on_error' must be 'stop' or 'continue'.")
         options = {"safe_mode": bool(body.get("safe_mode")), "on_error": on_error}
         await self.run_blocking(self.application.store.set_setting, self.KEY, options)
-        self.write(json.dumps(options))
+        self.write_json(options)
 
 
 JOB = r"(?P<job_id>[A-Za-z0-9_-]+)"

@@ -1,7 +1,5 @@
 """POST /api/sql: run one statement in the current session."""
 
-import json
-
 from core.services.sql_runner import run_statement
 from core.web.base import ApiHandler, UserError
 
@@ -14,7 +12,7 @@ class SqlHandler(ApiHandler):
             raise UserError(400, "Field 'sql' must be a non-empty string")
         database = body.get("database") or None
         result = await self.with_connection(run_statement, sql, database)
-        self.write(json.dumps(result))
+        self.write_json(result)
 
 
 ROUTES = [

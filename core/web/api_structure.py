@@ -4,7 +4,7 @@ from urllib.parse import quote
 
 from core.services import erd, objects, structure
 from core.web.base import ApiHandler, UserError
-from core.web.plan_handler import PlanHandler, write_json
+from core.web.plan_handler import PlanHandler
 
 DB = r"(?P<db>[^/]+)"
 TABLE = r"(?P<table>[^/]+)"
@@ -19,12 +19,12 @@ def _form(body: dict) -> dict:
 
 class StructureHandler(ApiHandler):
     async def get(self, db, table):
-        write_json(self, await self.with_connection(structure.table_structure, db, table))
+        self.write_json(await self.with_connection(structure.table_structure, db, table))
 
 
 class TableChoicesHandler(ApiHandler):
     async def get(self, db):
-        write_json(self, await self.with_connection(structure.engines_and_collations))
+        self.write_json(await self.with_connection(structure.engines_and_collations))
 
 
 class CreateTableHandler(PlanHandler):
@@ -72,7 +72,7 @@ class DatabaseActionHandler(PlanHandler):
 
 class ObjectsHandler(ApiHandler):
     async def get(self, db):
-        write_json(self, await self.with_connection(objects.list_objects, db))
+        self.write_json(await self.with_connection(objects.list_objects, db))
 
 
 def editor_url(text: str) -> str:
@@ -83,15 +83,14 @@ def editor_url(text: str) -> str:
 class ObjectDefinitionHandler(ApiHandler):
     async def get(self, db, kind, name):
         text = await self.with_connection(objects.definition, db, kind, name)
-        write_json(
-            self,
+        self.write_json(
             {
                 "kind": kind,
                 "name": name,
                 "definition": text,
                 "editor_url": editor_url(text),
                 "replace_sql": objects.or_replace(text),
-            },
+            }
         )
 
 
@@ -111,12 +110,12 @@ class ObjectTemplateHandler(ApiHandler):
             text = objects.template(kind, db)
         except objects.ChangeRefused as exc:
             raise UserError(400, exc.message) from exc
-        write_json(self, {"sql": text, "editor_url": editor_url(text)})
+        self.write_json({"sql": text, "editor_url": editor_url(text)})
 
 
 class DiagramHandler(ApiHandler):
     async def get(self, db):
-        write_json(self, await self.with_connection(erd.graph, db))
+        self.write_json(await self.with_connection(erd.graph, db))
 
 
 KIND = r"(?P<kind>view|procedure|function|trigger|event)"

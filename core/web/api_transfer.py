@@ -5,7 +5,6 @@ their own threads with their own connection, so a long import never holds the re
 """
 
 import errno
-import json
 import os
 import shutil
 import urllib.parse
@@ -15,11 +14,11 @@ import tornado.web
 from tornado.ioloop import IOLoop
 
 from core.db import Connection
-from core.db.sql import qualified
 from core.services.jobs import JobRegistry
 from core.services.transfer import csv_import, export, preview, sql_import
 from core.services.transfer.files import TransferFiles
 from core.services.transfer.formats import Dialect
+from core.services.transfer.new_table import create_table, drop_if_empty
 from core.web.base import ApiHandler, UserError
 
 MAX_UPLOAD_BYTES = 256 * 1024**3
@@ -68,9 +67,6 @@ class TransferHandler(ApiHandler):
 
         job = jobs_of(self.application).start(kind, title, run, owner=self.owner)
         return job.snapshot()
-
-    def write_json(self, data) -> None:
-        self.write(json.dumps(data, default=str))
 
     async def off_loop(self, fn, *args):
         """A small blocking file call (stat, open, unlink) in the worker pool, not on the IOLoop."""
@@ -218,9 +214,8 @@ class ImportHandler(TransferHandler):
                     conn, database, target, entry.path, dialect, opts, mapping, job, rejects_dir
                 )
             except BaseException:
-                # Undo the new table only while it is empty: a batched import's checkpoints stay, as said.
-                if created and conn.get(f"SELECT 1 AS kept FROM {qualified(database, target)} LIMIT 1") is None:
-                    conn.execute(f"DROP TABLE IF EXISTS {qualified(database, target)}")
+                if created:
+                    drop_if_empty(conn, database, target)
                 raise
             result["table"] = target
             if result.get("rejects_path"):
@@ -236,30 +231,6 @@ class ImportHandler(TransferHandler):
 
         title = f"Import {entry.name} into {database}.{table or '(new table)'}"
         self.write_json(self.start_job("import", title, work))
-
-
-def create_table(conn: Connection, database: str, create_sql: str) -> str:
-    """Run the (user-edited) CREATE TABLE and return the new table's name."""
-    conn.use(database)
-    before = {
-        r.name
-        for r in conn.query(
-            "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s", database
-        )
-    }
-    if not create_sql.lstrip().upper().startswith("CREATE TABLE"):
-        raise ValueError("The table definition must be one CREATE TABLE statement")
-    conn.execute(create_sql)
-    after = {
-        r.name
-        for r in conn.query(
-            "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s", database
-        )
-    }
-    new = sorted(after - before)
-    if len(new) != 1:
-        raise ValueError(f"The CREATE TABLE must make one new table in '{database}'")
-    return new[0]
 
 
 class SqlImportHandler(TransferHandler):

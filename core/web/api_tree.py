@@ -1,7 +1,5 @@
 """JSON for the schema tree, the command palette and autocomplete's on-demand names (thin handlers)."""
 
-import json
-
 from core.services import schema_tree
 from core.web.base import ApiHandler, UserError
 
@@ -34,7 +32,7 @@ class TreeApiHandler(ApiHandler):
             data = await self.with_connection(fn, *args)
         except schema_tree.BadRequest as exc:
             raise UserError(400, str(exc)) from None
-        self.write(json.dumps(data, ensure_ascii=False, default=str))
+        self.write_json(data, ensure_ascii=False)
 
 
 class TreeHandler(TreeApiHandler):
@@ -92,7 +90,7 @@ class CompletionColumnsHandler(TreeApiHandler):
                 raise UserError(400, "'tables' must hold [database, table] pairs")
             pairs.append((_name(ref[0], "tables[].database"), _name(ref[1], "tables[].table")))
         data = await self.with_connection(schema_tree.completion_columns, pairs)
-        self.write(json.dumps({"tables": data}, ensure_ascii=False))
+        self.write_json({"tables": data}, ensure_ascii=False)
 
 
 ROUTES = [

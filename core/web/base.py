@@ -27,7 +27,7 @@ from tornado.ioloop import IOLoop
 
 from core.db.errors import ConnectFailed, ConnectionLost, DatabaseError
 from core.db.statements import ReadOnlyViolation
-from core.services.browse import NotFound
+from core.services.errors import ServiceError
 from core.services.sessions import DatabaseSession
 from core.store import StoreWriteFailed
 from core.web.bodies import BodyError, parse_body, schema_for
@@ -88,9 +88,11 @@ class UserError(tornado.web.HTTPError):
         self.message = message
 
 
-def error_for(exc: DatabaseError) -> UserError:
-    if isinstance(exc, NotFound):
-        return UserError(404, exc.message)
+def error_for(exc: DatabaseError | ServiceError) -> UserError:
+    """The one exception -> HTTP mapping: a service's refusal answers with its own status
+    (NotFound 404, JobBusy 409, else 400); database errors by kind."""
+    if isinstance(exc, ServiceError):
+        return UserError(exc.status, exc.message)
     if isinstance(exc, ConnectionLost):
         return UserError(503, exc.message)
     if isinstance(exc, ConnectFailed):
@@ -301,7 +303,7 @@ class BaseHandler(tornado.web.RequestHandler):
         call = functools.partial(fn, *args, **kwargs)
         try:
             return await IOLoop.current().run_in_executor(self.application.executor, call)
-        except DatabaseError as exc:
+        except (DatabaseError, ServiceError) as exc:
             raise error_for(exc) from exc
         except StoreWriteFailed as exc:  # a full disk: say so, not a 500
             raise UserError(507, exc.message) from exc
@@ -321,6 +323,8 @@ class BaseHandler(tornado.web.RequestHandler):
         return self.request.path.startswith("/api/")
 
     def log_exception(self, typ, value, tb) -> None:
+        if isinstance(value, (DatabaseError, ServiceError)):
+            value = error_for(value)  # logged as the answer it becomes (write_error maps it alike)
         if isinstance(value, UserError):
             log.warning("%d %s %s: %s", value.status_code, self.request.method, self.request.path, value.message)
         else:
@@ -328,6 +332,10 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def write_error(self, status_code: int, **kwargs) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, (DatabaseError, ServiceError)):  # raised outside run_blocking: the same mapping
+            exc = error_for(exc)
+            status_code = exc.status_code
+            self.set_status(status_code)
         message = getattr(exc, "message", None) or self._reason
         if self.settings.get("debug") and exc is not None and not isinstance(exc, UserError):
             log.debug("".join(traceback.format_exception(*kwargs["exc_info"])))
@@ -336,6 +344,12 @@ class BaseHandler(tornado.web.RequestHandler):
             self.finish(json.dumps({"error": message, "status": status_code}))
         else:
             self.render("error.html", status_code=status_code, message=message)
+
+    def write_json(self, data, ensure_ascii: bool = True) -> None:
+        """The one way a handler answers JSON. Values JSON has no type for (dates, Decimals) go as
+        their text. ensure_ascii=False (large editor results) is smaller, but a lone surrogate in
+        the data then cannot be sent: keep the default for anything holding client-sent text."""
+        self.write(json.dumps(data, default=str, ensure_ascii=ensure_ascii))
 
     def read_json(self) -> dict:
         """The JSON body, checked against this handler's declared schema (core.web.bodies): every

@@ -1,6 +1,5 @@
 """Saved connections: list, create, edit, duplicate, delete, test, connect, import; session switcher."""
 
-import json
 import logging
 import secrets as token_source
 from pathlib import Path
@@ -289,15 +288,13 @@ class TestConnectionHandler(ConnectionsBase):
         except tunnels.HostKeyUnknown as exc:
             self.set_status(409)
             token = self.remember_host_key(exc)
-            return self.write(
-                json.dumps({"error": exc.message, "host_key": {"token": token, "fingerprint": exc.fingerprint}})
-            )
+            return self.write_json({"error": exc.message, "host_key": {"token": token, "fingerprint": exc.fingerprint}})
         except tunnels.TunnelError as exc:
             raise UserError(502, exc.message) from None
         except DatabaseError as exc:
             raise UserError(502, profiles.error_message(exc)) from None
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.write(json.dumps(result))
+        self.write_json(result)
 
 
 # The connection form's Browse… buttons: which file each path field holds.
@@ -322,7 +319,7 @@ class PickFileHandler(ConnectionsBase):
         # The dialog blocks until answered: in the pool's own thread, never on the IOLoop.
         path = await self.run_blocking(dialogs.open_file, PICKABLE[field])
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.write(json.dumps({"path": path} if path else {"cancelled": True}))
+        self.write_json({"path": path} if path else {"cancelled": True})
 
 
 class TrustHostKeyApiHandler(ConnectionsBase):
@@ -333,7 +330,7 @@ class TrustHostKeyApiHandler(ConnectionsBase):
         if entry is None:
             raise UserError(400, "This host key confirmation expired: test again.")
         await self.run_blocking(tunnels.trust_host_key, self.known_hosts, *entry)
-        self.write(json.dumps({"ok": True}))
+        self.write_json({"ok": True})
 
 
 ROUTES = [

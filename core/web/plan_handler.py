@@ -5,8 +5,6 @@ POST {"confirm": "<name>", ...}        -> runs the SQL, 200 {"ok": true, "sql": 
 POST without the right confirmation    -> 400 {"error": "... confirm ..."}; nothing runs.
 """
 
-import json
-
 from core.services.plans import run_plan
 from core.web.base import ApiHandler, UserError
 
@@ -33,8 +31,4 @@ class PlanHandler(ApiHandler):
                 raise ConfirmationRequired(plan.target, plan.summary)
             return run_plan(conn, plan)
 
-        self.write(json.dumps(await self.with_connection(work), default=str))
-
-
-def write_json(handler, data) -> None:
-    handler.write(json.dumps(data, default=str))
+        self.write_json(await self.with_connection(work))

@@ -19,5 +19,6 @@ def test_columns_and_primary_key_with_awkward_names(mariadb, sample_db):
     conn = mariadb.connect()
     cols = schema.list_columns(conn, sample_db, "order items 表")
     assert [c.name for c in cols] == ["select", "back`tick", "列"]
-    assert schema.primary_key(conn, sample_db, "order items 表") == ["select"]
-    assert schema.primary_key(conn, sample_db, "people_names") == []
+    assert cols[0].key == "PRI" and cols[1].charset == "utf8mb4" and cols[0].generation_expression in (None, "")
+    assert schema.get_table(conn, sample_db, "people_names").kind == "view"
+    assert schema.get_table(conn, sample_db, "no such table") is None

@@ -27,6 +27,9 @@ class TestPages(AppCase):
         self.cookies.clear()
         assert self.request(f"/auth?token={self.token}").code == 403
 
+    def test_templates_see_only_the_named_helpers(self):
+        assert set(self._app.ui_methods) == {"human_size", "human_duration", "human_count", "path_segment"}
+
     def test_login_page_shows_form(self):
         self.launch()
         body = self.text(self.request("/login"))

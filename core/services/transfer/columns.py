@@ -2,10 +2,9 @@
 
 from dataclasses import dataclass
 
-from pymysql.constants import FIELD_TYPE
-
 from core.db import Connection
 from core.db.connection import is_binary_field
+from core.db.driver import FIELD_TYPE
 from core.db.sql import qualified, quote_identifier
 
 BINARY_CHARSET = 63
@@ -110,21 +109,12 @@ def source_sql(database: str | None, table: str | None, sql: str | None) -> str:
 
 def describe(conn: Connection, select_sql: str) -> list[ColumnKind]:
     """Column names and kinds of a SELECT without reading its rows."""
-    user_statement = select_sql  # source_sql(): quoted names, or the user's own query by intent
-
-    def run(cursor):
-        # With character_set_results = utf8mb4 the server reports every text column as utf8mb4 (what
-        # it would convert to), hiding a latin1 column: the line expressions then mix collations
-        # (TSV's CONCAT_WS fails) or send latin1 bytes into a UTF-8 file (CSV, SQL). Without
-        # conversion, each column reports its own character set.
-        cursor.execute("SET SESSION character_set_results = NULL")
-        try:
-            cursor.execute(f"SELECT * FROM ({user_statement}) AS eddy_q LIMIT 0")
-            return cursor._result.fields
-        finally:
-            cursor.execute("SET SESSION character_set_results = utf8mb4")
-
-    fields = conn._run(run, retry_safe=True)
+    # source_sql(): quoted names, or the user's own query by intent.
+    # With character_set_results = utf8mb4 the server reports every text column as utf8mb4 (what
+    # it would convert to), hiding a latin1 column: the line expressions then mix collations
+    # (TSV's CONCAT_WS fails) or send latin1 bytes into a UTF-8 file (CSV, SQL). Without
+    # conversion, each column reports its own character set.
+    fields = conn.describe_query(select_sql, native_charsets=True)
     utf8mb4 = _utf8mb4_collations(conn)
     names = [f.name for f in fields]
     if len(set(names)) != len(names):

@@ -17,8 +17,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pymysql.constants import COMMAND
-
 from core.db import Connection, DatabaseError
 from core.db.errors import ConnectionLost
 from core.db.flavour import DEFAULT_FLAVOUR, Flavour
@@ -465,23 +463,12 @@ class CsvImporter:
             checkpoint=self.result.checkpoint,
         )
 
-    # The statement is sent now and its result read later (PyMySQL's own two halves of query()).
-    # Results come back in order; each read starts at the packet number its command expects.
+    # The statement is sent now and its result read later (Connection.send_query/read_result).
     def _send(self, data: bytes) -> int:
-        raw = self.conn._conn
-        try:
-            raw._execute_command(COMMAND.COM_QUERY, data)
-        except Exception as exc:
-            raise self.conn._handle_error(exc) from exc
-        return raw._next_seq_id
+        return self.conn.send_query(data)
 
     def _receive(self, seq: int) -> int:
-        raw = self.conn._conn
-        try:
-            raw._next_seq_id = seq
-            return raw._read_query_result()
-        except Exception as exc:
-            raise self.conn._handle_error(exc) from exc
+        return self.conn.read_result(seq)
 
     def _drain(self, item) -> None:
         try:
@@ -603,11 +590,7 @@ class CsvImporter:
         self._one_by_one(builder, head, tail, texts, lines, fields_of, header)
 
     def _execute(self, data: bytes, n: int) -> int:
-        def run(cursor):
-            cursor.execute(data)
-            return cursor.rowcount
-
-        affected = self.conn._run(run, retry_safe=False)
+        affected = self.conn.execute_raw(data)
         return n if self.opts.on_duplicate in ("replace", "update") else affected
 
     def _one_by_one(self, builder, head, tail, texts, lines, fields_of, header):
@@ -694,10 +677,7 @@ class CsvImporter:
         return vals[i] if i < len(vals) else builder.order[i].constant
 
     def _run_statement(self, sql: str, params: list) -> None:
-        def run(cursor):
-            cursor.execute(sql, params or None)
-
-        self.conn._run(run, retry_safe=False)
+        self.conn.execute_raw(sql, params)
 
     def _check_field_sizes(self, header, packet) -> None:
         """Batched imports commit as they go: a value the server cannot accept is found before the

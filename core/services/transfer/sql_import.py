@@ -304,9 +304,4 @@ def _stop_at_too_large(statements: Iterator[Statement], done) -> Iterator[Statem
 
 
 def _execute(conn: Connection, sql: bytes) -> None:
-    def run(cursor):
-        cursor.execute(sql)
-        while cursor.nextset():
-            pass
-
-    conn._run(run, retry_safe=False)
+    conn.execute_script(sql)

@@ -1,5 +1,5 @@
-"""Attacks on the endpoints merged after the first security pass: the table grid, the SQL editor,
-import/export, server administration and the sandbox panel.
+"""Attacks on the data endpoints: the table grid, the SQL editor, import/export, server
+administration and the sandbox panel.
 
 Each attack must be refused (a JSON {"error"} with a proper status) or harmless, nothing it smuggled
 in may run (a SLEEP(5) must not delay the answer), and the server must be unchanged afterwards.

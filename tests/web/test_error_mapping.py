@@ -1,0 +1,27 @@
+"""One exception -> HTTP mapping (core.web.base.error_for): a service's refusals are not database
+errors and answer with their own status, wherever in a handler they are raised."""
+
+from core.db.errors import ConnectionLost, DatabaseError
+from core.services.browse import NotFound
+from core.services.errors import ServiceError
+from core.services.query_model import JobBusy
+from core.web.base import error_for
+
+
+def test_refusals_are_not_database_errors():
+    for refusal in (NotFound, JobBusy):
+        assert issubclass(refusal, ServiceError) and not issubclass(refusal, DatabaseError)
+
+
+def test_each_error_maps_to_its_status_and_message():
+    cases = [
+        (NotFound("Database 'x' does not exist"), 404, "Database 'x' does not exist"),
+        (JobBusy("A query is still running in this tab: stop it first."), 409, None),
+        (ServiceError("no"), 400, "no"),
+        (ConnectionLost("gone", 2013), 503, "gone"),
+        (DatabaseError("Unknown column 'x'", 1054), 400, "(1054) Unknown column 'x'"),
+    ]
+    for exc, status, message in cases:
+        answer = error_for(exc)
+        assert answer.status_code == status
+        assert answer.message == (message or exc.message)
