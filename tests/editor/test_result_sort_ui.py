@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 from tests.ui.test_e2e_sql_editor import editor, type_sql  # noqa: F401  (the editor page fixture)
 
 UNSORTED = (
-    "SELECT * FROM (SELECT 10 AS n, 'b' AS s UNION ALL SELECT 9, 'a' UNION ALL SELECT NULL, 'c' "
-    "UNION ALL SELECT 100, 'B') AS t"
+    "SELECT * FROM (SELECT 10 AS n, 'b' AS s, 1.50 AS d UNION ALL SELECT 9, 'a', 2 UNION ALL SELECT NULL, 'c', 3 "
+    "UNION ALL SELECT 100, 'B', 4) AS t"
 )
 
 
@@ -21,6 +21,9 @@ def test_a_header_click_sorts_a_whole_result_numbers_as_numbers(editor):  # noqa
     type_sql(page, UNSORTED)
     page.keyboard.press("Control+Enter")
     expect(page.locator("#result-count")).to_contain_text("4 row(s)")
+    # DECIMAL (sent as text) is right-aligned like the integers.
+    decimal = page.locator('#result-grid tbody td[data-col="2"]').first
+    expect(decimal).to_have_class(re.compile(r"\bnum\b"))
     header = page.locator("#result-grid th", has_text=re.compile(r"^n\b"))
     header.click()
     expect(page.locator('#result-grid tbody td[data-col="0"]').nth(1)).to_have_text("9")

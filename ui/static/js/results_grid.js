@@ -216,6 +216,7 @@ export class ResultsGrid {
     const rows = await this.rows(first, last);
     if (token !== this.renderToken) return;
     this.fixWidths(rows);
+    const numeric = this.source.columns.map((col) => NUMERIC_TYPES.has(col.type));
     const tbody = this.tbody;
     while (tbody.rows.length > rows.length) tbody.deleteRow(-1);
     rows.forEach((row, i) => {
@@ -234,6 +235,8 @@ export class ResultsGrid {
         const td = tr.cells[c + 1];
         td.title = "";
         renderCell(td, value);
+        // DECIMAL arrives as text (exact, as the server writes it): right-aligned like other numbers.
+        if (value !== null && numeric[c]) td.classList.add("num");
         td.dataset.col = c;
         if (this.isSelected(r, c)) td.classList.add("selected");
       });
