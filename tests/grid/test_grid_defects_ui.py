@@ -25,6 +25,7 @@ def test_filter_panel_opens_empty_and_a_raw_where_alone_is_sent(page, running_ap
     expect(notice).to_be_visible()
     expect(notice).to_contain_text("No rows match the filter")
     expect(notice).to_contain_text("amount < 0")
+    expect(page.locator("#header-count")).to_have_text(" · 0 rows match the filter")
     page.screenshot(path=f"{SHOTS}/filter-empty.png")
     notice.locator("button", has_text="Clear").click()
     expect(notice).to_be_hidden()

@@ -184,7 +184,8 @@ function showCount(total, exact) {
   const rows = total === 1 ? "row" : "rows";
   $("status-count").textContent = exact ? `${count} ${rows}` : `~${count} rows (estimate)`;
   $("status-count").dataset.exact = String(exact);
-  $("header-count").textContent = ` · ${exact ? "" : "~"}${count} ${rows}${exact ? "" : " (estimate)"}`;
+  const filtered = filterActive(state.filter) ? " match the filter" : "";
+  $("header-count").textContent = ` · ${exact ? "" : "~"}${count} ${rows}${filtered}${exact ? "" : " (estimate)"}`;
   $("btn-count").hidden = exact;
 }
 
