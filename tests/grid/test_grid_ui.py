@@ -52,6 +52,7 @@ def test_scroll_to_the_middle_of_a_big_table_sort_and_filter(page, running_app, 
     expect(header.locator(".dg-sort")).to_have_text("▼")
     # Filter: grp IS NULL AND a raw WHERE; the generated SQL is shown.
     page.click("#btn-filter")
+    page.click("#filter-add")
     cond = page.locator(".filter-cond").first
     cond.locator(".f-col").select_option("grp")
     cond.locator(".f-op").select_option("is null")

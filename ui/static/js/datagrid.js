@@ -17,6 +17,11 @@ const MAX_CANVAS = 8_000_000; // px: below every browser's element-height limit
 const BLOCK = 100;
 const MAX_BLOCKS = 30; // rows held in memory: at most MAX_BLOCKS * BLOCK
 const LONG_TEXT = 200;
+const GUTTER = 56; // px: the row-number column
+const COLUMN_MARGIN = 300; // px of columns drawn beyond each side of the view
+const FIT_SAMPLE = 200; // rows measured to fit a column
+const FIT_MIN = 48;
+const FIT_MAX = 420;
 
 export function cellText(value) {
   if (value === null || value === undefined) return "NULL";
@@ -115,7 +120,6 @@ export class DataGrid {
   setColumnHidden(ci, hidden) {
     this.columns[ci].hidden = hidden;
     this.renderHead();
-    this.render();
   }
 
   setSort(sort) {
@@ -123,18 +127,51 @@ export class DataGrid {
     this.renderHead();
   }
 
+  // Column geometry: the left offset of every shown column (after the gutter) and the total width.
+  // Only the columns in view (plus a margin) become DOM cells, in the head as in the rows.
   renderHead() {
+    let left = 0;
+    this.layout = [];
+    for (const ci of this.visibleColumns()) {
+      this.layout.push({ ci, left, width: this.columns[ci].width });
+      left += this.columns[ci].width;
+    }
+    this.contentWidth = GUTTER + left;
+    this.canvas.style.width = this.contentWidth + "px";
+    this.headRange = null; // rebuilt by the next render
+    this.schedule();
+  }
+
+  // [first, last) indexes into this.layout of the columns to draw now.
+  columnRange() {
+    const layout = this.layout;
+    if (!layout.length) return [0, 0];
+    const from = Math.max(0, this.scroller.scrollLeft - GUTTER - COLUMN_MARGIN);
+    const to = this.scroller.scrollLeft + (this.scroller.clientWidth || 1200) + COLUMN_MARGIN;
+    let lo = 0;
+    let hi = layout.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (layout[mid].left + layout[mid].width <= from) lo = mid + 1;
+      else hi = mid;
+    }
+    let last = lo;
+    while (last < layout.length && layout[last].left < to) last++;
+    return [lo, Math.max(last, lo + 1)];
+  }
+
+  drawHead([a, b]) {
     this.head.textContent = "";
     const gutter = el("div", "dg-gutter dg-hcell");
     gutter.textContent = "#";
     this.head.append(gutter);
-    let width = 56;
-    for (const ci of this.visibleColumns()) {
+    if (a < this.layout.length) this.head.append(spacer(this.layout[a].left));
+    for (const { ci } of this.layout.slice(a, b)) {
       const col = this.columns[ci];
       const cell = el("div", "dg-hcell");
       cell.dataset.col = ci;
       cell.style.width = col.width + "px";
-      width += col.width;
+      if (col.numeric) cell.classList.add("num");
       const name = el("span", "col-name");
       name.textContent = col.name;
       const type = el("span", "col-type");
@@ -147,15 +184,48 @@ export class DataGrid {
         cell.append(mark);
         cell.classList.add("sorted");
       }
-      cell.title = `${col.name} ${col.type || ""}\nClick: sort · Shift+click: add to sort`;
+      cell.title = `${col.name} ${col.type || ""}\nClick: sort · Shift+click: add to sort · drag the border: resize · double-click it: fit`;
       const grip = el("div", "dg-resize");
       grip.addEventListener("mousedown", (e) => this.startResize(e, ci, cell));
       cell.append(grip);
       cell.addEventListener("click", (e) => this.onHeaderClick(e, col.name));
       this.head.append(cell);
     }
-    this.canvas.style.width = width + "px";
-    this.contentWidth = width;
+    this.headRange = [a, b];
+  }
+
+  // The width that shows a column's header and the loaded values (a sample: the rows in memory).
+  fitWidth(ci) {
+    const ctx = (this.measure ||= document.createElement("canvas").getContext("2d"));
+    const col = this.columns[ci];
+    const cs = getComputedStyle(this.root);
+    const mono = cs.getPropertyValue("--mono") || "monospace";
+    const sans = cs.fontFamily || "sans-serif";
+    ctx.font = `600 12.5px ${sans}`;
+    let head = ctx.measureText(col.name).width;
+    ctx.font = `11px ${sans}`;
+    head += col.type ? 4 + ctx.measureText(col.type).width : 0;
+    head += this.sort.some((k) => k.column === col.name) ? 18 : 0;
+    ctx.font = `12.5px ${mono}`;
+    let body = 0;
+    let seen = 0;
+    const rows = [...this.opts.pinned()];
+    for (const block of this.blocks.values()) if (Array.isArray(block)) rows.push(...block);
+    for (const row of rows) {
+      if (seen++ > FIT_SAMPLE) break;
+      const text = cellText(this.opts.cellValue(row, ci)).slice(0, 80).replace(/\r?\n/g, "↵");
+      body = Math.max(body, ctx.measureText(text).width);
+    }
+    return Math.round(Math.min(FIT_MAX, Math.max(FIT_MIN, head + 22, body + 20)));
+  }
+
+  // Fit every column the user has not sized himself: once, on the first rows.
+  autoFit() {
+    this.fitted = true;
+    for (const ci of this.visibleColumns()) {
+      if (!this.columns[ci].fixed) this.columns[ci].width = this.fitWidth(ci);
+    }
+    this.renderHead();
   }
 
   onHeaderClick(event, name) {
@@ -175,17 +245,25 @@ export class DataGrid {
   startResize(event, ci, cell) {
     event.preventDefault();
     event.stopPropagation();
+    if (event.detail === 2) {
+      // Double-click on the border: fit the column to its header and the loaded values.
+      this.columns[ci].width = this.fitWidth(ci);
+      this.columns[ci].fixed = true;
+      this.renderHead();
+      if (this.opts.onResize) this.opts.onResize(ci, this.columns[ci].width);
+      return;
+    }
     const startX = event.clientX;
     const startW = this.columns[ci].width;
     const move = (e) => {
       this.columns[ci].width = Math.max(40, startW + e.clientX - startX);
+      this.columns[ci].fixed = true;
       cell.style.width = this.columns[ci].width + "px";
     };
     const up = () => {
       window.removeEventListener("mousemove", move);
       window.removeEventListener("mouseup", up);
       this.renderHead();
-      this.render();
       if (this.opts.onResize) this.opts.onResize(ci, this.columns[ci].width);
     };
     window.addEventListener("mousemove", move);
@@ -232,6 +310,7 @@ export class DataGrid {
       }
       if (typeof answer.total === "number" && answer.total !== this.total) this.total = answer.total;
       this.evict(b);
+      if (!this.fitted && this.opts.autoFit !== false && answer.rows.length) this.autoFit();
     } catch (error) {
       if (generation === this.generation) this.blocks.delete(b);
       if (this.opts.onError) this.opts.onError(error);
@@ -311,6 +390,16 @@ export class DataGrid {
     this.schedule();
   }
 
+  scrollToColumn(ci) {
+    const place = this.layout.find((c) => c.ci === ci);
+    if (!place) return;
+    const start = GUTTER + place.left;
+    const end = start + place.width;
+    const left = this.scroller.scrollLeft;
+    if (start < left) this.scroller.scrollLeft = place.left; // the gutter's width of context before it
+    else if (end > left + this.scroller.clientWidth) this.scroller.scrollLeft = end - this.scroller.clientWidth;
+  }
+
   // -- rendering ---------------------------------------------------------------------------
   schedule() {
     if (this.frame) return;
@@ -344,7 +433,10 @@ export class DataGrid {
     this.rendering = true; // detaching a focused editor fires blur: that is not a commit
     this.body.textContent = "";
     this.rendering = false;
-    const columns = this.visibleColumns();
+    const range = this.columnRange();
+    if (!this.headRange || this.headRange[0] !== range[0] || this.headRange[1] !== range[1]) this.drawHead(range);
+    const shown = this.layout.slice(range[0], range[1]);
+    const offset = shown.length ? shown[0].left : 0;
     for (let i = 0; i < count; i++) {
       const pos = first + i;
       const row = this.rowAt(pos);
@@ -354,15 +446,16 @@ export class DataGrid {
       if (row && this.opts.rowClass) addClasses(line, this.opts.rowClass(row));
       const gutter = el("div", "dg-gutter");
       gutter.textContent = pos < pinned ? "new" : String(pos - pinned + 1);
-      line.append(gutter);
-      for (const ci of columns) {
+      line.append(gutter, spacer(offset));
+      for (const { ci, width } of shown) {
         const cell = el("div", "dg-cell");
         cell.dataset.col = ci;
-        cell.style.width = this.columns[ci].width + "px";
+        cell.style.width = width + "px";
         if (!row) {
           cell.classList.add("loading");
         } else {
           renderCell(cell, this.opts.cellValue(row, ci));
+          if (this.columns[ci].numeric) cell.classList.add("num");
           if (this.opts.cellClass) addClasses(cell, this.opts.cellClass(row, ci));
         }
         if (pos === this.active.row && ci === this.active.col) cell.classList.add("active");
@@ -429,6 +522,7 @@ export class DataGrid {
     const n = this.rowCount();
     this.active = { row: Math.max(0, Math.min(n - 1, pos)), col };
     this.scrollToRow(this.active.row);
+    this.scrollToColumn(col);
     this.render();
     const row = this.rowAt(this.active.row);
     if (this.opts.onActive && row) this.opts.onActive(row, col);
@@ -469,7 +563,7 @@ export class DataGrid {
       this.setActive(0, this.active.col);
     } else if (event.key === "End" && mod) {
       event.preventDefault();
-      this.setActive(this.rowCount() - 1, this.active.col);
+      this.toEnd();
     } else if (event.key === "Enter" || event.key === "F2") {
       event.preventDefault();
       if (event.altKey && this.opts.onOpen) this.opts.onOpen(this.rowAt(this.active.row), this.active.col);
@@ -483,6 +577,19 @@ export class DataGrid {
       for (let p = first; p < first + this.viewRows(); p++) this.selected.add(p);
       this.render();
     }
+  }
+
+  // The last row: where the total is an estimate, the data source is asked for the exact count first.
+  async toEnd() {
+    if (this.opts.exactTotal) {
+      try {
+        const total = await this.opts.exactTotal();
+        if (typeof total === "number") this.total = total;
+      } catch (error) {
+        if (this.opts.onError) this.opts.onError(error);
+      }
+    }
+    this.setActive(this.rowCount() - 1, this.active.col);
   }
 
   startEdit() {
@@ -501,6 +608,9 @@ export class DataGrid {
     input.rows = 1;
     this.editing = { pos: this.active.row, ci, input, row, wasNull: value === null };
     input.addEventListener("keydown", (e) => {
+      // The editor sits inside the scroller: its keys must not reach the grid's own handler too
+      // (an Enter that saved here would open an editor on the next row).
+      e.stopPropagation();
       if (e.key === "Escape") {
         e.preventDefault();
         this.cancelEdit();
@@ -561,6 +671,12 @@ export class DataGrid {
     const positions = this.selected.size ? [...this.selected].sort((a, b) => a - b) : [this.active.row];
     return positions.map((p) => this.rowAt(p)).filter(Boolean);
   }
+}
+
+function spacer(width) {
+  const node = el("div", "dg-spacer");
+  node.style.width = width + "px";
+  return node;
 }
 
 function el(tag, className) {

@@ -14,6 +14,10 @@ const WINDOW = 200;
 const MAX_CACHED_WINDOWS = 12;
 const MAX_SCROLL_HEIGHT = 8_000_000; // browsers cap element heights; beyond this, scroll is scaled
 const PREVIEW = 200;
+// A header click sorts in the browser only a result held whole in memory: at most this many rows,
+// all fetched, none cut for display in the sorted column. Larger results say they need the full result.
+const SORT_LIMIT = WINDOW * MAX_CACHED_WINDOWS;
+const NUMERIC_TYPES = new Set(["tiny", "short", "long", "longlong", "int24", "decimal", "newdecimal", "float", "double", "year"]);
 
 export function cellText(value) {
   if (value === null) return "NULL";
@@ -69,8 +73,11 @@ export class ResultsGrid {
     corner.className = "rownum";
     corner.textContent = "#";
     hr.appendChild(corner);
-    for (const c of source.columns) {
+    source.columns.forEach((c, ci) => {
       const th = document.createElement("th");
+      th.dataset.col = ci;
+      th.title = `${c.name} ${c.type}\nClick: sort the rows shown here (results up to ${SORT_LIMIT.toLocaleString("en-US")} rows)`;
+      th.addEventListener("click", () => this.sortBy(ci));
       const name = document.createElement("span");
       name.className = "col-name";
       name.textContent = c.name;
@@ -79,7 +86,7 @@ export class ResultsGrid {
       type.textContent = " " + c.type;
       th.append(name, type);
       hr.appendChild(th);
-    }
+    });
     this.tbody = this.table.createTBody();
     // Small finished results come with the job: no extra request.
     // (Not a partial first window of a result still being fetched: it would stay short.)
@@ -107,6 +114,7 @@ export class ResultsGrid {
   update(source) {
     const grew = source.total !== this.source.total;
     this.source = { ...this.source, ...source };
+    if (grew && this.order) this.clearSort(); // the rows changed under the sort
     if (grew) {
       // The last window may have been partial: forget it so it is fetched again.
       const lastWindow = Math.floor(Math.max(0, this.source.total - 1) / WINDOW);
@@ -168,6 +176,7 @@ export class ResultsGrid {
   }
 
   async rows(from, to) {
+    if (this.order) return this.order.slice(from, to).map((i) => this.all[i]);
     const out = [];
     for (let w = Math.floor(from / WINDOW); w * WINDOW < to; w++) {
       const rows = await this.rowsWindow(w);
@@ -207,6 +216,7 @@ export class ResultsGrid {
     const rows = await this.rows(first, last);
     if (token !== this.renderToken) return;
     this.fixWidths(rows);
+    const numeric = this.source.columns.map((col) => NUMERIC_TYPES.has(col.type));
     const tbody = this.tbody;
     while (tbody.rows.length > rows.length) tbody.deleteRow(-1);
     rows.forEach((row, i) => {
@@ -225,6 +235,8 @@ export class ResultsGrid {
         const td = tr.cells[c + 1];
         td.title = "";
         renderCell(td, value);
+        // DECIMAL arrives as text (exact, as the server writes it): right-aligned like other numbers.
+        if (value !== null && numeric[c]) td.classList.add("num");
         td.dataset.col = c;
         if (this.isSelected(r, c)) td.classList.add("selected");
       });
@@ -241,7 +253,77 @@ export class ResultsGrid {
 
   cellUrl(kind, r, c, extra = "") {
     const { jobId, result } = this.source;
-    return `/api/query/${jobId}/${kind}?result=${result}&row=${r}&col=${c}${extra}`;
+    return `/api/query/${jobId}/${kind}?result=${result}&row=${this.sourceRow(r)}&col=${c}${extra}`;
+  }
+
+  // The row's position in the spooled result (what the server knows) for a row shown at `r`.
+  sourceRow(r) {
+    return this.order ? this.order[r] : r;
+  }
+
+  // -- sort: a header click cycles ascending, descending, none ------------------------------
+  note(message) {
+    this.container.dispatchEvent(new CustomEvent("grid-note", { bubbles: true, detail: message }));
+  }
+
+  async sortBy(ci) {
+    const { total, fetching } = this.source;
+    if (fetching) return this.note("Sorting waits until all rows have arrived.");
+    if (total > SORT_LIMIT) {
+      return this.note(
+        `Sorting in the grid needs the whole result in memory: this one has ${total.toLocaleString("en-US")} rows ` +
+          `(more than ${SORT_LIMIT.toLocaleString("en-US")}), kept on disk. Add ORDER BY to the query to sort it on the server.`,
+      );
+    }
+    const dir = this.sort && this.sort.col === ci ? (this.sort.dir === "asc" ? "desc" : null) : "asc";
+    if (!dir) return this.clearSort();
+    const all = this.all || (await this.rows(0, total));
+    if (all.length !== total) return this.note("Not sorted: the result could not be read whole.");
+    if (all.some((row) => isCut(row[ci]))) {
+      return this.note(`Not sorted: ${this.source.columns[ci].name} holds values cut for display; sort with ORDER BY instead.`);
+    }
+    const numeric = NUMERIC_TYPES.has(this.source.columns[ci].type);
+    const collator = new Intl.Collator(undefined, { numeric: false, sensitivity: "variant" });
+    const key = (v) => (v === null ? null : typeof v === "object" ? v.binary : numeric ? Number(v) : String(v));
+    const keys = all.map((row) => key(row[ci]));
+    const sign = dir === "asc" ? 1 : -1;
+    const order = all.map((_, i) => i);
+    order.sort((a, b) => {
+      const x = keys[a];
+      const y = keys[b];
+      if (x === y) return a - b; // stable: ties keep the server's order
+      if (x === null) return -sign; // NULL first ascending, as the server sorts
+      if (y === null) return sign;
+      const c = numeric ? x - y : collator.compare(x, y);
+      return (c || a - b) * (c ? sign : 1);
+    });
+    this.all = all;
+    this.order = order;
+    this.sort = { col: ci, dir };
+    this.showSortMark();
+    this.render();
+  }
+
+  clearSort() {
+    this.order = null;
+    this.all = null;
+    this.sort = null;
+    this.showSortMark();
+    this.render();
+  }
+
+  showSortMark() {
+    for (const th of this.table.tHead.rows[0].cells) {
+      th.querySelector(".dg-sort")?.remove();
+      th.classList.remove("sorted");
+      if (this.sort && Number(th.dataset.col) === this.sort.col && th.dataset.col !== undefined) {
+        const mark = document.createElement("span");
+        mark.className = "dg-sort";
+        mark.textContent = this.sort.dir === "asc" ? " ▲" : " ▼";
+        th.append(mark);
+        th.classList.add("sorted");
+      }
+    }
   }
 
   valueDialog() {
@@ -290,7 +372,7 @@ export class ResultsGrid {
     try {
       if (await hasNativeDialogs()) {
         const { result } = this.source;
-        const saved = await api(`/api/query/${this.source.jobId}/cell/save`, { body: { result, row: r, col: c } });
+        const saved = await api(`/api/query/${this.source.jobId}/cell/save`, { body: { result, row: this.sourceRow(r), col: c } });
         if (saved.saved && status) status.append(` Saved ${saved.bytes.toLocaleString("en-US")} bytes to ${saved.path}`);
         return;
       }

@@ -637,6 +637,7 @@ $("#run-all").addEventListener("click", () => runQuery("all"));
 $("#run-current").addEventListener("click", () => runQuery("current"));
 $("#stop").addEventListener("click", stopQuery);
 $("#result-body").addEventListener("grid-error", (e) => showStatus(e.detail, true));
+$("#result-body").addEventListener("grid-note", (e) => showStatus(e.detail, false));
 $("#format").addEventListener("click", formatSql);
 $("#explain").addEventListener("click", explain);
 $("#save").addEventListener("click", saveQuery);

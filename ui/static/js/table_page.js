@@ -13,6 +13,8 @@ const keyIdx = meta.row_key.map((k) => names.indexOf(k));
 const $ = (id) => document.getElementById(id);
 const fkColumns = new Set(meta.foreign_keys.flatMap((fk) => fk.columns.map((c) => names.indexOf(c))));
 
+const NUMERIC = /^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric|float|double|real|year|bit)$/;
+
 const state = {
   sort: [],
   filter: initialFilter(),
@@ -52,6 +54,8 @@ const grid = new DataGrid($("grid"), {
     name: c.name,
     type: c.type,
     width: (prefs.widths && prefs.widths[c.name]) || defaultWidth(c),
+    fixed: Boolean(prefs.widths && prefs.widths[c.name]), // sized by the user: never auto-fitted
+    numeric: NUMERIC.test(c.data_type),
     hidden: (prefs.hidden || []).includes(c.name),
   })),
   fetch: async (start, count) => {
@@ -72,6 +76,7 @@ const grid = new DataGrid($("grid"), {
     state.total = answer.total;
     state.exact = answer.exact;
     showStatus(answer);
+    showFilterEmpty(answer);
     showError(applyNotice);
     return {
       start: answer.start,
@@ -117,6 +122,8 @@ const grid = new DataGrid($("grid"), {
     if (!$("cell-panel").hidden) openCell(row, ci);
   },
   onSave: () => applyChanges(),
+  // Ctrl+End on an estimated count: count exactly first, so the jump lands on the true last row.
+  exactTotal: async () => (state.exact ? state.total : countExactly()),
   // Alt+click, or a click on cut text, binary or a foreign key, opens the side panel.
   onCellClick: (row, ci, event, cell) => {
     const opens = ["long", "binary", "fk"].some((c) => cell.classList.contains(c));
@@ -171,11 +178,21 @@ function refreshPending() {
   $("pending-count").textContent = n ? `${n} pending change${n > 1 ? "s" : ""}` : "";
 }
 
+// One count for the page, in the status bar and the title line, marked estimate or exact.
+function showCount(total, exact) {
+  const count = total.toLocaleString("en-US");
+  const rows = total === 1 ? "row" : "rows";
+  $("status-count").textContent = exact ? `${count} ${rows}` : `~${count} rows (estimate)`;
+  $("status-count").dataset.exact = String(exact);
+  const filtered = filterActive(state.filter) ? " match the filter" : "";
+  $("header-count").textContent = ` · ${exact ? "" : "~"}${count} ${rows}${filtered}${exact ? "" : " (estimate)"}`;
+  $("btn-count").hidden = exact;
+}
+
 function showStatus(answer) {
   const count = answer.total.toLocaleString("en-US");
   const rows = answer.total === 1 ? "row" : "rows";
-  $("status-count").textContent = answer.exact ? `${count} ${rows}` : `~${count} rows (estimate)`;
-  $("btn-count").hidden = answer.exact;
+  showCount(answer.total, answer.exact);
   $("status-plan").textContent = `· ${answer.plan} · ${answer.elapsed_ms} ms server`;
   $("sql-text").textContent = answer.sql;
   // Export… offers the current filtered/sorted view (transfer.js reads this).
@@ -370,14 +387,20 @@ $("goto-row").addEventListener("keydown", (e) => {
   }
 });
 
+async function countExactly() {
+  const answer = await api(`${base}/count`, { body: { sort: state.sort, filter: state.filter } });
+  state.total = answer.total;
+  state.exact = true;
+  grid.total = answer.total;
+  showCount(answer.total, true);
+  grid.render();
+  return answer.total;
+}
+
 $("btn-count").addEventListener("click", async () => {
   $("btn-count").disabled = true;
   try {
-    const answer = await api(`${base}/count`, { body: { sort: state.sort, filter: state.filter } });
-    grid.total = answer.total;
-    $("status-count").textContent = `${answer.total.toLocaleString("en-US")} rows`;
-    $("btn-count").hidden = true;
-    grid.render();
+    await countExactly();
   } catch (error) {
     showError(error.message);
   } finally {
@@ -399,6 +422,10 @@ function addCondition(cond = { column: names[0], op: "=", value: "" }) {
   for (const o of OPS) op.append(new Option(o.toUpperCase(), o, false, o === cond.op));
   const v1 = document.createElement("input");
   v1.className = "f-value";
+  // A condition counts once the user filled it in (or it came from a link): an untouched empty
+  // line is never sent as `col` = ''.
+  if (cond.value !== undefined && cond.value !== "" || cond.values || cond.op !== "=") line.dataset.touched = "1";
+  v1.addEventListener("input", () => (line.dataset.touched = "1"));
   v1.value = cond.values ? cond.values.join(", ") : cond.value ?? "";
   const v2 = document.createElement("input");
   v2.className = "f-value2";
@@ -413,14 +440,17 @@ function addCondition(cond = { column: names[0], op: "=", value: "" }) {
     v2.hidden = op.value !== "between";
     v1.placeholder = op.value.endsWith("in") ? "a, b, c" : "value";
   };
-  op.addEventListener("change", sync);
+  op.addEventListener("change", () => {
+    line.dataset.touched = "1";
+    sync();
+  });
   sync();
   line.append(col, op, v1, v2, remove);
   $("filter-conditions").append(line);
 }
 
 function readFilter() {
-  const conditions = [...document.querySelectorAll(".filter-cond")].map((line) => {
+  const conditions = [...document.querySelectorAll(".filter-cond[data-touched]")].map((line) => {
     const op = line.querySelector(".f-op").value;
     const cond = { column: line.querySelector(".f-col").value, op };
     const value = line.querySelector(".f-value").value;
@@ -446,7 +476,6 @@ $("btn-filter").addEventListener("click", () => {
   const panel = $("filter-panel");
   panel.hidden = !panel.hidden;
   $("btn-filter").setAttribute("aria-expanded", String(!panel.hidden));
-  if (!panel.hidden && !document.querySelector(".filter-cond")) addCondition();
 });
 $("filter-add").addEventListener("click", () => addCondition());
 $("filter-apply").addEventListener("click", () => {
@@ -459,6 +488,19 @@ $("filter-clear").addEventListener("click", () => {
   showFilter(state.filter);
   grid.reset();
 });
+function filterActive(filter) {
+  return Boolean((filter.conditions || []).length || (filter.raw || "").trim());
+}
+
+// A filter that finds nothing says so, with the filter and a way out.
+function showFilterEmpty(answer) {
+  const box = $("filter-empty");
+  const empty = answer.total === 0 && filterActive(state.filter);
+  box.hidden = !empty;
+  if (empty) $("filter-empty-where").textContent = answer.where;
+}
+$("filter-empty-clear").addEventListener("click", () => $("filter-clear").click());
+
 showFilter(state.filter);
 if ((state.filter.conditions || []).length || state.filter.raw) $("filter-panel").hidden = false;
 
@@ -493,7 +535,8 @@ function savePrefs() {
   prefsTimer = setTimeout(() => {
     const body = {
       hidden: grid.columns.filter((c) => c.hidden).map((c) => c.name),
-      widths: Object.fromEntries(grid.columns.map((c) => [c.name, c.width])),
+      // Only widths the user chose: the others are fitted to the data each time the table opens.
+      widths: Object.fromEntries(grid.columns.filter((c) => c.fixed).map((c) => [c.name, c.width])),
     };
     api(`${base}/prefs`, { body }).catch((error) => showError(`Column settings not saved: ${error.message}`));
   }, 300);
@@ -756,3 +799,15 @@ $("cell-save").addEventListener("click", () => {
 
 refreshPending();
 grid.render();
+
+// An import into this table (the Import dialog on this page) leaves the rows shown stale: offer a reload.
+document.addEventListener("eddy:imported", (event) => {
+  const { database, table } = event.detail || {};
+  if (database && database !== meta.database) return;
+  if (table && table !== meta.table) return;
+  $("import-notice").hidden = false;
+});
+$("import-reload").addEventListener("click", () => {
+  $("import-notice").hidden = true;
+  $("btn-reload").click();
+});

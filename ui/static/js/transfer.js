@@ -299,6 +299,8 @@ function reportImport(job) {
     if (r.skipped) text += ` ${r.skipped} bad rows skipped.`;
     if (r.note) text += ` ${r.note}`; // a connection lost at COMMIT, and what Eddy then verified
     status.textContent = text;
+    // The page showing this table (the grid) offers to reload its rows.
+    document.dispatchEvent(new CustomEvent("eddy:imported", { detail: { database: r.database, table: r.table } }));
     if (r.rejects) {
       const link = document.createElement("a");
       link.href = `/api/transfer/download/${r.rejects}`;
