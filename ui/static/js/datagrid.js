@@ -411,7 +411,9 @@ export class DataGrid {
 
   render() {
     const pinned = this.opts.pinned().length;
-    this.canvas.style.height = this.canvasHeight() + this.head.offsetHeight + "px";
+    // One row of slack: the view is rarely a whole number of rows high, and without it the
+    // scrollbar stops before the last row is fully in view.
+    this.canvas.style.height = this.canvasHeight() + this.head.offsetHeight + this.opts.rowHeight + "px";
     const first = this.firstRow();
     const count = Math.min(this.viewRows() + 1, Math.max(0, this.rowCount() - first));
     this.body.style.height = this.viewRows() * this.opts.rowHeight + "px";
