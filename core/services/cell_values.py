@@ -12,6 +12,7 @@ view (`at`: {position, sort, filter}), and the caller checks the answer against 
 from core.db import Connection
 from core.db.sql import qualified, quote_for_format
 from core.services import cells
+from core.services.errors import ServiceError
 from core.services.filters import FilterError, compile_filter, decode_value
 from core.services.grid import effective_order, order_by_sql, parse_sort
 from core.services.table_meta import TableMeta
@@ -23,7 +24,7 @@ PAGE_BYTES = 256 * 1024
 MAX_PAGE = 64 * 1024 * 1024  # the most one request returns (Copy asks for whole values up to this)
 
 
-class CellError(ValueError):
+class CellError(ServiceError, ValueError):
     """A bad cell request: unknown column, a row not named by its key, a row that is gone."""
 
 

@@ -5,6 +5,7 @@ the client asks for the window of names it shows."""
 
 from core.db import catalog
 from core.db.connection import Connection
+from core.services.errors import ServiceError
 
 PAGE_LIMIT = 500  # names per request at most (the tree asks for a window around what is visible)
 OBJECT_LIMIT = 5000  # routines, triggers, events, views listed at most (then: search)
@@ -12,7 +13,7 @@ SEARCH_LIMIT = 200  # matches at most per search
 GROUPS = ("tables", "views", "routines", "triggers", "events")
 
 
-class BadRequest(ValueError):
+class BadRequest(ServiceError, ValueError):
     """A request the tree cannot answer (unknown group, missing table): a 400 naming it."""
 
 

@@ -28,10 +28,7 @@ def _int(value: str, field: str, default: int) -> int:
 
 class TreeApiHandler(ApiHandler):
     async def answer(self, fn, *args):
-        try:
-            data = await self.with_connection(fn, *args)
-        except schema_tree.BadRequest as exc:
-            raise UserError(400, str(exc)) from None
+        data = await self.with_connection(fn, *args)  # a schema_tree.BadRequest answers 400
         self.write_json(data, ensure_ascii=False)
 
 

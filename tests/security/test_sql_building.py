@@ -6,8 +6,9 @@ ALLOWED_NAMES by a reviewer who checked them). Values must travel as parameters.
 
 The scan follows SQL built before the call, within the same function: a variable passed to a run
 method is checked in every assignment it gets there (`sql = f"..."`, `sql += f"..."`), and a
-variable interpolated into such SQL is followed the same way. A helper that returns SQL (its
-`return` is an f-string starting with a SQL keyword) is checked like a run call.
+variable interpolated into such SQL is followed the same way. And every f-string that reads as a
+statement (a SQL keyword first, an upper-case FROM/INTO/WHERE/TABLE/... in it) is checked where it
+is written, wherever it goes afterwards (returned by a helper, put in a Plan, kept for later).
 """
 
 import ast
@@ -23,14 +24,19 @@ RUNNERS = {
 # int() can only produce digits.
 # _table(meta): qualified(...) with % doubled (grid); clause(): a CompiledFilter's WHERE of quoted
 # names and %s placeholders (filters.py).
-QUOTERS = {"quote_identifier", "qualified", "account", "int", "quote_for_format", "_table", "clause"}
+# _name: compare/script.py's quote_identifier; literal(): Connection.literal, a value escaped for the
+# session.
+QUOTERS = {
+    "quote_identifier", "qualified", "account", "int", "quote_for_format", "_table", "clause", "_name", "literal",
+}  # fmt: skip
 # Helpers reviewed to return SQL built only from quoted names and %s placeholders (with the params
 # beside it): grid's ORDER BY, key SELECT, combined WHERE and keyset condition; the cell reader's
 # row-key WHERE and position tail.
 # infer_type(): a column type picked from a fixed list (transfer/preview.py).
 SQL_BUILDERS = {"order_by_sql", "_key_select", "_both", "after_condition", "_key_where", "_position_tail", "infer_type"}
-# flavour.statistics_columns: a constant column list per server flavour (core/db/flavour.py).
-ALLOWED_ATTRIBUTES = {"statistics_columns"}
+# flavour.statistics_columns: a constant column list per server flavour (core/db/flavour.py);
+# .ident: ColumnKind.ident, quote_identifier(name) (transfer/columns.py).
+ALLOWED_ATTRIBUTES = {"statistics_columns", "ident"}
 # Names a reviewer checked are SQL built only from quoted identifiers and placeholders; add with care.
 # marks, variable_marks: "%s, %s, ..." placeholder lists (admin.dashboard);
 # scope: "GLOBAL" or "SESSION" after a whitelist check (admin.plan_set_variable);
@@ -38,7 +44,10 @@ ALLOWED_ATTRIBUTES = {"statistics_columns"}
 # placeholders: "(%s, %s), ..." lists (safe_writes); quoted_columns: quote_identifier(c) joined;
 # user_statement: the SQL editor's own statement, run (EXPLAIN-ed) at the user's explicit request;
 # quoted_table, guard_where, quoted_key_terms: the grid editor's quoted names and %s guards;
-# columns_sql: the cell reader's quote_for_format(column), or LENGTH/SUBSTRING of it with %s (read_page).
+# columns_sql: the cell reader's quote_for_format(column), or LENGTH/SUBSTRING of it with %s (read_page);
+# charset: LOAD DATA's CHARACTER SET, one of utf8mb4/latin1/gbk from a fixed mapping (load_data);
+# target: an exported INSERT's table, qualified()/quote_identifier() by write_sql_inserts' callers;
+# fk_clause: a FOREIGN KEY clause as the source server wrote it in SHOW CREATE TABLE (compare/script).
 ALLOWED_NAMES: set[str] = {
     "quoted_table",
     "guard_where",
@@ -51,6 +60,9 @@ ALLOWED_NAMES: set[str] = {
     "quoted_columns",
     "user_statement",
     "columns_sql",
+    "charset",
+    "target",
+    "fk_clause",
 }
 
 
@@ -213,8 +225,9 @@ def violations_in(source: str, filename: str) -> list[str]:
             if _callee(node) == "_run" and len(node.args) > 1:
                 sql = node.args[1]  # grid's _run(conn, sql, params)
             found += scope.sql_problems(sql, f"{filename}:{sql.lineno}")
-        elif isinstance(node, ast.Return) and _looks_like_sql(node.value):
-            found += scope.sql_problems(node.value, f"{filename}:{node.lineno} (returned)")
+        elif isinstance(node, ast.JoinedStr) and _looks_like_sql(node):
+            # SQL wherever it goes (returned by a helper, put in a Plan, kept for later): checked where written
+            found += scope.sql_problems(node, f"{filename}:{node.lineno}")
     return sorted(set(found))
 
 
@@ -249,7 +262,7 @@ def test_the_scan_follows_sql_built_in_variables_and_helpers():
         "    return d.get(table_key)\n"
     )
     found = violations_in(bad, "x.py")
-    assert sorted(p.split(": ", 1)[1] for p in found) == [
+    assert sorted({p.split(": ", 1)[1] for p in found}) == [
         "f-string interpolates grid",  # a run helper's SQL argument
         "f-string interpolates n",  # added with +=
         "f-string interpolates name",  # returned by a helper

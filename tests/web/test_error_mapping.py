@@ -25,3 +25,12 @@ def test_each_error_maps_to_its_status_and_message():
         answer = error_for(exc)
         assert answer.status_code == status
         assert answer.message == (message or exc.message)
+
+
+def test_bad_cell_and_tree_requests_are_400_refusals_and_still_value_errors():
+    from core.services.cell_values import CellError
+    from core.services.schema_tree import BadRequest
+
+    for refusal in (CellError("no such column"), BadRequest("unknown group")):
+        assert isinstance(refusal, ValueError)
+        assert (error_for(refusal).status_code, error_for(refusal).message) == (400, refusal.message)

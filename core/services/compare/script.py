@@ -185,9 +185,9 @@ def build_script(comparison: Comparison, selected: list[str], renames: list[dict
         if d.status == "removed":
             continue
         target_fks = d.target_cmp.foreign_keys if d.target_cmp else {}
-        for n, v in d.source_cmp.foreign_keys.items():
-            if target_fks.get(n) != v:
-                steps.append(Step(f"ALTER TABLE {_name(d.name)} ADD {v}", f"{d.name}: add foreign key {n}"))
+        for n, fk_clause in d.source_cmp.foreign_keys.items():
+            if target_fks.get(n) != fk_clause:
+                steps.append(Step(f"ALTER TABLE {_name(d.name)} ADD {fk_clause}", f"{d.name}: add foreign key {n}"))
     views = [d for d in others if d.kind == "view" and d.status != "removed"]
     for d in _view_order(views):  # 5
         steps.append(Step(_create_statement(d), f"{'replace' if d.status == 'changed' else 'create'} view {d.name}"))

@@ -319,7 +319,7 @@ def _load_statement(imp, raw: Connection, kinds: dict, width: int, charset: str,
         if t.source is None:
             sets.append(f"{ident} = {raw.literal(t.constant)}")
             continue
-        v = value = f"@c{t.source}"  # NULLs arrive as \\N: the feeder resolved them exactly
+        v = value = f"@c{int(t.source)}"  # NULLs arrive as \\N: the feeder resolved them exactly
         kind = kinds.get(t.column)
         if kind == "binary":  # Eddy writes bytes as 0x-hex
             value = f"IF({v} REGEXP '^0[xX][0-9a-fA-F]*$', UNHEX(SUBSTRING({v}, 3)), CAST({value} AS BINARY))"
