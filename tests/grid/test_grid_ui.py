@@ -125,6 +125,7 @@ def test_insert_and_delete_rows(page, running_app, mariadb, grid_db):
     expect(row_with(page, "inserted in the grid")).to_have_class(re.compile("deleted"))
     sql = apply_and_run(page)
     assert sql.startswith("DELETE FROM `eddy_test_grid`.`items` WHERE `id` <=>")
+    expect(page.locator("#pending-count")).to_have_text("")
     expect(row_with(page, "inserted in the grid")).to_have_count(0)
     assert conn.get(f"SELECT 1 AS x FROM `{GRID_DB}`.items WHERE name = 'inserted in the grid'") is None
 
@@ -216,6 +217,7 @@ def test_duplicate_row_conflict_is_reported_then_fixed(page, running_app, mariad
     page.locator(".dg-editor").fill("long copy")
     page.keyboard.press("Enter")
     apply_and_run(page)
+    expect(page.locator("#pending-count")).to_have_text("")  # applied (the pending row showed the text already)
     expect(row_with(page, "long copy")).to_have_count(1)
     whole = mariadb.connect().get(f"SELECT note, data FROM `{GRID_DB}`.items WHERE name = 'long copy'")
     assert whole.note == "y" * 3000 + " END" and whole.data == b"\x00" * 2000
@@ -231,6 +233,7 @@ def test_duplicate_row_conflict_is_reported_then_fixed(page, running_app, mariad
     page.locator(".dg-editor").fill("emoji copy")
     page.keyboard.press("Enter")
     apply_and_run(page)
+    expect(page.locator("#pending-count")).to_have_text("")
     expect(row_with(page, "emoji copy")).to_have_count(1)
     conn = mariadb.connect()
     copied = conn.get(f"SELECT data, doc FROM `{GRID_DB}`.items WHERE name = 'emoji copy'")

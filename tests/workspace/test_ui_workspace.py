@@ -99,7 +99,8 @@ def test_tree_search_jumps_and_context_menu_prefills_a_query(workspace, fk_db, m
         expect(menu.locator(".menu-item", has_text=label)).to_be_visible()
     shot(page, "tree-context-menu")
     menu.locator(".menu-item", has_text="New query here").click()
-    expect(page).to_have_url(re.compile(r"/sql\?text="))
+    # The editor takes ?text= into a new tab and then drops it from the address: either may be seen.
+    expect(page).to_have_url(re.compile(r"/sql(\?text=.*)?$"))
     expect(page.locator(".cm-content")).to_contain_text(f"SELECT * FROM `{many_tables_db}`.`t001990` LIMIT 100;")
     # The tree is beside the SQL editor too.
     expect(page.locator("#tree-pane")).to_be_visible()
