@@ -7,10 +7,11 @@ only walked to find where rows end (and where the result ends), and the bytes ar
 unchanged. `decode_rows` turns a stretch of those bytes into exactly the tuples PyMySQL's
 SSCursor would have returned (tested), when someone asks for them.
 
-Errors and the end of the result are read by the same code as fast_rows (PyMySQL's own error
-classes), so Stop (KILL QUERY), CALL's several result sets and lost connections behave as before.
+Errors and the end of the result are raised with PyMySQL's own error classes, so Stop (KILL QUERY),
+CALL's several result sets and lost connections behave as with PyMySQL's SSCursor.
 """
 
+import errno
 import select
 from collections.abc import Iterator
 
@@ -18,10 +19,27 @@ from pymysql import err
 from pymysql.constants import CR
 from pymysql.protocol import MysqlPacket
 
-from core.db.fast_rows import _read
-
 MAX_PACKET = 0xFFFFFF
 IDLE = None  # yielded before a read that would wait for the server: time to publish what is held
+
+
+def _lost(conn, detail: str = "") -> err.OperationalError:
+    conn._force_close()
+    return err.OperationalError(CR.CR_SERVER_LOST, f"Lost connection to MySQL server during query{detail}")
+
+
+def _read(conn, read, n: int) -> bytes:
+    while True:
+        try:
+            data = read(n)
+            break
+        except OSError as exc:
+            if exc.errno == errno.EINTR:
+                continue
+            raise _lost(conn, f" ({exc})") from exc
+    if len(data) < n:
+        raise _lost(conn)
+    return data
 
 
 def _socket_has_data(sock) -> bool:

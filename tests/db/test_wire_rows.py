@@ -6,7 +6,15 @@ import pytest
 
 from core.db import Connection
 from core.db.wire_rows import IDLE, decode_rows, read_wire_rows, result_converters, skip_rows
-from tests.db.test_fast_rows import AWKWARD
+
+pytestmark = pytest.mark.mariadb_only  # rows come from MariaDB's seq_1_to_N sequence tables
+
+AWKWARD = """
+SELECT seq, NULL, '', 'NULL', REPEAT('é', seq * 40), REPEAT('x', 70000 * (seq = 3)), x'00ff10',
+       CAST(seq AS DECIMAL(10,3)) / 7, CAST('2024-01-02 03:04:05.678' AS DATETIME(3)), 1.5e300,
+       CAST(18446744073709551615 AS UNSIGNED), '表情 🐍', JSON_OBJECT('k', seq)
+FROM mysql.seq_1_to_5
+"""
 
 
 def wire_and_pymysql(conn: Connection, sql: str):
