@@ -34,7 +34,10 @@ def shot(page, name):
 
 
 def right_click(page, locator):
-    """With the mouse where the row is drawn (the tree redraws its window of rows as it scrolls)."""
+    """With the mouse where the row is drawn (the tree redraws its window of rows as it scrolls).
+    On a page just opened the tree restores its open nodes and scroll first: wait for the row."""
+    expect(page.locator("#tree-pane")).to_have_attribute("data-ready", "1")
+    locator.wait_for(state="visible")
     box = locator.bounding_box()
     page.mouse.click(box["x"] + 40, box["y"] + box["height"] / 2, button="right")
 
