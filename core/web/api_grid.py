@@ -76,9 +76,6 @@ class GridHandler(ApiHandler):
         except (GridError, FilterError, EditError, cell_values.CellError) as exc:
             raise UserError(400, str(exc)) from exc
 
-    def write_json(self, data) -> None:
-        self.write(json.dumps(data, default=str))
-
 
 class MetaHandler(GridHandler):
     async def get(self, db, table):
@@ -164,7 +161,7 @@ class CellHandler(GridHandler):
             db,
             table,
         )
-        self.write(json.dumps(page, ensure_ascii=False, default=str))
+        self.write_json(page, ensure_ascii=False)
 
 
 def cell_filename(table: str, column: str, suffix: str) -> str:
