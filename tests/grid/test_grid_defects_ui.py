@@ -54,18 +54,21 @@ def test_one_count_and_ctrl_end_on_an_estimate_reaches_the_true_last_row(
     page.keyboard.press("Control+End")
     active = page.locator(".dg-cell.active")
     expect(active).to_have_text("50000")  # the true last row, the first time
-    assert fully_shown(page, active), "the last row is drawn below the grid's bottom edge"
+    wait_fully_shown(page, "document.querySelector('.dg-cell.active')")  # not under the bottom edge
     expect(page.locator("#status-count")).to_have_text("50,000 rows")
     expect(page.locator("#header-count")).to_have_text(" · 50,000 rows")
     page.screenshot(path=f"{SHOTS}/ctrl-end.png")
 
 
-def fully_shown(page, locator):
-    """Whether the element lies wholly inside the grid's scroll box (measured in one go in the page:
-    the grid redraws its rows every frame)."""
-    return locator.evaluate(
-        """e => { const b = e.getBoundingClientRect(), v = e.closest('.dg-scroll').getBoundingClientRect();
-                  return b.top >= v.top && b.bottom <= v.bottom + 0.5; }"""
+def wait_fully_shown(page, find_js: str) -> None:
+    """Wait until the element `find_js` finds lies wholly inside the grid's scroll box (measured in
+    the page, again each frame: the grid may still be settling its scroll under load). A row drawn
+    under the bottom edge never gets there, and the wait fails."""
+    page.wait_for_function(
+        f"""() => {{ const e = ({find_js}); if (!e) return false;
+                     const b = e.getBoundingClientRect(), v = e.closest('.dg-scroll').getBoundingClientRect();
+                     return b.top >= v.top && b.bottom <= v.bottom + 0.5; }}""",
+        timeout=10_000,
     )
 
 
@@ -74,7 +77,11 @@ def test_scrolled_to_the_bottom_the_last_row_is_in_view(page, running_app, maria
     page.evaluate("() => { const s = document.querySelector('.dg-scroll'); s.scrollTop = s.scrollHeight; }")
     last = page.locator("#grid .dg-row", has=page.locator(".dg-gutter", has_text=re.compile("^50000$")))
     expect(last).to_have_count(1)
-    assert fully_shown(page, last.locator(".dg-cell").first)
+    wait_fully_shown(
+        page,
+        "[...document.querySelectorAll('#grid .dg-row')]"
+        ".find(r => r.querySelector('.dg-gutter')?.textContent === '50000')?.querySelector('.dg-cell')",
+    )
 
 
 def test_numbers_and_decimals_are_right_aligned(page, running_app, mariadb, grid_db):
