@@ -8,24 +8,11 @@ import time
 from bench.harness import eddy_in_process, median_seconds, ms, print_table, ratio, run_cli
 from core.db import Connection
 from core.services.table_meta import load_table_meta
+from tests.many_tables import make_many_tables
 
 MANY = "eddy_bench_tables"
 REPEAT = 7
 
-MAKE_TABLES = f"""
-CREATE PROCEDURE `{MANY}`.`make_tables`(n INT)
-BEGIN
-  DECLARE i INT DEFAULT 0;
-  WHILE i < n DO
-    SET @s = CONCAT('CREATE TABLE `{MANY}`.`t', LPAD(i, 6, '0'),
-                    '` (id INT PRIMARY KEY, name VARCHAR(20), KEY k_name (name)) ENGINE=MyISAM');
-    PREPARE st FROM @s;
-    EXECUTE st;
-    DEALLOCATE PREPARE st;
-    SET i = i + 1;
-  END WHILE;
-END
-"""
 
 # What a table page ran before: one KEY_COLUMN_USAGE read with an OR over referenced names.
 UNSCOPED_FK = """
@@ -37,13 +24,8 @@ UNSCOPED_FK = """
 
 def make_tables(params, count: int) -> float:
     conn = Connection(params)
-    have = conn.get("SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s", MANY)
     started = time.perf_counter()
-    if have.n != count:
-        conn.execute(f"DROP DATABASE IF EXISTS `{MANY}`")
-        conn.execute(f"CREATE DATABASE `{MANY}`")
-        conn.execute(MAKE_TABLES)
-        conn.execute(f"CALL `{MANY}`.`make_tables`(%s)", count)
+    make_many_tables(conn, MANY, count)
     conn.close()
     return time.perf_counter() - started
 

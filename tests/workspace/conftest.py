@@ -3,25 +3,12 @@
 import pytest
 
 from core.db import Connection
+from tests.many_tables import make_many_tables
 
 MANY_DB = "eddy_test_many"
 MANY_TABLES = 3000
 FK_DB = "eddy_test_fk"
 
-MAKE_TABLES = f"""
-CREATE PROCEDURE `{MANY_DB}`.`make_tables`(n INT)
-BEGIN
-  DECLARE i INT DEFAULT 0;
-  WHILE i < n DO
-    SET @s = CONCAT('CREATE TABLE `{MANY_DB}`.`t', LPAD(i, 6, '0'),
-                    '` (id INT PRIMARY KEY, name VARCHAR(20), KEY k_name (name)) ENGINE=MyISAM');
-    PREPARE st FROM @s;
-    EXECUTE st;
-    DEALLOCATE PREPARE st;
-    SET i = i + 1;
-  END WHILE;
-END
-"""
 
 FK_SCHEMA = [
     f"DROP DATABASE IF EXISTS `{FK_DB}`",
@@ -40,12 +27,7 @@ FK_SCHEMA = [
 def many_tables_db(mariadb) -> str:
     """eddy_test_many: MANY_TABLES small MyISAM tables t000000…, made server-side in one CALL."""
     conn = Connection(mariadb.admin)
-    have = conn.get("SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s", MANY_DB)
-    if not have or have.n != MANY_TABLES:
-        conn.execute(f"DROP DATABASE IF EXISTS `{MANY_DB}`")
-        conn.execute(f"CREATE DATABASE `{MANY_DB}`")
-        conn.execute(MAKE_TABLES)
-        conn.execute(f"CALL `{MANY_DB}`.`make_tables`(%s)", MANY_TABLES)
+    make_many_tables(conn, MANY_DB, MANY_TABLES)
     conn.close()
     yield MANY_DB
 
