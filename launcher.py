@@ -250,7 +250,7 @@ def open_sandbox(app) -> bool:
     """Start the local sandbox (loading the sample shop the first time) and have the launch link
     log into it. On failure say why in one line; Eddy then opens on the connect screen."""
     from core.db import DatabaseError
-    from core.services.sandbox import SandboxError
+    from core.services.sandbox.server import SandboxError
 
     announce("Eddy: starting the local sandbox server...")
     try:

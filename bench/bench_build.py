@@ -113,7 +113,7 @@ def window_times(cmd: list[str], env: dict, timeout: float = 120) -> tuple[float
 
 def sandbox_first_start() -> tuple[float, float]:
     """(create + start the sandbox, load the 125k-row sample shop) in seconds."""
-    from core.services.sandbox_manager import SandboxManager
+    from core.services.sandbox.manager import SandboxManager
 
     with tempfile.TemporaryDirectory() as base:
         manager = SandboxManager(Path(base) / "sandbox")

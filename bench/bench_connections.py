@@ -11,8 +11,8 @@ from pathlib import Path
 from bench.harness import BENCH_DB, median_seconds, ms, print_table, ratio, run_cli
 from core.db import Connection
 from core.db.statements import read_only_refusal
-from core.services import profiles, tunnels
-from core.services.profiles import Passwords, Profile
+from core.services.connections import profiles, tunnels
+from core.services.connections.profiles import Passwords, Profile
 
 REPEAT = 10
 STREAM_ROWS = 200_000

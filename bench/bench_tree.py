@@ -7,7 +7,7 @@ import time
 
 from bench.harness import eddy_in_process, median_seconds, ms, print_table, ratio, run_cli
 from core.db import Connection
-from core.services.table_meta import load_table_meta
+from core.services.grid.table_meta import load_table_meta
 from tests.many_tables import make_many_tables
 
 MANY = "eddy_bench_tables"

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from core.db import Connection, ConnectionParams, DatabaseError
-from core.services.sandbox import MariaDBServer
+from core.services.sandbox.server import MariaDBServer
 
 BENCH_DB = "eddy_bench"
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,8 +27,8 @@ def peak_rss_mb() -> float:
 
 def editor_fetch(params: ConnectionParams, table: str) -> int:
     """Run SELECT * in a SQL editor tab until every row is spooled; the row count."""
-    from core.services import query_jobs as qj
-    from core.services.sessions import SessionRegistry
+    from core.services.connections.sessions import SessionRegistry
+    from core.services.query import jobs as qj
 
     registry, jobs = SessionRegistry(), qj.QueryJobs()
     try:

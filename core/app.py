@@ -13,8 +13,8 @@ import tornado.web
 from tornado.ioloop import IOLoop, PeriodicCallback
 
 from core import config
-from core.services.server_probe import DEFAULT_SOCKETS
-from core.services.sessions import SessionRegistry
+from core.services.connections.server_probe import DEFAULT_SOCKETS
+from core.services.connections.sessions import SessionRegistry
 from core.services.transfer.load_folders import clean_leftover_load_folders
 from core.store import Store
 from core.web import pages, uimethods, uimodules
@@ -154,14 +154,14 @@ class EddyApplication(tornado.web.Application):
     @functools.cached_property
     def sandbox(self):
         """The local sandbox server (started on demand, stopped in shutdown())."""
-        from core.services.sandbox_manager import SandboxManager
+        from core.services.sandbox.manager import SandboxManager
 
         return SandboxManager(self._data_dir / "sandbox", server_path=self.store.get_setting("sandbox.server_path"))
 
     @functools.cached_property
     def query_jobs(self):
         """The SQL editor's running queries."""
-        from core.services.query_jobs import QueryJobs, history_recorder
+        from core.services.query.jobs import QueryJobs, history_recorder
 
         return QueryJobs(record=history_recorder(self.store))
 

@@ -1,6 +1,6 @@
 """Shared fixtures: a private MariaDB server, test schemas, a running Eddy, a headless Chromium.
 
-The server is started by core.services.sandbox (the same code as the app's local sandbox) with
+The server is started by core.services.sandbox.server (the same code as the app's local sandbox) with
 --no-defaults in a temp folder on a free port. EDDY_TEST_DSN=mysql://user:pw@host:port points the
 suite at another server instead; it then only creates and drops databases named eddy_test*.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import pytest
 
 from core.db import Connection, ConnectionParams
-from core.services.sandbox import MariaDBServer
+from core.services.sandbox.server import MariaDBServer
 
 TEST_USER = "eddy_tester"
 TEST_PASSWORD = "t3st-pässword"

@@ -1,7 +1,7 @@
 """A small torndb-style connection over PyMySQL.
 
 One `Connection` is used by one thread at a time (PyMySQL connections are not thread-safe);
-`core.services.sessions` pools them. Every PyMySQL error leaves here as a `DatabaseError`.
+`core.services.connections.sessions` pools them. Every PyMySQL error leaves here as a `DatabaseError`.
 """
 
 import ssl

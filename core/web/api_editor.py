@@ -8,9 +8,11 @@ import secrets
 import tornado.web
 from tornado.ioloop import IOLoop
 
-from core.services import cell_values, cells, result_export, schema_tree
-from core.services import explain as explain_service
-from core.services.query_jobs import RUNNING, pick_statements
+from core.services.grid import cell_values, cells
+from core.services.query import explain as explain_service
+from core.services.query import export
+from core.services.query.jobs import RUNNING, pick_statements
+from core.services.schema import tree
 from core.web.api_transfer import attachment
 from core.web.base import CONTENT_SECURITY_POLICY, ApiHandler, BaseHandler, UserError
 
@@ -183,7 +185,7 @@ class CellApi(QueryApi):
 
 class CellHandler(CellApi):
     """GET ?result=&row=&col=&offset=&limit= → a page of the cell's real value
-    ({kind, size, offset, value, complete}, as core.services.cell_values.read_page)."""
+    ({kind, size, offset, value, complete}, as core.services.grid.cell_values.read_page)."""
 
     async def get(self, job_id):
         args = {k: self.get_query_argument(k, None) for k in ("result", "row", "col", "offset", "limit")}
@@ -264,7 +266,7 @@ class ExportHandler(QueryApi):
     async def get(self, job_id):
         job = self.job_or_404(job_id)
         fmt = self.get_query_argument("format", "csv")
-        if fmt not in result_export.FORMATS:
+        if fmt not in export.FORMATS:
             raise UserError(400, "Format must be csv, json or sql")
         try:
             result = job.result(int(self.get_query_argument("result", "0")))
@@ -273,9 +275,9 @@ class ExportHandler(QueryApi):
         if result.spool is None:
             raise UserError(400, "This statement returned no rows")
         table = self.get_query_argument("table", "result") or "result"
-        self.set_header("Content-Type", result_export.FORMATS[fmt] + "; charset=UTF-8")
+        self.set_header("Content-Type", export.FORMATS[fmt] + "; charset=UTF-8")
         self.set_header("Content-Disposition", f'attachment; filename="result.{fmt}"')
-        chunks = result_export.export_chunks(result.columns, result.spool.iter_blocks(), fmt, table)
+        chunks = export.export_chunks(result.columns, result.spool.iter_blocks(), fmt, table)
         while True:
             chunk = await self.run_blocking(next, chunks, None)
             if chunk is None:
@@ -288,7 +290,7 @@ def write_export(path: str, columns, spool, fmt: str, table: str) -> int:
     """Write a result's export to a file the user chose; the number of bytes written."""
     written = 0
     with open(path, "w", encoding="utf-8", newline="") as out:
-        for chunk in result_export.export_chunks(columns, spool.iter_blocks(), fmt, table):
+        for chunk in export.export_chunks(columns, spool.iter_blocks(), fmt, table):
             written += out.write(chunk)
     return written
 
@@ -302,7 +304,7 @@ class SaveExportHandler(QueryApi):
         job = self.job_or_404(job_id)
         body = self.read_json()
         fmt = body.get("format", "csv")
-        if fmt not in result_export.FORMATS:
+        if fmt not in export.FORMATS:
             raise UserError(400, "Format must be csv, json or sql")
         try:
             result = job.result(as_int(body.get("result", 0), "result"))
@@ -343,7 +345,7 @@ class ExplainHandler(ApiHandler):
 class SchemaHandler(ApiHandler):
     async def get(self):
         database = self.get_query_argument("database", "") or None
-        data = await self.with_connection(schema_tree.completion_schema, database)
+        data = await self.with_connection(tree.completion_schema, database)
         self.write_json(data, ensure_ascii=False)
 
 

@@ -7,11 +7,11 @@ import time
 
 from tornado.ioloop import IOLoop
 
-from core.services import cell_values
-from core.services.editor import EditError, apply_changes
-from core.services.filters import FilterError
-from core.services.grid import GridError, WindowPlanner
-from core.services.table_meta import TableMeta, load_table_meta
+from core.services.grid import cell_values
+from core.services.grid.edits import EditError, apply_changes
+from core.services.grid.filters import FilterError
+from core.services.grid.table_meta import TableMeta, load_table_meta
+from core.services.grid.windows import GridError, WindowPlanner
 from core.web.api_transfer import attachment
 from core.web.base import ApiHandler, UserError
 
@@ -143,7 +143,7 @@ class ApplyHandler(GridHandler):
 
 class CellHandler(GridHandler):
     """POST {key, column, offset?, limit?} → a page of the cell's real value read from the server:
-    {kind, size, offset, value, complete} (core.services.cell_values). Without a row key (views):
+    {kind, size, offset, value, complete} (core.services.grid.cell_values). Without a row key (views):
     {at: {position, sort, filter}} instead of key."""
 
     async def post(self, db, table):

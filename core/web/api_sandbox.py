@@ -3,9 +3,10 @@ and the first-run tour's dismissed flag. They need the launch cookie, not a data
 
 from urllib.parse import quote
 
-from core.services import sample_data, server_probe
-from core.services.profiles import SANDBOX_PROFILE_NAME, ensure_sandbox_profile
-from core.services.sandbox import SandboxError, ServerBinaryMissing
+from core.services.connections import server_probe
+from core.services.connections.profiles import SANDBOX_PROFILE_NAME, ensure_sandbox_profile
+from core.services.sandbox import sample_data
+from core.services.sandbox.server import SandboxError, ServerBinaryMissing
 from core.web.base import BaseHandler, UserError
 
 TOUR_SETTING = "tour.dismissed"

@@ -1,6 +1,6 @@
 """POST /api/sql: run one statement in the current session."""
 
-from core.services.sql_runner import run_statement
+from core.services.query.runner import run_statement
 from core.web.base import ApiHandler, UserError
 
 

@@ -2,7 +2,7 @@
 
 from urllib.parse import quote
 
-from core.services import erd, objects, structure
+from core.services.schema import erd, objects, structure
 from core.web.base import ApiHandler, UserError
 from core.web.plan_handler import PlanHandler
 

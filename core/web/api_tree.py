@@ -1,6 +1,6 @@
 """JSON for the schema tree, the command palette and autocomplete's on-demand names (thin handlers)."""
 
-from core.services import schema_tree
+from core.services.schema import tree
 from core.web.base import ApiHandler, UserError
 
 MAX_NAME = 256  # longer than any identifier the server allows
@@ -28,7 +28,7 @@ def _int(value: str, field: str, default: int) -> int:
 
 class TreeApiHandler(ApiHandler):
     async def answer(self, fn, *args):
-        data = await self.with_connection(fn, *args)  # a schema_tree.BadRequest answers 400
+        data = await self.with_connection(fn, *args)  # a schema.tree.BadRequest answers 400
         self.write_json(data, ensure_ascii=False)
 
 
@@ -39,20 +39,20 @@ class TreeHandler(TreeApiHandler):
         arg = self.get_query_argument
         db = _name(arg("db", ""), "db", required=False)
         if not db:
-            return await self.answer(schema_tree.databases)
+            return await self.answer(tree.databases)
         table = _name(arg("table", ""), "table", required=False)
         if table:
-            return await self.answer(schema_tree.table_children, db, table)
+            return await self.answer(tree.table_children, db, table)
         locate = _name(arg("locate", ""), "locate", required=False)
         if locate:
-            return await self.answer(schema_tree.locate_table, db, locate)
+            return await self.answer(tree.locate_table, db, locate)
         group = _name(arg("group", ""), "group", required=False)
         if not group:
-            return await self.answer(schema_tree.database_groups, db)
+            return await self.answer(tree.database_groups, db)
         offset = _int(arg("offset", ""), "offset", 0)
         limit = _int(arg("limit", ""), "limit", 500)
         text = _name(arg("filter", ""), "filter", required=False)
-        await self.answer(schema_tree.group_items, db, group, offset, limit, text)
+        await self.answer(tree.group_items, db, group, offset, limit, text)
 
 
 class SearchHandler(TreeApiHandler):
@@ -62,7 +62,7 @@ class SearchHandler(TreeApiHandler):
         q = _name(self.get_query_argument("q", ""), "q", required=False)
         db = _name(self.get_query_argument("db", ""), "db", required=False) or None
         limit = _int(self.get_query_argument("limit", ""), "limit", 50)
-        await self.answer(schema_tree.search, q, db, limit)
+        await self.answer(tree.search, q, db, limit)
 
 
 class CompletionTablesHandler(TreeApiHandler):
@@ -71,7 +71,7 @@ class CompletionTablesHandler(TreeApiHandler):
     async def get(self):
         db = _name(self.get_query_argument("db", ""), "db")
         prefix = _name(self.get_query_argument("prefix", ""), "prefix", required=False)
-        await self.answer(schema_tree.completion_tables, db, prefix)
+        await self.answer(tree.completion_tables, db, prefix)
 
 
 class CompletionColumnsHandler(TreeApiHandler):
@@ -86,7 +86,7 @@ class CompletionColumnsHandler(TreeApiHandler):
             if not (isinstance(ref, list) and len(ref) == 2):
                 raise UserError(400, "'tables' must hold [database, table] pairs")
             pairs.append((_name(ref[0], "tables[].database"), _name(ref[1], "tables[].table")))
-        data = await self.with_connection(schema_tree.completion_columns, pairs)
+        data = await self.with_connection(tree.completion_columns, pairs)
         self.write_json({"tables": data}, ensure_ascii=False)
 
 

@@ -27,8 +27,8 @@ from tornado.ioloop import IOLoop
 
 from core.db.errors import ConnectFailed, ConnectionLost, DatabaseError
 from core.db.statements import ReadOnlyViolation
+from core.services.connections.sessions import DatabaseSession
 from core.services.errors import ServiceError
-from core.services.sessions import DatabaseSession
 from core.store import StoreWriteFailed
 from core.web.bodies import BodyError, parse_body, schema_for
 

@@ -8,8 +8,9 @@ import tornado.web
 
 from core.db import ConnectionParams
 from core.db.errors import ConnectFailed
-from core.services import browse, secrets
-from core.services.profiles import load_profiles, save_login_as_profile
+from core.services.connections import secrets
+from core.services.connections.profiles import load_profiles, save_login_as_profile
+from core.services.schema import browse
 from core.web.base import BaseHandler, UserError
 
 log = logging.getLogger("eddy.web")

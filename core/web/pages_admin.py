@@ -3,7 +3,7 @@ ui/static/js/admin/ loads the data from the JSON API and does the preview-then-r
 
 import tornado.web
 
-from core.services import browse, structure
+from core.services.schema import browse, structure
 from core.web.base import BaseHandler
 
 

@@ -8,9 +8,9 @@ import tornado.escape
 import tornado.web
 
 from core.db.errors import DatabaseError
-from core.services import profile_import, profiles, secrets, tunnels
-from core.services.profiles import Passwords, Profile, ProfileError
-from core.services.sandbox import SandboxError
+from core.services.connections import profile_import, profiles, secrets, tunnels
+from core.services.connections.profiles import Passwords, Profile, ProfileError
+from core.services.sandbox.server import SandboxError
 from core.web.base import BaseHandler, UserError
 
 log = logging.getLogger("eddy.connections")

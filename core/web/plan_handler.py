@@ -5,7 +5,7 @@ POST {"confirm": "<name>", ...}        -> runs the SQL, 200 {"ok": true, "sql": 
 POST without the right confirmation    -> 400 {"error": "... confirm ..."}; nothing runs.
 """
 
-from core.services.plans import run_plan
+from core.services.schema.plans import run_plan
 from core.web.base import ApiHandler, UserError
 
 

@@ -3,8 +3,8 @@
 import pytest
 
 from core.db.sql import quote_literal
-from core.services import ddl
-from core.services.plans import ChangeRefused
+from core.services.schema import ddl
+from core.services.schema.plans import ChangeRefused
 
 
 def test_quote_literal_escapes_quotes_backslashes_and_control_characters():
@@ -142,7 +142,7 @@ def test_alter_refuses_duplicate_column_names():
 
 
 def test_diagram_layout_handles_cycles_self_references_and_long_chains():
-    from core.services.erd import layout
+    from core.services.schema.erd import layout
 
     def table(name):
         return {"name": name, "kind": "table", "columns": [{"name": "id", "type": "int", "pk": True, "fk": False}]}
@@ -158,7 +158,7 @@ def test_diagram_layout_handles_cycles_self_references_and_long_chains():
 
 
 def test_diagram_of_a_hub_with_many_referencing_tables_is_wide_not_one_endless_column():
-    from core.services.erd import layout
+    from core.services.schema.erd import layout
 
     def table(name):
         return {"name": name, "kind": "table", "columns": [{"name": "id", "type": "int", "pk": True, "fk": False}] * 5}

@@ -3,8 +3,8 @@
 import pytest
 
 from core.db import Connection
-from core.services import structure
-from core.services.plans import run_plan
+from core.services.schema import structure
+from core.services.schema.plans import run_plan
 from tests.admin.conftest import ADMIN_DB
 
 TRICKY = 'a\\b\'c\n"d" 值'

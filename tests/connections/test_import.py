@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from core.services.profile_import import import_connections
-from core.services.profiles import ProfileError
+from core.services.connections.profile_import import import_connections
+from core.services.connections.profiles import ProfileError
 
 WORKBENCH = """<?xml version="1.0"?>
 <data grt_format="2.0">
@@ -96,7 +96,7 @@ def test_workbench_xml_entity_bomb_is_refused():
 
 
 def test_home_my_cnf_is_read_or_reported(tmp_path):
-    from core.services.profile_import import read_home_my_cnf
+    from core.services.connections.profile_import import read_home_my_cnf
 
     with pytest.raises(ProfileError, match="There is no"):
         read_home_my_cnf(tmp_path)

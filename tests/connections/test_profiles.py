@@ -91,7 +91,7 @@ def test_without_a_keyring_passwords_are_not_saved_and_the_app_says_so(user, mar
 
 
 def test_plaintext_keyring_backends_are_not_used():
-    from core.services import secrets
+    from core.services.connections import secrets
 
     class PlaintextKeyring:
         pass
@@ -219,9 +219,9 @@ def test_a_keyring_that_refuses_is_reported_not_ignored(user, mariadb, memory_ke
 
 
 def test_reprs_never_show_a_password(mariadb):
-    from core.services.profiles import Passwords
-    from core.services.sessions import DatabaseSession
-    from core.services.tunnels import SshSettings
+    from core.services.connections.profiles import Passwords
+    from core.services.connections.sessions import DatabaseSession
+    from core.services.connections.tunnels import SshSettings
 
     secret = "r3pr-s3cret"
     params = mariadb.user.__class__(host="h", user="u", password=secret)

@@ -10,8 +10,8 @@ import threading
 import paramiko
 import pytest
 
-from core.services import profiles, tunnels
-from core.services.profiles import Passwords, Profile
+from core.services.connections import profiles, tunnels
+from core.services.connections.profiles import Passwords, Profile
 from tests import sshd
 
 # A forwarding thread that dies with a traceback is a bug, even if the test passes.

@@ -7,9 +7,9 @@ import paramiko
 import pytest
 
 from core.db import Connection
-from core.services import profiles, tunnels
-from core.services.profiles import Passwords, Profile
-from core.services.sessions import SessionRegistry
+from core.services.connections import profiles, tunnels
+from core.services.connections.profiles import Passwords, Profile
+from core.services.connections.sessions import SessionRegistry
 from tests import sshd
 from tests.security.client import error_text
 

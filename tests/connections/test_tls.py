@@ -4,10 +4,10 @@ import pytest
 
 from core.db import Connection
 from core.db.errors import ConnectFailed
-from core.services import profiles
-from core.services.profiles import Profile
-from core.services.sandbox import MariaDBServer
-from core.services.sessions import ssl_cipher
+from core.services.connections import profiles
+from core.services.connections.profiles import Profile
+from core.services.connections.sessions import ssl_cipher
+from core.services.sandbox.server import MariaDBServer
 from tests.connections.certs import make_pki
 from tests.connections.conftest import profile_form
 from tests.security.client import error_text
@@ -125,8 +125,8 @@ class _Mariadb:
 
 def test_editor_results_and_grid_sampling_read_rows_off_an_encrypted_connection(tls_server):
     """The raw row reader (SQL editor spool, grid anchors) works through TLS's own buffering."""
-    from core.services.query_jobs import QueryJobs, pick_statements
-    from core.services.sessions import SessionRegistry
+    from core.services.connections.sessions import SessionRegistry
+    from core.services.query.jobs import QueryJobs, pick_statements
     from tests.editor.test_query_jobs import wait_for
 
     server, pki = tls_server

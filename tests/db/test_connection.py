@@ -5,7 +5,7 @@ import pytest
 
 from core.db import Connection, ConnectionLost, DatabaseError
 from core.db.errors import ConnectFailed
-from core.services.sandbox import free_port
+from core.services.sandbox.server import free_port
 
 
 def test_query_get_execute_roundtrip(mariadb):

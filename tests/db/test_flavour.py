@@ -12,10 +12,10 @@ from pymysql.constants import FIELD_TYPE
 from core.db import Column, ResultSet
 from core.db.connection import describe_columns
 from core.db.flavour import DEFAULT_FLAVOUR, MARIADB, MYSQL, TIDB, VITESS, Flavour
-from core.services import ddl, objects
-from core.services.explain import measured_plan
-from core.services.structure import parse_columns, parse_indexes
-from core.services.table_meta import parse_columns as grid_columns
+from core.services.grid.table_meta import parse_columns as grid_columns
+from core.services.query.explain import measured_plan
+from core.services.schema import ddl, objects
+from core.services.schema.structure import parse_columns, parse_indexes
 from core.services.transfer.columns import kind_of_field
 from core.services.transfer.csv_import import _insert_head, default_mapping, transaction_limit_note
 from core.services.transfer.load_data import local_infile_refusal
@@ -71,7 +71,7 @@ def test_the_private_server_is_detected_as_mariadb_once_per_connection(mariadb):
 
 @pytest.mark.mariadb_only
 def test_a_session_detects_the_flavour_at_login_and_its_pool_reuses_it(mariadb):
-    from core.services.sessions import SessionRegistry
+    from core.services.connections.sessions import SessionRegistry
 
     registry = SessionRegistry()
     session = registry.open(mariadb.user)
@@ -171,8 +171,8 @@ def test_mysql_default_generated_columns_are_mapped_by_csv_import():
 
 
 def test_generated_columns_are_read_by_their_expression_on_mariadb(mariadb):
-    from core.services.structure import read_columns
-    from core.services.table_meta import load_table_meta
+    from core.services.grid.table_meta import load_table_meta
+    from core.services.schema.structure import read_columns
 
     conn = mariadb.connect()
     try:
@@ -199,8 +199,8 @@ def test_a_stored_generated_column_is_written_stored_not_persistent():
 
 @pytest.mark.mariadb_only  # the table is made with MariaDB's PERSISTENT on purpose
 def test_changing_a_persistent_column_on_mariadb_runs_as_stored(mariadb):
-    from core.services.plans import run_plan
-    from core.services.structure import plan_alter_table, table_structure
+    from core.services.schema.plans import run_plan
+    from core.services.schema.structure import plan_alter_table, table_structure
 
     conn = mariadb.connect()
     try:
@@ -284,7 +284,7 @@ def test_an_expression_the_table_does_not_have_is_refused():
 
 @pytest.mark.mariadb_only
 def test_an_ignored_index_on_mariadb_is_read_and_kept_ignored(mariadb):
-    from core.services.structure import plan_alter_table, read_indexes
+    from core.services.schema.structure import plan_alter_table, read_indexes
 
     conn = mariadb.connect()
     if conn.flavour().version < (10, 6, 0):
@@ -296,7 +296,7 @@ def test_an_ignored_index_on_mariadb_is_read_and_kept_ignored(mariadb):
         conn.execute(f"CREATE TABLE eddy_flavour.ix (id INT PRIMARY KEY, name VARCHAR(20), {index_sql})")
         [_primary, by_name] = read_indexes(conn, "eddy_flavour", "ix")
         assert by_name["visible"] is False
-        from core.services.structure import table_structure
+        from core.services.schema.structure import table_structure
 
         form = table_structure(conn, "eddy_flavour", "ix")
         form["indexes"][1]["name"] = "by_name2"
@@ -309,7 +309,7 @@ def test_an_ignored_index_on_mariadb_is_read_and_kept_ignored(mariadb):
 
 # -- grid edits of JSON columns ------------------------------------------------------------------
 def _json_meta():
-    from core.services.table_meta import TableMeta
+    from core.services.grid.table_meta import TableMeta
 
     columns = [
         {"name": "id", "data_type": "int", "generated": False, "approximate": False, "json": False},
@@ -327,7 +327,7 @@ def _json_meta():
     ],
 )
 def test_the_original_value_of_a_json_column_is_compared_as_json_where_the_server_has_a_json_type(flavour, where):
-    from core.services.editor import build_statements
+    from core.services.grid.edits import build_statements
 
     change = {"id": "1", "op": "update", "key": {"id": 1}, "original": {"doc": '{"a": 1}'}, "values": {"doc": "[]"}}
     [statement] = build_statements(_json_meta(), [change], flavour)
@@ -369,7 +369,7 @@ def test_edit_here_on_mysql_keeps_create_or_replace_view():
 
 
 def test_edit_here_replaces_a_procedure_on_the_test_server_for_real(mariadb):
-    from core.services.plans import run_plan
+    from core.services.schema.plans import run_plan
 
     conn = mariadb.connect()
     try:
@@ -441,7 +441,7 @@ def test_mysql_explain_analyze_is_its_one_text_cell():
 
 @pytest.mark.mariadb_only
 def test_mariadb_analyze_runs_for_real(mariadb):
-    from core.services.explain import explain
+    from core.services.query.explain import explain
 
     conn = mariadb.connect()
     try:
@@ -470,7 +470,7 @@ class _Mysql8Refusals:
 
 
 def test_the_dashboard_reads_show_global_status_which_mysql_8_and_tidb_answer(mariadb):
-    from core.services.admin import dashboard
+    from core.services.schema.server_admin import dashboard
 
     conn = mariadb.connect()
     try:
@@ -519,7 +519,7 @@ def test_kill_refused_with_1095_falls_back_to_the_rds_procedures():
 
 
 def test_run_plan_runs_the_fallback_when_the_statement_is_refused_with_its_code(mariadb):
-    from core.services.plans import Plan, run_plan
+    from core.services.schema.plans import Plan, run_plan
 
     conn = mariadb.connect()
     try:
@@ -545,8 +545,8 @@ def test_row_counts_on_mysql_are_marked_as_up_to_a_day_old():
 
 def test_a_row_with_a_json_value_is_updated_and_deleted_by_the_grid_on_the_test_server(mariadb):
     """Runs the flavour's JSON comparison for real (plain on MariaDB; CAST(%s AS JSON) on MySQL/TiDB)."""
-    from core.services.editor import apply_changes
-    from core.services.table_meta import load_table_meta
+    from core.services.grid.edits import apply_changes
+    from core.services.grid.table_meta import load_table_meta
 
     conn = mariadb.connect()
     try:
@@ -586,8 +586,8 @@ def test_kill_refused_with_1095_runs_the_rds_procedure_as_on_amazon_rds(mariadb)
     """As on RDS: the master user has no right to KILL other users' threads (1095) but may call the
     definer-rights procedure mysql.rds_kill_query, which Eddy then uses."""
     from core.db import Connection
-    from core.services.admin import plan_kill
-    from core.services.plans import run_plan
+    from core.services.schema.plans import run_plan
+    from core.services.schema.server_admin import plan_kill
 
     admin = Connection(mariadb.admin)
     victim = Connection(mariadb.admin)

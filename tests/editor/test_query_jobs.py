@@ -7,9 +7,9 @@ import pymysql.cursors
 import pytest
 
 from core.db import Connection
-from core.services import query_jobs as qj
-from core.services.query_jobs import QueryJobs, pick_statements
-from core.services.sessions import SessionRegistry
+from core.services.connections.sessions import SessionRegistry
+from core.services.query import jobs as qj
+from core.services.query.jobs import QueryJobs, pick_statements
 from core.store import Store
 
 

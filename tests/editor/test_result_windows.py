@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from core.services import query_jobs as qj
-from core.services.result_spool import encode_rows
+from core.services.query import jobs as qj
+from core.services.query.spool import encode_rows
 from tests.editor.test_query_jobs import jobs, run, session, store  # noqa: F401  (fixtures)
 
 COLUMNS = """

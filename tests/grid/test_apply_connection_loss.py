@@ -6,8 +6,8 @@ from dataclasses import replace
 import pytest
 
 from core.db import Connection
-from core.services.editor import apply_changes
-from core.services.table_meta import load_table_meta
+from core.services.grid.edits import apply_changes
+from core.services.grid.table_meta import load_table_meta
 from tests.cutting_proxy import CuttingProxy
 
 DB = "eddy_test_cut"
@@ -80,7 +80,7 @@ def test_rows_changed_by_someone_else_after_a_loss_make_the_outcome_unknown(mari
     p, admin = proxy
     conn = _through(mariadb, p)
     meta = load_table_meta(conn, DB, "t")
-    from core.services import editor
+    from core.services.grid import edits as editor
 
     real = editor._verify
 

@@ -41,7 +41,7 @@ def test_filter_panel_opens_empty_and_a_raw_where_alone_is_sent(page, running_ap
 def test_one_count_and_ctrl_end_on_an_estimate_reaches_the_true_last_row(
     page, running_app, mariadb, grid_db, monkeypatch
 ):
-    from core.services import grid as grid_service
+    from core.services.grid import windows as grid_service
 
     # The server's estimate is low (as InnoDB's often is): 20,000 for 50,000 rows.
     monkeypatch.setattr(grid_service, "EXACT_COUNT_BELOW", 0)

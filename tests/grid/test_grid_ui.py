@@ -254,7 +254,7 @@ def test_a_slow_window_shows_that_the_rows_are_being_sorted(page, running_app, m
     """While the server sorts for a first deep jump, the status line says so (and then the plan)."""
     import threading
 
-    from core.services import grid as grid_service
+    from core.services.grid import windows as grid_service
 
     real_window = grid_service.WindowPlanner.window
     release = threading.Event()

@@ -2,12 +2,12 @@
 
 import pytest
 
-from core.services import cell_values
-from core.services import grid as grid_service
-from core.services.editor import EditError, apply_changes
-from core.services.filters import FilterError, compile_filter
-from core.services.grid import WindowPlanner, after_condition, parse_sort
-from core.services.table_meta import load_table_meta
+from core.services.grid import cell_values
+from core.services.grid import windows as grid_service
+from core.services.grid.edits import EditError, apply_changes
+from core.services.grid.filters import FilterError, compile_filter
+from core.services.grid.table_meta import load_table_meta
+from core.services.grid.windows import WindowPlanner, after_condition, parse_sort
 from tests.grid.conftest import BIG_ROWS, GRID_DB, numbers
 
 
@@ -224,7 +224,7 @@ def test_integer_keys_with_and_without_gaps_jump_exactly(conn):
 
 
 def test_lost_connection_mid_apply_saves_nothing_and_says_so(conn, mariadb, monkeypatch):
-    from core.services import editor
+    from core.services.grid import edits as editor
 
     meta, row, original = _row(conn, "plain")
     real_execute, calls = editor._execute, []

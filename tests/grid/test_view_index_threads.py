@@ -4,7 +4,7 @@ a look-up never sees an anchor's position without its key."""
 import sys
 import threading
 
-from core.services.grid import ViewIndex
+from core.services.grid.windows import ViewIndex
 
 
 def test_lookups_during_adds_never_see_half_an_anchor():

@@ -4,7 +4,7 @@ pages are still served."""
 import threading
 import time
 
-from core.services import secrets
+from core.services.connections import secrets
 from tests.security.client import Client
 
 

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from core.services.sample_data import SIZES
+from core.services.sandbox.sample_data import SIZES
 from tests.web.client import AppCase
 
 

@@ -5,7 +5,7 @@ import http.cookiejar
 import urllib.request
 from pathlib import Path
 
-from core.services.sandbox_manager import SandboxManager
+from core.services.sandbox.manager import SandboxManager
 from tests.test_launcher import launch_url, read_until, start_launcher, stop
 
 

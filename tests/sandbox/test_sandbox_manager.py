@@ -9,12 +9,12 @@ import keyring
 import pytest
 
 from core.db import Connection
-from core.services import sandbox as sandbox_module
-from core.services import sandbox_manager
-from core.services.sample_data import SAMPLE_DATABASE, SIZES
-from core.services.sandbox import ServerBinaryMissing
-from core.services.sandbox_manager import SandboxManager
-from core.services.server_probe import probe_tcp
+from core.services.connections.server_probe import probe_tcp
+from core.services.sandbox import manager as sandbox_manager
+from core.services.sandbox import server as sandbox_module
+from core.services.sandbox.manager import SandboxManager
+from core.services.sandbox.sample_data import SAMPLE_DATABASE, SIZES
+from core.services.sandbox.server import ServerBinaryMissing
 
 
 @pytest.fixture

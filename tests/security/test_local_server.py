@@ -355,7 +355,7 @@ def test_awkward_but_legitimate_names_still_work(eddy):
 
 # -- errors and logs never leak ---------------------------------------------------------------------
 def test_unexpected_errors_show_no_traceback_or_details(eddy, monkeypatch):
-    from core.services import browse
+    from core.services.schema import browse
 
     def explode(conn):
         raise RuntimeError("internal detail: password=hunter2 at /secret/path")
@@ -368,7 +368,7 @@ def test_unexpected_errors_show_no_traceback_or_details(eddy, monkeypatch):
 
 
 def test_failed_login_never_echoes_the_password(eddy, mariadb):
-    from core.services.sandbox import free_port
+    from core.services.sandbox.server import free_port
 
     tab = eddy.tab()
     secret = "S3cr3t-<b>-pässword"

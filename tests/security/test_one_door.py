@@ -15,10 +15,10 @@ from core.db import Connection
 from core.db.errors import DatabaseError
 from core.db.rawstream import stream_line_batches
 from core.db.statements import ReadOnlyViolation
-from core.services import profiles
-from core.services.grid import WindowPlanner
-from core.services.sql_runner import run_statement
-from core.services.table_meta import load_table_meta
+from core.services.connections import profiles
+from core.services.grid.table_meta import load_table_meta
+from core.services.grid.windows import WindowPlanner
+from core.services.query.runner import run_statement
 from core.services.transfer import load_data as load_data_module
 from core.services.transfer.csv_import import ImportOptions, run_import
 from core.services.transfer.export import ExportOptions, ExportSource, run_export

@@ -20,7 +20,7 @@ RUNNERS = {
     "execute", "execute_rowcount", "executemany", "query", "get", "select", "stream", "iter", "run_sql",
     "_run", "execute_raw", "execute_script", "describe_query", "sample", "send_query",
 }  # fmt: skip
-# account() quotes a user@host pair with quote_literal (core/services/admin.py).
+# account() quotes a user@host pair with quote_literal (core/services/schema/server_admin.py).
 # int() can only produce digits.
 # _table(meta): qualified(...) with % doubled (grid); clause(): a CompiledFilter's WHERE of quoted
 # names and %s placeholders (filters.py).

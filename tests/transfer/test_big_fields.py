@@ -181,8 +181,8 @@ def test_a_row_too_large_for_one_line_fails_the_export_instead_of_losing_a_colum
 
 
 def test_export_of_a_filtered_sorted_grid_view_and_of_a_database_view_keeps_big_values_whole(conn, tmp_path):
-    from core.services.grid import WindowPlanner
-    from core.services.table_meta import load_table_meta
+    from core.services.grid.table_meta import load_table_meta
+    from core.services.grid.windows import WindowPlanner
 
     make_table(conn, "src")
     conn.execute(f"INSERT INTO `{DB}`.src VALUES (1, 'a', REPEAT('0123456789', 2500000), NULL), (2, 'b', 'x', NULL)")

@@ -2,9 +2,9 @@
 errors and answer with their own status, wherever in a handler they are raised."""
 
 from core.db.errors import ConnectionLost, DatabaseError
-from core.services.browse import NotFound
 from core.services.errors import ServiceError
-from core.services.query_model import JobBusy
+from core.services.query.model import JobBusy
+from core.services.schema.browse import NotFound
 from core.web.base import error_for
 
 
@@ -28,8 +28,8 @@ def test_each_error_maps_to_its_status_and_message():
 
 
 def test_bad_cell_and_tree_requests_are_400_refusals_and_still_value_errors():
-    from core.services.cell_values import CellError
-    from core.services.schema_tree import BadRequest
+    from core.services.grid.cell_values import CellError
+    from core.services.schema.tree import BadRequest
 
     for refusal in (CellError("no such column"), BadRequest("unknown group")):
         assert isinstance(refusal, ValueError)

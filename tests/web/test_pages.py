@@ -50,7 +50,7 @@ class TestPages(AppCase):
         assert f'value="{self.mariadb.user.port}"' in body and 'value="eddy_test"' in body
 
     def test_refused_port_is_reported(self):
-        from core.services.sandbox import free_port
+        from core.services.sandbox.server import free_port
 
         self.launch()
         params = self.mariadb.user.__class__(host="127.0.0.1", port=free_port(), user="x", password="y")

@@ -13,9 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 NOT_AT_START = [
     "keyring",
     "webbrowser",
-    "core.services.query_jobs",
-    "core.services.sandbox_manager",
-    "core.services.grid",
+    "core.services.query.jobs",
+    "core.services.sandbox.manager",
+    "core.services.grid.windows",
     "core.services.transfer.csv_import",
     "core.web.api_editor",
     "core.web.api_grid",

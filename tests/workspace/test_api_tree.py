@@ -124,17 +124,17 @@ class TestTreeApi(ConnectedAppCase):
 def test_tree_and_search_reads_stay_cheap(mariadb, many_tables_db, fk_db):
     """Tree pages and lookups open no table of other schemas (search must read all names: it selects
     names only, which information_schema answers without opening a table)."""
-    from core.services import schema_tree
+    from core.services.schema import tree
 
     conn = RecordingConnection(mariadb.user)
-    schema_tree.database_groups(conn, many_tables_db)
-    schema_tree.group_items(conn, many_tables_db, "tables", 100, 50)
-    schema_tree.table_children(conn, fk_db, "child")
-    schema_tree.completion_columns(conn, [(fk_db, "child"), (many_tables_db, "t000001")])
-    schema_tree.completion_tables(conn, many_tables_db, "t001")
+    tree.database_groups(conn, many_tables_db)
+    tree.group_items(conn, many_tables_db, "tables", 100, 50)
+    tree.table_children(conn, fk_db, "child")
+    tree.completion_columns(conn, [(fk_db, "child"), (many_tables_db, "t000001")])
+    tree.completion_tables(conn, many_tables_db, "t001")
     assert catalog_scans(conn, conn.statements) == []
     conn.statements.clear()
-    schema_tree.search(conn, "t0001")
+    tree.search(conn, "t0001")
     for sql, params in list(conn.statements):
         if "information_schema.TABLES" in sql:
             plan = conn.query("EXPLAIN " + sql, *params)

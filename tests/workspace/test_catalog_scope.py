@@ -3,9 +3,9 @@ table, its structure, the objects list or the diagram never makes information_sc
 
 import time
 
-from core.services import erd, objects, structure
-from core.services.plans import ChangeRefused
-from core.services.table_meta import load_table_meta
+from core.services.grid.table_meta import load_table_meta
+from core.services.schema import erd, objects, structure
+from core.services.schema.plans import ChangeRefused
 from tests.workspace.conftest import RecordingConnection, catalog_scans
 
 

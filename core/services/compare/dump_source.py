@@ -11,7 +11,7 @@ from pathlib import Path
 from core.db import Connection
 from core.db.sql import quote_identifier
 from core.services.jobs import Job
-from core.services.plans import ChangeRefused
+from core.services.schema.plans import ChangeRefused
 from core.services.transfer.sql_import import ScriptNamesOtherDatabases, ScriptOptions, run_script
 
 SCRATCH_PREFIX = "eddy_dump_"

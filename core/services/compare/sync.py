@@ -6,7 +6,7 @@ from core.db.schema import database_exists
 from core.db.schema_snapshot import Filters
 from core.services.compare.diff import Side, compare
 from core.services.compare.script import apply_steps, build_script, script_text
-from core.services.plans import ChangeRefused
+from core.services.schema.plans import ChangeRefused
 
 
 def _sides(stack: ExitStack, source: dict, target: dict) -> tuple[Side, Side]:

@@ -15,8 +15,8 @@ from core.db import Connection
 from core.db.errors import ConnectionLost, DatabaseError
 from core.db.flavour import DEFAULT_FLAVOUR, Flavour
 from core.db.sql import qualified, quote_for_format, quote_identifier, render_sql
-from core.services.filters import FilterError, decode_value
-from core.services.table_meta import TableMeta
+from core.services.grid.filters import FilterError, decode_value
+from core.services.grid.table_meta import TableMeta
 
 DISPLAY_CHARACTERS = 1_000  # of a long value in the Apply preview (a 25 MB literal would hang the page)
 

@@ -1,7 +1,7 @@
 """Running one statement the user typed and shaping its result for the API."""
 
 from core.db import Connection
-from core.services import cells
+from core.services.grid import cells
 
 MAX_ROWS = 10_000
 

@@ -1,5 +1,5 @@
 """What a query job is: its statements, its results (row sets in spools, statuses, errors) and
-its state, shaped as the API returns them. The running lives in core.services.query_jobs."""
+its state, shaped as the API returns them. The running lives in core.services.query.jobs."""
 
 import threading
 import time
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from core.db.sql import Statement, split_statements, statement_at
 from core.services.errors import ServiceError
-from core.services.result_spool import RowSpool
+from core.services.query.spool import RowSpool
 
 RUNNING, DONE, ERROR, CANCELLED, CONFIRM = "running", "done", "error", "cancelled", "confirm"
 

@@ -6,9 +6,9 @@ import functools
 from core.db import Connection, schema
 from core.db.flavour import Flavour
 from core.db.sql import qualified, quote_identifier, quote_literal
-from core.services import ddl
-from core.services.browse import NotFound
-from core.services.plans import ChangeRefused, Plan
+from core.services.schema import ddl
+from core.services.schema.browse import NotFound
+from core.services.schema.plans import ChangeRefused, Plan
 
 
 def literal_quoter(conn: Connection):

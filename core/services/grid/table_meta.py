@@ -5,8 +5,8 @@ from dataclasses import asdict, dataclass, field
 
 from core.db import Connection, schema
 from core.db.errors import DatabaseError
-from core.services.browse import NotFound
-from core.services.structure import read_indexes
+from core.services.schema.browse import NotFound
+from core.services.schema.structure import read_indexes
 
 APPROXIMATE_TYPES = {"float", "double", "real"}
 

@@ -1,8 +1,8 @@
 """Saved connection profiles: validation, connection parameters, test, open, import.
 
 Settings live in the per-user SQLite (core.store); passwords only in the OS keyring
-(core.services.secrets). A profile's TLS settings become PyMySQL's ssl dict; its SSH settings
-open a tunnel (core.services.tunnels) that belongs to the session and closes with it.
+(core.services.connections.secrets). A profile's TLS settings become PyMySQL's ssl dict; its SSH settings
+open a tunnel (core.services.connections.tunnels) that belongs to the session and closes with it.
 """
 
 import re
@@ -12,8 +12,8 @@ from pathlib import Path
 
 from core.db import Connection, ConnectionParams
 from core.db.errors import ConnectFailed
-from core.services import secrets, tunnels
-from core.services.sessions import DatabaseSession, SessionRegistry, ssl_cipher
+from core.services.connections import secrets, tunnels
+from core.services.connections.sessions import DatabaseSession, SessionRegistry, ssl_cipher
 
 TLS_MODES = {
     "off": "Off (plain, or TLS if the server offers it)",

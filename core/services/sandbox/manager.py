@@ -1,6 +1,6 @@
 """The app's local sandbox: one private server in the per-user data folder, kept between runs.
 
-Wraps core.services.sandbox.MariaDBServer (the same code the test suite's server fixture uses)
+Wraps core.services.sandbox.server.MariaDBServer (the same code the test suite's server fixture uses)
 with what the app needs: a remembered port, a root password kept in the OS keyring (or a new one
 each run where there is none), a status the UI can show (including a server that died on its
 own), and reset/delete. Thread-safe: handlers call it from worker threads.
@@ -18,9 +18,15 @@ import keyring.errors
 
 from core.appdata import write_atomic
 from core.db import Connection, ConnectionParams
-from core.services import sample_data
-from core.services import secrets as keyring_store
-from core.services.sandbox import MariaDBServer, SandboxError, ServerBinaryMissing, find_server_binaries, install_hint
+from core.services.connections import secrets as keyring_store
+from core.services.sandbox import sample_data
+from core.services.sandbox.server import (
+    MariaDBServer,
+    SandboxError,
+    ServerBinaryMissing,
+    find_server_binaries,
+    install_hint,
+)
 
 log = logging.getLogger("eddy.sandbox")
 

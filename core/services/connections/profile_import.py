@@ -9,7 +9,7 @@ import json
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-from core.services.profiles import Profile, ProfileError, _port
+from core.services.connections.profiles import Profile, ProfileError, _port
 
 MY_CNF_SECTIONS = ("client", "mysql", "mariadb", "client-server", "mariadb-client")
 

@@ -6,9 +6,9 @@ import time
 from core.db import Connection
 from core.db.errors import DatabaseError
 from core.db.sql import qualified, quote_identifier
-from core.services.browse import NotFound
-from core.services.plans import ChangeRefused, Plan
-from core.services.structure import literal_quoter
+from core.services.schema.browse import NotFound
+from core.services.schema.plans import ChangeRefused, Plan
+from core.services.schema.structure import literal_quoter
 
 DASHBOARD_STATUS = (
     "Uptime",

@@ -18,7 +18,7 @@ import tempfile
 import threading
 
 from core.db.wire_rows import decode_rows, skip_rows
-from core.services import cells
+from core.services.grid import cells
 
 _MAX_SAFE_INT = cells.MAX_SAFE_JS_INT
 BLOCK_BYTES = 1 << 20  # rows are written to disk in blocks of about this size

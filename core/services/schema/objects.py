@@ -5,8 +5,8 @@ import re
 from core.db import Connection, schema
 from core.db.flavour import DEFAULT_FLAVOUR, Flavour
 from core.db.sql import qualified
-from core.services.browse import NotFound
-from core.services.plans import ChangeRefused, Plan
+from core.services.schema.browse import NotFound
+from core.services.schema.plans import ChangeRefused, Plan
 
 KINDS = {
     # kind: (SQL keyword, SHOW CREATE column holding the definition)

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from core.db.flavour import DEFAULT_FLAVOUR, Flavour
 from core.db.sql import qualified, quote_identifier, quote_literal
-from core.services.plans import ChangeRefused
+from core.services.schema.plans import ChangeRefused
 
 INDEX_KINDS = ("PRIMARY", "UNIQUE", "INDEX", "FULLTEXT", "SPATIAL")
 FK_RULES = ("RESTRICT", "CASCADE", "SET NULL", "NO ACTION", "SET DEFAULT")

@@ -6,7 +6,7 @@ position of their neighbours (a few barycenter sweeps), and boxes are stacked to
 """
 
 from core.db import Connection
-from core.services.structure import read_foreign_keys
+from core.services.schema.structure import read_foreign_keys
 
 CHAR_WIDTH = 7.3  # px per character of the 12px monospace font the diagram uses
 ROW_HEIGHT = 18

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from core.db import Connection
 from core.db.errors import DatabaseError
 from core.db.sql import qualified, quote_for_format, render_sql
-from core.services import cells
-from core.services.filters import CompiledFilter, compile_filter
-from core.services.table_meta import TableMeta
+from core.services.grid import cells
+from core.services.grid.filters import CompiledFilter, compile_filter
+from core.services.grid.table_meta import TableMeta
 
 ANCHOR_SPACING = 5_000  # rows between anchors built for a view
 SORTED_ANCHOR_SPACING = 1_000  # the narrow pass costs the same at any spacing: smaller offsets
@@ -232,7 +232,7 @@ def grid_cell(value):
     """A cell for display only: cells.to_json, with long text/binary cut ({"truncated": true}).
 
     Nothing edits or copies these: the side panel, Copy and Save read the real value
-    (core.services.cell_values)."""
+    (core.services.grid.cell_values)."""
     if isinstance(value, str) and len(value) > TEXT_LIMIT:
         return {"text": value[:TEXT_LIMIT], "length": len(value), "truncated": True}
     if isinstance(value, (bytes, bytearray)) and len(value) > BINARY_LIMIT:

@@ -80,7 +80,7 @@ BINARY_PREVIEW = 512  # bytes of binary a grid cell receives
 def preview_json(value):
     """A JSON cell cut for display ({"text", "length", "truncated"} / {"binary", "size", "truncated"}).
 
-    Only drawn: whatever edits, copies or saves reads the real value (core.services.cell_values)."""
+    Only drawn: whatever edits, copies or saves reads the real value (core.services.grid.cell_values)."""
     if isinstance(value, str) and len(value) > TEXT_PREVIEW:
         return {"text": value[:TEXT_PREVIEW], "length": len(value), "truncated": True}
     if isinstance(value, dict) and "binary" in value and len(value["binary"]) > 2 * BINARY_PREVIEW:

@@ -8,7 +8,7 @@ import json
 from core.db import Connection, ResultSet
 from core.db.errors import DatabaseError
 from core.db.sql import first_keyword
-from core.services import cells
+from core.services.grid import cells
 
 EXPLAINABLE = {"SELECT", "WITH", "UPDATE", "DELETE", "INSERT", "REPLACE", "TABLE", "VALUES"}
 READ_ONLY = {"SELECT", "WITH", "TABLE", "VALUES"}

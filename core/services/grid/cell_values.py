@@ -11,11 +11,11 @@ view (`at`: {position, sort, filter}), and the caller checks the answer against 
 
 from core.db import Connection
 from core.db.sql import qualified, quote_for_format
-from core.services import cells
 from core.services.errors import ServiceError
-from core.services.filters import FilterError, compile_filter, decode_value
-from core.services.grid import effective_order, order_by_sql, parse_sort
-from core.services.table_meta import TableMeta
+from core.services.grid import cells
+from core.services.grid.filters import FilterError, compile_filter, decode_value
+from core.services.grid.table_meta import TableMeta
+from core.services.grid.windows import effective_order, order_by_sql, parse_sort
 
 TEXT_TYPES = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "json"}
 BINARY_TYPES = {"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"}

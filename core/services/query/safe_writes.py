@@ -19,7 +19,7 @@ from core.db.sql import (
     read_name,
     tokens,
 )
-from core.services import cells
+from core.services.grid import cells
 
 TRANSACTIONAL_ENGINES = {"INNODB", "ROCKSDB", "TOKUDB", "NDBCLUSTER", "XTRADB"}
 PREVIEWABLE = {"UPDATE", "DELETE", "INSERT", "REPLACE"}

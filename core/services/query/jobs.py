@@ -31,8 +31,9 @@ from core.db.driver import FIELD_TYPE
 from core.db.errors import DatabaseError
 from core.db.sql import Statement, first_keyword
 from core.db.wire_rows import IDLE, read_wire_rows, result_converters
-from core.services import safe_writes
-from core.services.query_model import (
+from core.services.connections.sessions import DatabaseSession
+from core.services.query import safe_writes
+from core.services.query.model import (
     CANCELLED,
     CONFIRM,
     DONE,
@@ -44,8 +45,7 @@ from core.services.query_model import (
     error_line,
     pick_statements,
 )
-from core.services.result_spool import RowSpool, spool_dir
-from core.services.sessions import DatabaseSession
+from core.services.query.spool import RowSpool, spool_dir
 
 __all__ = [
     "CANCELLED", "CONFIRM", "DONE", "ERROR", "RUNNING", "Job", "JobBusy", "Result", "QueryJobs", "EditorConnection",
