@@ -1,6 +1,11 @@
-"""Long jobs (imports, exports): a registry with progress, a cancel flag, a final state, an error.
+"""Background jobs: the one job model (Job, and its states) that transfer and the SQL editor share.
 
-A job runs in its own thread so it never holds the request worker pool; the UI polls
+`Job` is what every background job has: an id, an owner (the session), a state, when it started and
+finished, a cancel flag. `ProgressJob` is a long transfer job (import, export, dump, compare) with
+counts of rows and bytes; the SQL editor's `QueryJob` (core.services.query.model) adds statements
+and results. Both end in DONE, FAILED or CANCELLED; a query can wait in CONFIRM for the user.
+
+A progress job runs in its own thread so it never holds the request worker pool; the UI polls
 GET /api/jobs/<id>. The work function receives the Job and calls `job.progress(...)`, which raises
 `Cancelled` once the user has asked to stop, so cancellation happens at the next batch boundary.
 """
@@ -15,6 +20,7 @@ from dataclasses import dataclass, field
 log = logging.getLogger("eddy.jobs")
 
 RUNNING, DONE, FAILED, CANCELLED = "running", "done", "failed", "cancelled"
+CONFIRM = "confirm"  # paused until the user confirms (a query's unsafe write)
 KEEP_FINISHED = 50  # finished jobs remembered for polling/downloading
 
 
@@ -25,23 +31,49 @@ class Cancelled(Exception):
     """Raised inside a job's work when the user asked to stop."""
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Job:
+    """What every background job has; the UI reads `state` as one of the names above."""
+
     id: str
+    owner: str | None = None  # the session that started it
+    state: str = RUNNING
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+    _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        """Ask the work to stop; it stops at its next check."""
+        self._cancel.set()
+
+    def check_cancelled(self) -> None:
+        if self._cancel.is_set():
+            raise Cancelled(DEFAULT_CANCEL)
+
+    def finish(self, state: str) -> None:
+        self.state, self.finished = state, time.monotonic()
+
+    def elapsed(self) -> float:
+        return (self.finished or time.monotonic()) - self.started
+
+
+@dataclass(kw_only=True)
+class ProgressJob(Job):
+    """A long transfer job: rows and bytes done, an error sentence, a result the UI acts on."""
+
     kind: str
     title: str
-    owner: str | None = None
-    state: str = RUNNING
     done: int = 0  # rows (or statements) processed
     total: int | None = None  # rows if known
     bytes_done: int = 0
     bytes_total: int | None = None
-    started: float = field(default_factory=time.monotonic)
-    finished: float | None = None
     error: str | None = None
     result: dict = field(default_factory=dict)
     phase: str | None = None  # what a running job does now, when it has steps ("Checking the script")
-    _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
     thread: threading.Thread | None = field(default=None, repr=False)
 
     # -- called by the work ------------------------------------------------------------------
@@ -53,18 +85,7 @@ class Job:
             self.bytes_done = bytes_done
         self.check_cancelled()
 
-    def check_cancelled(self) -> None:
-        if self._cancel.is_set():
-            raise Cancelled(DEFAULT_CANCEL)
-
-    @property
-    def cancel_requested(self) -> bool:
-        return self._cancel.is_set()
-
     # -- called by the UI --------------------------------------------------------------------
-    def cancel(self) -> None:
-        self._cancel.set()
-
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the job has finished (tests, benchmarks)."""
         if self.thread is not None:
@@ -73,8 +94,7 @@ class Job:
 
     def snapshot(self) -> dict:
         """What the UI shows: counts, rate, time left, final state, error, result."""
-        end = self.finished or time.monotonic()
-        elapsed = max(end - self.started, 1e-6)
+        elapsed = max(self.elapsed(), 1e-6)
         rate = self.done / elapsed
         left = None
         if self.state == RUNNING:
@@ -112,12 +132,14 @@ class JobRegistry:
     """Every job of this process, by unguessable id."""
 
     def __init__(self):
-        self._jobs: dict[str, Job] = {}
+        self._jobs: dict[str, ProgressJob] = {}
         self._lock = threading.Lock()
 
-    def start(self, kind: str, title: str, work: Callable[[Job], dict | None], owner: str | None = None) -> Job:
+    def start(
+        self, kind: str, title: str, work: Callable[[ProgressJob], dict | None], owner: str | None = None
+    ) -> ProgressJob:
         """Run work(job) on a new thread; its return value becomes job.result."""
-        job = Job(id=secrets.token_urlsafe(12), kind=kind, title=title, owner=owner)
+        job = ProgressJob(id=secrets.token_urlsafe(12), kind=kind, title=title, owner=owner)
 
         def run():
             try:
@@ -145,7 +167,7 @@ class JobRegistry:
         job.thread.start()
         return job
 
-    def get(self, job_id: str, owner: str | None = None) -> Job | None:
+    def get(self, job_id: str, owner: str | None = None) -> ProgressJob | None:
         with self._lock:
             job = self._jobs.get(job_id)
         if job is None or (owner is not None and job.owner is not None and job.owner != owner):

@@ -7,6 +7,7 @@ import pymysql.cursors
 import pytest
 
 from core.db import Connection
+from core.services import jobs as background
 from core.services.connections.sessions import SessionRegistry
 from core.services.query import jobs as qj
 from core.services.query.jobs import QueryJobs, pick_statements
@@ -37,7 +38,7 @@ def jobs(store):
     j.close_all()
 
 
-def wait_for(job, states=(qj.DONE, qj.ERROR, qj.CANCELLED, qj.CONFIRM), timeout=30):
+def wait_for(job, states=(qj.DONE, qj.FAILED, qj.CANCELLED, qj.CONFIRM), timeout=30):
     deadline = time.monotonic() + timeout
     event = threading.Event()
     while job.state not in states or (job.state == qj.RUNNING):
@@ -69,10 +70,24 @@ def test_script_results_rows_status_and_history(jobs, session, store, sample_db)
     assert store.history("CREATE TEMPORARY")[0]["sql"].startswith("CREATE TEMPORARY")
 
 
+def test_a_query_job_is_a_background_job_with_the_same_states(jobs, session):
+    """One job model: the SQL editor's jobs and transfer's share the class and the state names."""
+    job = run(jobs, session, "SELECT * FROM no_such_table")
+    assert isinstance(job, background.Job)
+    assert job.state == background.FAILED == "failed" and job.as_json()["state"] == "failed"
+    assert (qj.RUNNING, qj.DONE, qj.CANCELLED, qj.CONFIRM) == (
+        background.RUNNING,
+        background.DONE,
+        background.CANCELLED,
+        background.CONFIRM,
+    )
+    assert job.finished is not None and job.elapsed() >= 0
+
+
 def test_error_points_at_statement_and_line_and_stops_or_continues(jobs, session, store):
     script = "SELECT 1;\n\nSELECT *\nFROM no_such_table;\nSELECT 3"
     job = run(jobs, session, script)
-    assert job.state == qj.ERROR
+    assert job.state == qj.FAILED
     error = job.results[-1]
     assert error.kind == "error" and error.error["code"] == 1146 and error.line == 3
     assert len(job.results) == 2  # stopped: SELECT 3 never ran

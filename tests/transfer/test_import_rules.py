@@ -4,7 +4,7 @@ import csv
 
 import pytest
 
-from core.services.jobs import Cancelled, Job
+from core.services.jobs import Cancelled, ProgressJob
 from core.services.transfer.csv_import import ImportFailed, ImportOptions, Target, run_import
 from core.services.transfer.export import ExportOptions, ExportSource, run_export
 from core.services.transfer.formats import Dialect, detect_dialect, detect_encoding
@@ -101,7 +101,7 @@ def test_cancel_rolls_everything_back(conn, people, tmp_path):
     lines = "".join(f"{i},n{i},1,\n" for i in range(10, 5010))
     path = write(tmp_path, "id,name,age,note\n" + lines)
 
-    class CancelAfterFirstBatch(Job):
+    class CancelAfterFirstBatch(ProgressJob):
         def progress(self, done=None, bytes_done=None):
             if done:
                 self.cancel()
@@ -224,7 +224,7 @@ def test_sql_script_stops_at_error_with_line_or_continues(conn, tmp_path):
 
 def test_cancelled_export_leaves_no_file(conn, people, tmp_path):
     target = tmp_path / "out.csv"
-    job = Job(id="e", kind="export", title="e")
+    job = ProgressJob(id="e", kind="export", title="e")
     job.cancel()
     with pytest.raises(Cancelled):
         run_export(conn, ExportSource(database=DB, table="people"), ExportOptions(), target, job)

@@ -103,6 +103,9 @@ def test_error_says_code_and_line_and_tabs_survive_reload(editor, running_app, s
     page.keyboard.press("Control+Shift+Enter")
     expect(page.locator("#messages")).to_contain_text("Error 1054 at line 2")
     expect(page.locator(".cm-line.cm-error-line")).to_have_text("SELECT nope FROM people;")
+    # the job's final state ("failed", as every background job's) reads as such in the status line
+    expect(page.locator("#run-status")).to_contain_text(re.compile(r"^Failed · "))
+    expect(page.locator("#run-status")).to_have_class(re.compile(r"\berror-text\b"))
     page.click("#new-tab")
 
     def saves_second_tab(response):

@@ -10,14 +10,14 @@ from pathlib import Path
 
 from core.db import Connection
 from core.db.sql import quote_identifier
-from core.services.jobs import Job
+from core.services.jobs import ProgressJob
 from core.services.schema.plans import ChangeRefused
 from core.services.transfer.sql_import import ScriptNamesOtherDatabases, ScriptOptions, run_script
 
 SCRATCH_PREFIX = "eddy_dump_"
 
 
-def load_dump(conn: Connection, path: Path, job: Job | None = None) -> dict:
+def load_dump(conn: Connection, path: Path, job: ProgressJob | None = None) -> dict:
     """Run the dump in a new scratch database; answer its name. A failure leaves nothing behind."""
     name = SCRATCH_PREFIX + secrets.token_hex(4)
     conn.execute(f"CREATE DATABASE {quote_identifier(name)} CHARACTER SET utf8mb4")

@@ -32,15 +32,11 @@ from core.db.errors import DatabaseError
 from core.db.sql import Statement, first_keyword
 from core.db.wire_rows import IDLE, read_wire_rows, result_converters
 from core.services.connections.sessions import DatabaseSession
+from core.services.jobs import CANCELLED, CONFIRM, DONE, FAILED, RUNNING
 from core.services.query import safe_writes
 from core.services.query.model import (
-    CANCELLED,
-    CONFIRM,
-    DONE,
-    ERROR,
-    RUNNING,
-    Job,
     JobBusy,
+    QueryJob,
     Result,
     error_line,
     pick_statements,
@@ -48,8 +44,8 @@ from core.services.query.model import (
 from core.services.query.spool import RowSpool, spool_dir
 
 __all__ = [
-    "CANCELLED", "CONFIRM", "DONE", "ERROR", "RUNNING", "Job", "JobBusy", "Result", "QueryJobs", "EditorConnection",
-    "history_recorder", "pick_statements",
+    "CANCELLED", "CONFIRM", "DONE", "FAILED", "RUNNING", "QueryJob", "JobBusy", "Result", "QueryJobs",
+    "EditorConnection", "history_recorder", "pick_statements",
 ]  # fmt: skip
 log = logging.getLogger("eddy.query")
 
@@ -79,7 +75,7 @@ class QueryJobs:
     """Jobs and per-tab connections of every session; one running job per tab."""
 
     def __init__(self, record: Callable[..., None] | None = None):
-        self._jobs: dict[str, Job] = {}
+        self._jobs: dict[str, QueryJob] = {}
         self._tab_conns: dict[tuple[str, str], Connection] = {}
         self._busy: set[tuple[str, str]] = set()
         self._last_database: dict[tuple[str, str], str | None] = {}
@@ -90,15 +86,15 @@ class QueryJobs:
 
     # -- jobs ------------------------------------------------------------------------------
     def start(self, session: DatabaseSession, tab: str, statements: list[Statement], database: str | None,
-              safe_mode: bool = False, stop_on_error: bool = True, line_offset: int = 0) -> Job:  # fmt: skip
+              safe_mode: bool = False, stop_on_error: bool = True, line_offset: int = 0) -> QueryJob:  # fmt: skip
         key = (session.id, tab)
         with self._lock:
             if key in self._busy:
                 raise JobBusy("A query is still running in this tab: stop it first.")
             self._busy.add(key)
-        job = Job(
+        job = QueryJob(
             id=secrets.token_urlsafe(12),
-            session_id=session.id,
+            owner=session.id,
             tab=tab,
             statements=statements,
             database=database,
@@ -109,7 +105,7 @@ class QueryJobs:
         with self._lock:
             self._retired.discard(key)
             # The tab shows one result at a time: the one this run replaces gives back its spool now.
-            replaced = [j for j in self._jobs.values() if j.session_id == session.id and j.tab == tab]
+            replaced = [j for j in self._jobs.values() if j.owner == session.id and j.tab == tab]
             for old in replaced:
                 self._forget(old, "Replaced by a newer run in the same tab.")
             self._jobs[job.id] = job
@@ -119,10 +115,10 @@ class QueryJobs:
         self._spawn(session, job, confirmed=False)
         return job
 
-    def get(self, session: DatabaseSession, job_id: str) -> Job | None:
+    def get(self, session: DatabaseSession, job_id: str) -> QueryJob | None:
         with self._lock:
             job = self._jobs.get(job_id)
-        if job is None or job.session_id != session.id:
+        if job is None or job.owner != session.id:
             return None
         job.last_read = time.monotonic()
         return job
@@ -136,14 +132,14 @@ class QueryJobs:
         with self._lock:
             return len(self._jobs)
 
-    def _forget(self, job: Job, reason: str) -> None:
+    def _forget(self, job: QueryJob, reason: str) -> None:
         """Unlist a job, remembering why (call with the lock held; close it after releasing)."""
         self._jobs.pop(job.id, None)
         self._dropped[job.id] = reason
         while len(self._dropped) > DROPPED_REMEMBERED:
             self._dropped.popitem(last=False)
 
-    def confirm(self, session: DatabaseSession, job: Job) -> None:
+    def confirm(self, session: DatabaseSession, job: QueryJob) -> None:
         """Run the statement waiting for confirmation for real, then the rest of the script."""
         key = (session.id, job.tab)
         with self._lock:
@@ -154,15 +150,16 @@ class QueryJobs:
         job.changed()
         self._spawn(session, job, confirmed=True)
 
-    def cancel(self, session: DatabaseSession, job: Job) -> bool:
+    def cancel(self, session: DatabaseSession, job: QueryJob) -> bool:
         """Stop a running job (KILL QUERY on a second connection) or decline a pending one."""
         if job.state == CONFIRM:
-            job.state, job.pending, job.finished = CANCELLED, None, time.time()
+            job.pending = None
+            job.finish(CANCELLED)
             job.changed()
             return True
         if job.state != RUNNING:
             return False
-        job.cancel_requested = True
+        job.cancel()
         self._kill(session, job.thread_id)
         job.changed()
         return True
@@ -183,13 +180,9 @@ class QueryJobs:
         """Release the connections and results of logged-out sessions and of this session's closed tabs."""
         with self._lock:
             gone = {k for k in self._tab_conns if not live_sessions(k[0])}
-            gone |= {(j.session_id, j.tab) for j in self._jobs.values() if not live_sessions(j.session_id)}
+            gone |= {(j.owner, j.tab) for j in self._jobs.values() if not live_sessions(j.owner)}
             gone |= {k for k in self._tab_conns if k[0] == session_id and k[1] not in open_tabs}
-            gone |= {
-                (j.session_id, j.tab)
-                for j in self._jobs.values()
-                if j.session_id == session_id and j.tab not in open_tabs
-            }
+            gone |= {(j.owner, j.tab) for j in self._jobs.values() if j.owner == session_id and j.tab not in open_tabs}
         for key in gone:
             self._release_tab(key, "Its editor tab was closed.")
 
@@ -197,11 +190,11 @@ class QueryJobs:
         """Log out: stop the session's running queries, roll back and close its tabs' connections, drop
         its results. A tab whose job is still winding down is released when the job ends."""
         with self._lock:
-            running = [j for j in self._jobs.values() if j.session_id == session.id and j.state == RUNNING]
+            running = [j for j in self._jobs.values() if j.owner == session.id and j.state == RUNNING]
             keys = {k for k in self._tab_conns if k[0] == session.id}
-            keys |= {(j.session_id, j.tab) for j in self._jobs.values() if j.session_id == session.id}
+            keys |= {(j.owner, j.tab) for j in self._jobs.values() if j.owner == session.id}
         for job in running:
-            job.cancel_requested = True
+            job.cancel()
             try:
                 self._kill(session, job.thread_id)
             except DatabaseError as exc:  # the server may be gone: closing the connection ends it too
@@ -215,13 +208,11 @@ class QueryJobs:
         the others reopen on demand)."""
         with self._lock:
             keys = {k for k in self._tab_conns if k[0] == session.id}
-            keys |= {(j.session_id, j.tab) for j in self._jobs.values() if j.session_id == session.id}
+            keys |= {(j.owner, j.tab) for j in self._jobs.values() if j.owner == session.id}
             keep = {
                 k for k in keys if k in self._busy or (k in self._tab_conns and self._tab_conns[k].in_transaction())
             }
-            keep |= {
-                (j.session_id, j.tab) for j in self._jobs.values() if j.session_id == session.id and j.state == CONFIRM
-            }
+            keep |= {(j.owner, j.tab) for j in self._jobs.values() if j.owner == session.id and j.state == CONFIRM}
         for key in keys - keep:
             self._release_tab(key, "The window switched to another connection.")
 
@@ -252,11 +243,11 @@ class QueryJobs:
         """Close a tab's connection (rolling back what it left open) and its results; if its job is
         still running, mark it so the worker does that when it ends."""
         with self._lock:
-            jobs = [j for j in self._jobs.values() if (j.session_id, j.tab) == key]
+            jobs = [j for j in self._jobs.values() if (j.owner, j.tab) == key]
             if key in self._busy:
                 self._retired.add(key)
                 for job in jobs:
-                    job.cancel_requested = True
+                    job.cancel()
                 return
             for job in jobs:
                 self._forget(job, reason)
@@ -277,19 +268,19 @@ class QueryJobs:
             conns, self._tab_conns = list(self._tab_conns.values()), {}
             jobs, self._jobs = list(self._jobs.values()), {}
         for job in jobs:
-            job.cancel_requested = True
+            job.cancel()
             job.close()
         for conn in conns:
             _rollback_and_close(conn)
 
     def _prune(self, session_id: str) -> None:
-        mine = [j for j in self._jobs.values() if j.session_id == session_id and j.state != RUNNING]
+        mine = [j for j in self._jobs.values() if j.owner == session_id and j.state != RUNNING]
         for job in sorted(mine, key=lambda j: j.started)[:-MAX_JOBS_PER_SESSION]:
             self._forget(job, "Dropped: too many results were kept for this connection.")
             job.close()
 
     # -- the worker ------------------------------------------------------------------------
-    def _spawn(self, session: DatabaseSession, job: Job, confirmed: bool) -> None:
+    def _spawn(self, session: DatabaseSession, job: QueryJob, confirmed: bool) -> None:
         thread = threading.Thread(
             target=self._run, args=(session, job, confirmed), name=f"eddy-query-{job.id}", daemon=True
         )
@@ -311,7 +302,7 @@ class QueryJobs:
         if conn is not None:
             conn.close()
 
-    def _run(self, session: DatabaseSession, job: Job, confirmed: bool) -> None:
+    def _run(self, session: DatabaseSession, job: QueryJob, confirmed: bool) -> None:
         key = (session.id, job.tab)
         outcome = RUNNING  # published only once the tab is free again
         try:
@@ -338,22 +329,22 @@ class QueryJobs:
                     outcome = CANCELLED
                     break
                 if not ok and job.stop_on_error:
-                    outcome = ERROR
+                    outcome = FAILED
                     break
             else:
-                outcome = ERROR if any(r.kind == "error" for r in job.results) else DONE
+                outcome = FAILED if any(r.kind == "error" for r in job.results) else DONE
         except DatabaseError as exc:
             job.results.append(Result(job.position, "error", "", 0, error={"code": exc.code, "message": exc.message}))
-            outcome = CANCELLED if job.cancel_requested else ERROR
+            outcome = CANCELLED if job.cancel_requested else FAILED
         except Exception as exc:  # a bug must still end the job, visibly
             log.exception("query job %s failed", job.id)
             job.results.append(Result(job.position, "error", "", 0, error={"code": 0, "message": repr(exc)}))
-            outcome = ERROR
+            outcome = FAILED
         finally:
             # KILL QUERY ends the statement, not the session: the tab keeps its variables, temporary
             # tables and open transaction. A connection that does not answer is replaced.
             switched = any(first_keyword(st.text) == "USE" for st in job.statements[: job.position + 1])
-            if not (job.cancel_requested or switched or outcome == ERROR):
+            if not (job.cancel_requested or switched or outcome == FAILED):
                 # Nothing can have changed the current database: skip a round trip.
                 job.current_database = job.database or self._last_database.get(key)
             for attempt in range(2 if job.current_database is None or job.cancel_requested or switched else 0):
@@ -370,14 +361,16 @@ class QueryJobs:
                 self._busy.discard(key)
                 self._last_database[key] = job.current_database
                 retired = key in self._retired
-            job.state = ERROR if outcome == RUNNING else outcome
-            if job.state != CONFIRM:
-                job.finished = time.time()
+            outcome = FAILED if outcome == RUNNING else outcome
+            if outcome == CONFIRM:
+                job.state = CONFIRM
+            else:
+                job.finish(outcome)
             job.changed()
             if retired:  # its tab or session was closed while it ran
                 self._release_tab(key, "The editor tab or its connection was closed.")
 
-    def _pause(self, conn: Connection, job: Job, statement: Statement, check) -> None:
+    def _pause(self, conn: Connection, job: QueryJob, statement: Statement, check) -> None:
         pending = {
             "index": job.position,
             "line": statement.start_line + job.line_offset,
@@ -393,7 +386,7 @@ class QueryJobs:
                 pending["preview"] = {"available": False, "reason": f"Preview failed: {exc}"}
         job.pending = pending
 
-    def _run_statement(self, session: DatabaseSession, conn: Connection, job: Job, statement: Statement) -> bool:
+    def _run_statement(self, session: DatabaseSession, conn: Connection, job: QueryJob, statement: Statement) -> bool:
         line = statement.start_line + job.line_offset
         started = time.perf_counter()
         produced: list[Result] = []
@@ -470,7 +463,7 @@ class QueryJobs:
                 log.exception("could not record history")
         return ok
 
-    def _fetch(self, session: DatabaseSession, cursor, job: Job, result: Result, started: float) -> None:
+    def _fetch(self, session: DatabaseSession, cursor, job: QueryJob, result: Result, started: float) -> None:
         """Copy the result's row packets off the socket into the spool, undecoded (the grid decodes
         the windows it shows). Rows are published when a block is full, when the server makes us
         wait (a slow query shows each row soon), and at least every FLUSH_SECONDS; the first row
@@ -535,7 +528,7 @@ HISTORY_SQL_CHARS = 100_000  # a 10 MB statement is kept in the history by its h
 def history_recorder(store) -> Callable[..., None]:
     """record() for QueryJobs that writes each statement to the per-user store's history."""
 
-    def record(session: DatabaseSession, job: Job, sql: str, elapsed: float, rows, ok: bool, error):
+    def record(session: DatabaseSession, job: QueryJob, sql: str, elapsed: float, rows, ok: bool, error):
         from core.store import StoreWriteFailed
 
         if len(sql) > HISTORY_SQL_CHARS:

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 
 from core.db.sql import Statement, split_statements, statement_at
 from core.services.errors import ServiceError
+from core.services.jobs import Job
 from core.services.query.spool import RowSpool
-
-RUNNING, DONE, ERROR, CANCELLED, CONFIRM = "running", "done", "error", "cancelled", "confirm"
 
 
 class JobBusy(ServiceError):
@@ -61,25 +60,21 @@ class Result:
         }
 
 
-@dataclass
-class Job:
-    id: str
-    session_id: str
+@dataclass(kw_only=True)
+class QueryJob(Job):
+    """A run of the SQL editor in one tab (owner: the session): its statements and their results."""
+
     tab: str
     statements: list[Statement]
     database: str | None
     safe_mode: bool
     stop_on_error: bool
     line_offset: int = 0  # lines before the text that was sent (a selection)
-    state: str = RUNNING
     position: int = 0  # next statement to run
     results: list[Result] = field(default_factory=list)
     pending: dict | None = None  # what the user must confirm
     current_database: str | None = None
     thread_id: int | None = None
-    cancel_requested: bool = False
-    started: float = field(default_factory=time.time)
-    finished: float | None = None
     last_read: float = field(default_factory=time.monotonic)  # the last time the browser asked for it
     version: int = 0
     _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
@@ -108,7 +103,7 @@ class Job:
             "results": [r.as_json(i) for i, r in enumerate(self.results)],
             "pending": self.pending,
             "database": self.current_database,
-            "elapsed": (self.finished or time.time()) - self.started,
+            "elapsed": self.elapsed(),
         }
 
     def result(self, number: int) -> Result:

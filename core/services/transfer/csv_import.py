@@ -21,7 +21,7 @@ from core.db import Connection, DatabaseError
 from core.db.errors import ConnectionLost
 from core.db.flavour import DEFAULT_FLAVOUR, Flavour
 from core.db.sql import qualified, quote_identifier
-from core.services.jobs import Cancelled, Job
+from core.services.jobs import Cancelled, ProgressJob
 from core.services.transfer.batches import NULL_MARK, RAW_MARK, BatchBuilder
 from core.services.transfer.columns import kind_of_data_type
 from core.services.transfer.formats import Dialect, RecordReader, RecordTooLarge
@@ -222,7 +222,7 @@ class CsvImporter:
         dialect: Dialect,
         opts: ImportOptions,
         mapping: list[Target] | None = None,
-        job: Job | None = None,
+        job: ProgressJob | None = None,
         rejects_dir: Path | None = None,
     ):
         self.conn = conn

@@ -25,7 +25,7 @@ from pathlib import Path
 from core.db import Connection, DatabaseError
 from core.db.rawstream import stream_line_batches
 from core.db.sql import qualified, quote_identifier
-from core.services.jobs import Job
+from core.services.jobs import ProgressJob
 from core.services.transfer.archive_names import member_names
 from core.services.transfer.columns import ColumnKind, describe, source_sql
 
@@ -200,7 +200,7 @@ def sql_values_sql(cols: list[ColumnKind]) -> tuple[str, list]:
 class Progress:
     """Counts rows across tables and reports to the job (which raises Cancelled when asked)."""
 
-    def __init__(self, job: Job | None):
+    def __init__(self, job: ProgressJob | None):
         self.job = job
         self.rows = 0
 
@@ -423,7 +423,9 @@ def _sql_table_block(conn, out, database, table, opts, progress) -> None:
     out.write(b"\n")
 
 
-def run_export(conn: Connection, source: ExportSource, opts: ExportOptions, path: Path, job: Job | None = None) -> dict:
+def run_export(
+    conn: Connection, source: ExportSource, opts: ExportOptions, path: Path, job: ProgressJob | None = None
+) -> dict:
     """Write the export to `path` (atomically); return rows, bytes and seconds."""
     opts.validate()
     path = Path(path)
@@ -450,7 +452,9 @@ def run_export(conn: Connection, source: ExportSource, opts: ExportOptions, path
     return {"rows": progress.rows, "bytes": path.stat().st_size, "path": str(path), "filename": path.name}
 
 
-def _export_into(conn, out, source: ExportSource, opts: ExportOptions, progress: Progress, job: Job | None) -> None:
+def _export_into(
+    conn, out, source: ExportSource, opts: ExportOptions, progress: Progress, job: ProgressJob | None
+) -> None:
     if source.whole_database:
         tables = _tables_of(conn, source.database)
         if job is not None:

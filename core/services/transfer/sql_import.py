@@ -19,7 +19,7 @@ from pathlib import Path
 from core.db import Connection, DatabaseError
 from core.db.errors import ConnectionLost
 from core.db.sql import StatementTooLarge, Token, iter_statements, qualified, quote_identifier, tokens
-from core.services.jobs import Cancelled, Job
+from core.services.jobs import Cancelled, ProgressJob
 from core.services.transfer.formats import detect_encoding
 
 CHUNK = 1024 * 1024
@@ -176,7 +176,7 @@ def databases_in_statement(sql: str) -> list[tuple[str, str]]:
     return found
 
 
-def databases_named(path: Path, job: Job | None = None) -> list[dict]:
+def databases_named(path: Path, job: ProgressJob | None = None) -> list[dict]:
     """Every database a script names, with the first line naming it and how, in order of appearance."""
     path = Path(path)
     with open(path, "rb") as f:
@@ -227,7 +227,7 @@ def statement_limit(conn: Connection) -> int:
     return min(int(row.n), MAX_STATEMENT_CHARS) if row and row.n else MAX_STATEMENT_CHARS
 
 
-def run_script(conn: Connection, path: Path, opts: ScriptOptions, job: Job | None = None) -> dict:
+def run_script(conn: Connection, path: Path, opts: ScriptOptions, job: ProgressJob | None = None) -> dict:
     """Run each statement in order (autocommit, as the mariadb client does); report errors by line."""
     path = Path(path)
     with open(path, "rb") as f:

@@ -421,7 +421,7 @@ function renderJob(tab) {
   const label = {
     running: "Running…",
     done: "Done",
-    error: "Failed",
+    failed: "Failed",
     cancelled: "Stopped",
     confirm: "Waiting for confirmation",
   }[job.state];
@@ -429,7 +429,7 @@ function renderJob(tab) {
   else showStatus(
     `${label} · ${job.position}/${job.statements} statement(s) · ${fmtTime(job.elapsed)}` +
       (errors.length ? ` · ${errors.length} error(s)` : ""),
-    job.state === "error",
+    job.state === "failed",
   );
   // Result tabs: each row set, then the messages.
   tabsEl.textContent = "";
