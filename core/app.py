@@ -166,6 +166,13 @@ class EddyApplication(tornado.web.Application):
         return QueryJobs(record=history_recorder(self.store))
 
     @functools.cached_property
+    def grid_state(self):
+        """The table grid's window planner and metadata cache, shared by every grid request."""
+        from core.services.grid.state import GridState
+
+        return GridState()
+
+    @functools.cached_property
     def jobs(self):
         """Imports and exports in progress."""
         from core.services.jobs import JobRegistry
@@ -174,6 +181,7 @@ class EddyApplication(tornado.web.Application):
 
     @functools.cached_property
     def transfer_files(self):
+        """Uploaded and exported files, by token, in the data folder's transfer-tmp."""
         from core.services.transfer.files import TransferFiles
 
         return TransferFiles(self._data_dir / "transfer-tmp")

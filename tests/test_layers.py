@@ -6,7 +6,9 @@ Read with ast, so a violation fails here before it ships:
 - no access to another module's underscored attribute (``conn._run``, ``cursor._result``) outside
   core/db: an attribute ``x._name`` is allowed only where ``_name`` is defined in the same module
   (a method, an assigned ``self._name``, a module-level name), i.e. it is that module's own object;
-- no SQL text issued from a handler module (core/web/*): calls like ``.query("SELECT ...")``.
+- no SQL text issued from a handler module (core/web/*): calls like ``.query("SELECT ...")``;
+- no handler module hanging state on the application (``application.grid_state = ...``): what the
+  app owns is made by core/app.py, once, so every handler sees the same object.
 
 Each allow-list below names what is still there and why; it may only shrink.
 """
@@ -129,6 +131,29 @@ def sql_in_handlers() -> list[str]:
     return found
 
 
+def _names_the_app(node: ast.expr) -> bool:
+    """`app`, `application` or `<anything>.application`."""
+    return (isinstance(node, ast.Name) and node.id in ("app", "application")) or (
+        isinstance(node, ast.Attribute) and node.attr == "application"
+    )
+
+
+def state_attached_to_the_app(root: Path = ROOT) -> list[str]:
+    found = []
+    for path in _python_files(root / "core" / "web"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                owners = [t.value for t in targets if isinstance(t, ast.Attribute)]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
+                owners = node.args[:1]
+            else:
+                continue
+            if any(_names_the_app(owner) for owner in owners):
+                found.append(f"{path.relative_to(root).as_posix()}:{node.lineno} sets an attribute of the application")
+    return found
+
+
 def test_pymysql_is_imported_only_in_core_db():
     assert pymysql_imports_outside_db() == []
 
@@ -152,6 +177,10 @@ def test_handler_modules_issue_no_sql():
     assert sql_in_handlers() == []
 
 
+def test_handlers_attach_no_state_to_the_application():
+    assert state_attached_to_the_app() == []
+
+
 def test_the_scan_sees_each_kind_of_violation(tmp_path):
     """The scanners are not blind: a planted sample of each violation is found."""
     tree = ast.parse("import pymysql\nfrom tornado import web\nx = conn._run(1)\nconn.query('SELECT 1')\n")
@@ -159,3 +188,7 @@ def test_the_scan_sees_each_kind_of_violation(tmp_path):
     assert "_run" not in _own_names(tree)
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
     assert any(c.func.attr == "query" and SQL_START.match(_sql_text(c.args[0]) or "") for c in calls)
+    planted = tmp_path / "core" / "web"
+    planted.mkdir(parents=True)
+    (planted / "api_x.py").write_text("app = self.application\nself.application.cache = {}\nsetattr(app, 'x', 1)\n")
+    assert [f.split()[0] for f in state_attached_to_the_app(tmp_path)] == ["core/web/api_x.py:2", "core/web/api_x.py:3"]

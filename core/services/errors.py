@@ -13,3 +13,6 @@ class ServiceError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+    def __str__(self) -> str:
+        return self.message  # a refusal's sentence may be extended after it was raised

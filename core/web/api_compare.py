@@ -13,7 +13,8 @@ import tornado.web
 
 from core.db.schema import SYSTEM_DATABASES, list_databases
 from core.services.compare import dump_source, sync
-from core.web.api_transfer import TransferHandler, jobs_of
+from core.services.saved_files import save_file
+from core.web.api_transfer import TransferHandler
 from core.web.base import ApiHandler, BaseHandler, UserError
 
 DB = r"(?P<db>[^/]+)"
@@ -84,17 +85,9 @@ class ScriptHandler(CompareApi):
             path = await self.run_blocking(dialogs.save_file, f"sync-{target['database']}.sql")
             if not path:
                 return self.write_json({**script, "saved": False})
-            try:
-                await self.run_blocking(write_text, path, script["script"])
-            except OSError as exc:
-                raise UserError(400, f"Could not write {path}: {exc.strerror or exc}") from exc
+            await self.run_blocking(save_file, path, script["script"])
             script = {**script, "saved": True, "path": path}
         self.write_json(script)
-
-
-def write_text(path: str, text: str) -> None:
-    with open(path, "w", encoding="utf-8") as out:
-        out.write(text)
 
 
 class ApplyHandler(CompareApi):
@@ -109,7 +102,7 @@ class ApplyHandler(CompareApi):
         if confirm is None:
             return self.write_json(plan)
         # Runs as a job (statement by statement, with progress and Stop): GET /api/jobs/<id>.
-        job = jobs_of(self.application).start(
+        job = self.application.jobs.start(
             "schema-sync",
             f"Sync {plan['database']}",
             lambda job: sync.run_apply(target["session"], plan["database"], plan["steps"], job),

@@ -12,6 +12,7 @@ from core.services.grid import cell_values, cells
 from core.services.query import explain as explain_service
 from core.services.query import export
 from core.services.query.jobs import RUNNING, pick_statements
+from core.services.saved_files import save_file
 from core.services.schema import tree
 from core.web.api_transfer import attachment
 from core.web.base import CONTENT_SECURITY_POLICY, ApiHandler, BaseHandler, UserError
@@ -233,16 +234,8 @@ class CellSaveHandler(CellApi):
         path = await self.run_blocking(dialogs.save_file, cell_filename(column, suffix))
         if not path:
             return self.write_json({"saved": False})
-        try:
-            await self.run_blocking(write_bytes, path, data)
-        except OSError as exc:
-            raise UserError(400, f"Could not write {path}: {exc.strerror or exc}") from exc
+        await self.run_blocking(save_file, path, data)
         self.write_json({"saved": True, "path": path, "bytes": len(data)})
-
-
-def write_bytes(path: str, data: bytes) -> None:
-    with open(path, "wb") as out:
-        out.write(data)
 
 
 class CancelHandler(QueryApi):
@@ -286,15 +279,6 @@ class ExportHandler(QueryApi):
             await self.flush()
 
 
-def write_export(path: str, columns, spool, fmt: str, table: str) -> int:
-    """Write a result's export to a file the user chose; the number of bytes written."""
-    written = 0
-    with open(path, "w", encoding="utf-8", newline="") as out:
-        for chunk in export.export_chunks(columns, spool.iter_blocks(), fmt, table):
-            written += out.write(chunk)
-    return written
-
-
 class SaveExportHandler(QueryApi):
     """In the native window (where download links do nothing): ask where to save, write it there.
 
@@ -319,10 +303,8 @@ class SaveExportHandler(QueryApi):
         if not path:
             return self.write_json({"saved": False})
         table = str(body.get("table") or "result")
-        try:
-            size = await self.run_blocking(write_export, path, result.columns, result.spool, fmt, table)
-        except OSError as exc:
-            raise UserError(400, f"Could not write {path}: {exc.strerror or exc}") from exc
+        chunks = export.export_chunks(result.columns, result.spool.iter_blocks(), fmt, table)
+        size = await self.run_blocking(save_file, path, chunks)
         self.write_json({"saved": True, "path": path, "bytes": size})
 
 

@@ -2,51 +2,19 @@
 
 import json
 import logging
-import threading
-import time
 
 from tornado.ioloop import IOLoop
 
 from core.services.grid import cell_values
 from core.services.grid.edits import EditError, apply_changes
 from core.services.grid.filters import FilterError
-from core.services.grid.table_meta import TableMeta, load_table_meta
-from core.services.grid.windows import GridError, WindowPlanner
+from core.services.grid.state import GridState
+from core.services.grid.windows import GridError
+from core.services.saved_files import save_file
 from core.web.api_transfer import attachment
 from core.web.base import ApiHandler, UserError
 
 log = logging.getLogger("eddy.grid")
-
-META_SECONDS = 30.0  # table metadata is re-read after this long, and whenever the page loads
-
-
-class GridState:
-    """Per-application: the window planner (anchors per view) and a short-lived metadata cache."""
-
-    def __init__(self):
-        self.planner = WindowPlanner()
-        self._meta: dict[tuple, tuple[float, TableMeta]] = {}
-        self._lock = threading.Lock()
-
-    def meta(self, conn, scope, database: str, table: str, fresh: bool = False) -> TableMeta:
-        key = (scope, database, table)
-        with self._lock:
-            cached = self._meta.get(key)
-        if cached and not fresh and time.monotonic() - cached[0] < META_SECONDS:
-            return cached[1]
-        meta = load_table_meta(conn, database, table)
-        with self._lock:
-            if len(self._meta) > 256:
-                self._meta.clear()
-            self._meta[key] = (time.monotonic(), meta)
-        return meta
-
-
-def grid_state(application) -> GridState:
-    state = getattr(application, "grid_state", None)
-    if state is None:
-        state = application.grid_state = GridState()
-    return state
 
 
 def prefs_key(session, database: str, table: str) -> str:
@@ -58,7 +26,7 @@ class GridHandler(ApiHandler):
 
     @property
     def state(self) -> GridState:
-        return grid_state(self.application)
+        return self.application.grid_state
 
     @property
     def scope(self) -> str:
@@ -190,13 +158,6 @@ class DownloadHandler(GridHandler):
         self.write(data)
 
 
-def write_cell(path: str, value) -> int:
-    data = value if isinstance(value, bytes) else value.encode("utf-8")
-    with open(path, "wb") as out:
-        out.write(data)
-    return len(data)
-
-
 class SaveCellHandler(GridHandler):
     """POST {key, column} (or {at, size, column} in a view) in the native window: ask where to save
     (native dialog), write the whole value."""
@@ -218,10 +179,7 @@ class SaveCellHandler(GridHandler):
         path = await self.run_blocking(dialogs.save_file, cell_filename(table, column, suffix))
         if not path:
             return self.write(json.dumps({"saved": False}))
-        try:
-            size = await self.run_blocking(write_cell, path, value)
-        except OSError as exc:
-            raise UserError(400, f"Could not write {path}: {exc.strerror or exc}") from exc
+        size = await self.run_blocking(save_file, path, value)
         self.write(json.dumps({"saved": True, "path": path, "bytes": size}))
 
 

@@ -14,9 +14,7 @@ import tornado.web
 from tornado.ioloop import IOLoop
 
 from core.db import Connection
-from core.services.jobs import JobRegistry
 from core.services.transfer import csv_import, export, preview, sql_import
-from core.services.transfer.files import TransferFiles
 from core.services.transfer.formats import Dialect
 from core.services.transfer.new_table import create_table, drop_if_empty
 from core.web.base import ApiHandler, UserError
@@ -32,25 +30,13 @@ CONTENT_TYPES = {
 }
 
 
-def jobs_of(app) -> JobRegistry:
-    if getattr(app, "jobs", None) is None:
-        app.jobs = JobRegistry()
-    return app.jobs
-
-
-def files_of(app) -> TransferFiles:
-    if getattr(app, "transfer_files", None) is None:
-        app.transfer_files = TransferFiles()
-    return app.transfer_files
-
-
 class TransferHandler(ApiHandler):
     @property
     def owner(self) -> str:
         return self.db_session.id
 
     async def file_for(self, token: str | None, purpose: str = "read"):
-        entry = files_of(self.application).get(token, self.owner, purpose)
+        entry = self.application.transfer_files.get(token, self.owner, purpose)
         if entry is None or (purpose == "read" and not await self.off_loop(entry.path.is_file)):
             raise UserError(404, "That file is no longer available: choose it again")
         return entry
@@ -65,7 +51,7 @@ class TransferHandler(ApiHandler):
             finally:
                 conn.close()
 
-        job = jobs_of(self.application).start(kind, title, run, owner=self.owner)
+        job = self.application.jobs.start(kind, title, run, owner=self.owner)
         return job.snapshot()
 
     async def off_loop(self, fn, *args):
@@ -88,7 +74,7 @@ class UploadHandler(TransferHandler):
         super().prepare()
         self.request.connection.set_max_body_size(MAX_UPLOAD_BYTES)
         name = os.path.basename(self.get_query_argument("name", "upload")) or "upload"
-        files = files_of(self.application)
+        files = self.application.transfer_files
         self._path = files.new_temp_path(Path(name).suffix[:10])
         self._name = name
         self._failed: OSError | None = None
@@ -119,7 +105,7 @@ class UploadHandler(TransferHandler):
             self._path.unlink(missing_ok=True)
             self._failed = exc
             return await self.post()
-        entry = files_of(self.application).add(self._path, self._name, self.owner, temporary=True)
+        entry = self.application.transfer_files.add(self._path, self._name, self.owner, temporary=True)
         size = (await self.off_loop(entry.path.stat)).st_size
         self.write_json({"file": entry.token, "name": entry.name, "size": size})
 
@@ -155,7 +141,7 @@ class DialogHandler(TransferHandler):
             source = await self.file_for(body["copy_from"], purpose="download")
             await IOLoop.current().run_in_executor(self.application.executor, shutil.copyfile, source.path, path)
             return self.write_json({"saved": str(path), "name": Path(path).name})
-        entry = files_of(self.application).add(
+        entry = self.application.transfer_files.add(
             Path(path), Path(path).name, self.owner, temporary=False, purpose=purpose
         )
         self.write_json({"file": entry.token, "name": entry.name, "path": str(path)})
@@ -199,8 +185,8 @@ class ImportHandler(TransferHandler):
             mapping = csv_import.mapping_from_list(body["mapping"]) if body.get("mapping") else None
         except (ValueError, TypeError) as exc:
             raise UserError(400, str(exc)) from exc
-        rejects_dir = files_of(self.application).folder
-        files = files_of(self.application)
+        rejects_dir = self.application.transfer_files.folder
+        files = self.application.transfer_files
         owner = self.owner
 
         def work(conn, job):
@@ -270,7 +256,7 @@ class ExportHandler(TransferHandler):
             raise UserError(400, "Which database? Field 'database' is required")
         if not (source.whole_database or source.table or source.sql):
             raise UserError(400, "Give a table, a query or whole_database")
-        files = files_of(self.application)
+        files = self.application.transfer_files
         filename = export.default_filename(source, opts)
         if body.get("target"):
             entry = await self.file_for(body["target"], purpose="write")
@@ -293,7 +279,7 @@ class ExportHandler(TransferHandler):
 
 class JobHandler(TransferHandler):
     def get(self, job_id):
-        job = jobs_of(self.application).get(job_id, self.owner)
+        job = self.application.jobs.get(job_id, self.owner)
         if job is None:
             raise UserError(404, "No such job")
         self.write_json(job.snapshot())
@@ -301,7 +287,7 @@ class JobHandler(TransferHandler):
 
 class JobCancelHandler(TransferHandler):
     def post(self, job_id):
-        job = jobs_of(self.application).get(job_id, self.owner)
+        job = self.application.jobs.get(job_id, self.owner)
         if job is None:
             raise UserError(404, "No such job")
         job.cancel()

@@ -156,9 +156,9 @@ class DatabaseHandler(BaseHandler):
 class TableHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self, db, table):
-        from core.web.api_grid import grid_state, prefs_key  # the grid's code loads after the first page
+        from core.web.api_grid import prefs_key  # the grid's code loads after the first page
 
-        state, scope = grid_state(self.application), self.db_session.id
+        state, scope = self.application.grid_state, self.db_session.id
 
         def load(conn):
             browse.require_database(conn, db)  # the schema tree lists the tables, lazily

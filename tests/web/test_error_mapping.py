@@ -9,8 +9,21 @@ from core.web.base import error_for
 
 
 def test_refusals_are_not_database_errors():
-    for refusal in (NotFound, JobBusy):
-        assert issubclass(refusal, ServiceError) and not issubclass(refusal, DatabaseError)
+    from core.services.schema.plans import ChangeRefused
+    from core.services.transfer.csv_import import ImportFailed
+    from core.services.transfer.sql_import import ScriptFailed, ScriptNamesOtherDatabases
+
+    for refusal in (NotFound, JobBusy, ChangeRefused, ImportFailed, ScriptFailed, ScriptNamesOtherDatabases):
+        assert issubclass(refusal, ServiceError) and not issubclass(refusal, DatabaseError), refusal
+
+
+def test_a_refusal_reads_as_its_message_even_once_extended():
+    from core.services.transfer.csv_import import ImportFailed
+
+    failed = ImportFailed("Row 3 is too long.", line=3)
+    failed.message += " Rows of the first 2 records were committed."
+    assert str(failed) == failed.message == "Row 3 is too long. Rows of the first 2 records were committed."
+    assert (error_for(failed).status_code, error_for(failed).message) == (400, failed.message)
 
 
 def test_each_error_maps_to_its_status_and_message():

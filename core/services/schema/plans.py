@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 
 from core.db import Connection
 from core.db.errors import ConnectionLost, DatabaseError
+from core.services.errors import ServiceError
 
 
-class ChangeRefused(DatabaseError):
+class ChangeRefused(ServiceError):
     """The change is not allowed or not well formed (said before any SQL runs)."""
 
 

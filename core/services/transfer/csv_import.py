@@ -21,6 +21,7 @@ from core.db import Connection, DatabaseError
 from core.db.errors import ConnectionLost
 from core.db.flavour import DEFAULT_FLAVOUR, Flavour
 from core.db.sql import qualified, quote_identifier
+from core.services.errors import ServiceError
 from core.services.jobs import Cancelled, ProgressJob
 from core.services.transfer.batches import NULL_MARK, RAW_MARK, BatchBuilder
 from core.services.transfer.columns import kind_of_data_type
@@ -33,7 +34,7 @@ ROW_IN_MESSAGE = re.compile(r"at row (\d+)")
 SURROGATES = re.compile("[\udc80-\udcff]")
 
 
-class ImportFailed(DatabaseError):
+class ImportFailed(ServiceError):
     """The import stopped; nothing was kept (or, in batched mode, everything before the checkpoint)."""
 
     def __init__(self, message: str, line: int | None = None, column: str | None = None, checkpoint=None, outcome=None):

@@ -19,6 +19,7 @@ from pathlib import Path
 from core.db import Connection, DatabaseError
 from core.db.errors import ConnectionLost
 from core.db.sql import StatementTooLarge, Token, iter_statements, qualified, quote_identifier, tokens
+from core.services.errors import ServiceError
 from core.services.jobs import Cancelled, ProgressJob
 from core.services.transfer.formats import detect_encoding
 
@@ -194,7 +195,7 @@ def databases_named(path: Path, job: ProgressJob | None = None) -> list[dict]:
     return list(seen.values())
 
 
-class ScriptNamesOtherDatabases(DatabaseError):
+class ScriptNamesOtherDatabases(ServiceError):
     """Refused before anything ran: the script names databases other than the one chosen."""
 
     def __init__(self, database: str, others: list[dict]):
@@ -208,7 +209,7 @@ class ScriptNamesOtherDatabases(DatabaseError):
         self.details = {"refused": True, "database": database, "other_databases": others}
 
 
-class ScriptFailed(DatabaseError):
+class ScriptFailed(ServiceError):
     def __init__(self, message: str, line: int, statements: int):
         super().__init__(message)
         self.line = line
