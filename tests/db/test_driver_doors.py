@@ -108,3 +108,26 @@ def test_escaped_text_round_trips_through_the_server(mariadb):
     conn = mariadb.connect()
     for text in ["it's", 'back\\slash "q"', "nul\x00byte", "张伟 🐍\n"]:
         assert conn.get(f"SELECT '{escape_text(text)}' AS v").v == text  # noqa: S608 - the escaper under test
+
+
+def test_raw_line_stream_gives_the_bytes_a_plain_unbuffered_cursor_gives(mariadb):
+    """rawstream slices row packets itself (no packet object, no tuple per row): the same bytes and
+    NULLs, in order, across batches, as PyMySQL's SSCursor returns for a binary column."""
+    from core.db.rawstream import stream_line_batches
+
+    conn = mariadb.connect()
+    _table(conn)
+    conn.execute(f"INSERT INTO {DB}.t (id, v, b) VALUES (1, 'a', x'00ff'), (2, NULL, NULL), (3, 'é', '')")
+    conn.executemany(f"INSERT INTO {DB}.t (id, v) VALUES (%s, %s)", [(i, f"row {i}") for i in range(10, 310)])
+    sql = f"SELECT COALESCE(b, CONCAT(id, ',', v)) FROM {DB}.t ORDER BY id"
+    sql_with_null = f"SELECT b FROM {DB}.t ORDER BY id"
+    plain = _plain(mariadb)
+    for query in (sql, sql_with_null):
+        streamed = [line for batch in stream_line_batches(conn, query, batch_rows=7) for line in batch]
+        with plain.cursor(pymysql.cursors.SSCursor) as cursor:
+            cursor.execute(query)
+            direct = [v.encode() if isinstance(v, str) else v for (v,) in cursor]
+        assert streamed == direct and len(direct) == 303
+    plain.close()
+    assert conn.get("SELECT 1 AS ok").ok == 1
+    conn.execute(f"DROP DATABASE {DB}")
