@@ -79,9 +79,7 @@ class ScriptHandler(CompareApi):
         source, target = self.side(body, "source"), self.side(body, "target")
         script = await self.run_blocking(sync.migration_script, source, target, filters, selected, renames)
         if body.get("save"):
-            dialogs = getattr(self.application, "file_dialogs", None)
-            if dialogs is None:
-                raise UserError(409, "No native window: use the download link instead")
+            dialogs = self.native_dialogs()
             path = await self.run_blocking(dialogs.save_file, f"sync-{target['database']}.sql")
             if not path:
                 return self.write_json({**script, "saved": False})

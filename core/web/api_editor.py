@@ -227,9 +227,7 @@ class CellSaveHandler(CellApi):
         value, column = await self.cell_value(self.read_json())
         if value is None:
             raise UserError(404, "The cell is NULL")
-        dialogs = getattr(self.application, "file_dialogs", None)
-        if dialogs is None:
-            raise UserError(409, "No native window: use the download link instead")
+        dialogs = self.native_dialogs()
         data, suffix = cell_bytes(value)
         path = await self.run_blocking(dialogs.save_file, cell_filename(column, suffix))
         if not path:
@@ -296,9 +294,7 @@ class SaveExportHandler(QueryApi):
             raise UserError(400, "Bad result number") from exc
         if result.spool is None:
             raise UserError(400, "This statement returned no rows")
-        dialogs = getattr(self.application, "file_dialogs", None)
-        if dialogs is None:
-            raise UserError(409, "No native window: use the download links instead")
+        dialogs = self.native_dialogs(links="links")
         path = await self.run_blocking(dialogs.save_file, f"result.{fmt}")
         if not path:
             return self.write_json({"saved": False})

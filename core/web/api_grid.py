@@ -167,9 +167,7 @@ class SaveCellHandler(GridHandler):
         key, column = body.get("key"), body.get("column")
         if not isinstance(column, str):
             raise UserError(400, "'column' must be a column name")
-        dialogs = getattr(self.application, "file_dialogs", None)
-        if dialogs is None:
-            raise UserError(409, "No native window: use the download link instead")
+        dialogs = self.native_dialogs()
         at, size = body.get("at"), body.get("size")
         value, suffix = await self.call(
             lambda conn, meta: cell_values.read_whole(conn, meta, key, column, at, size), db, table

@@ -375,6 +375,14 @@ class ApiHandler(BaseHandler):
         if self.current_user is None:
             raise UserError(401, "Not connected to a database server")
 
+    def native_dialogs(self, links: str = "link"):
+        """The native window's file dialogs (app.file_dialogs, set by the launcher when a pywebview
+        window exists); without a window, a 409 pointing at the page's download link(s)."""
+        dialogs = getattr(self.application, "file_dialogs", None)
+        if dialogs is None:
+            raise UserError(409, f"No native window: use the download {links} instead")
+        return dialogs
+
 
 class NotFoundHandler(BaseHandler):
     """Unknown paths: the same checks and headers as every page, then a 404 (never Tornado's bare one)."""
