@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.grid.big_values import BIG_DB, BIG_TEXT_CHARS, big_packet, create_big_db, drop_big_db
 from tests.ui.test_e2e_browse import connect
+from tests.ui.tripwire import console_tripwire
 
 
 @pytest.fixture(scope="module")
@@ -22,20 +23,18 @@ def big_db(mariadb):
 
 @pytest.fixture
 def results(page, running_app, mariadb, big_db):
-    problems = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    connect(page, running_app, mariadb, database=BIG_DB)
-    expect(page).to_have_url(re.compile(rf"/db/{BIG_DB}$"))
-    page.goto(f"{running_app.base_url}/db/{BIG_DB}/sql")
-    expect(page.locator("#sql-page")).to_have_attribute("data-ready", "1")
-    page.click("#editor .cm-content")
-    page.keyboard.press("Control+a")
-    page.keyboard.press("Delete")
-    page.keyboard.type("SELECT id, name, body, bin, t3, dt6 FROM docs ORDER BY id")
-    page.keyboard.press("Control+Enter")
-    expect(page.locator("#result-count")).to_contain_text("2 row(s)", timeout=30_000)
-    yield page
-    assert not problems, f"page errors: {problems}"
+    with console_tripwire(page, console=False):
+        connect(page, running_app, mariadb, database=BIG_DB)
+        expect(page).to_have_url(re.compile(rf"/db/{BIG_DB}$"))
+        page.goto(f"{running_app.base_url}/db/{BIG_DB}/sql")
+        expect(page.locator("#sql-page")).to_have_attribute("data-ready", "1")
+        page.click("#editor .cm-content")
+        page.keyboard.press("Control+a")
+        page.keyboard.press("Delete")
+        page.keyboard.type("SELECT id, name, body, bin, t3, dt6 FROM docs ORDER BY id")
+        page.keyboard.press("Control+Enter")
+        expect(page.locator("#result-count")).to_contain_text("2 row(s)", timeout=30_000)
+        yield page
 
 
 def result_cell(page, row, col):

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from core.db import Connection
 from tests.grid.big_values import BIG_DB, BIG_TEXT_CHARS, big_packet, create_big_db, drop_big_db
 from tests.ui.test_e2e_browse import connect
+from tests.ui.tripwire import console_tripwire
 
 
 @pytest.fixture(scope="module")
@@ -24,14 +25,8 @@ def big_db(mariadb):
 
 @pytest.fixture(autouse=True)
 def no_page_errors(page):
-    problems = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on(
-        "console",
-        lambda m: problems.append(m.text) if m.type == "error" and "favicon" not in m.location.get("url", "") else None,
-    )
-    yield
-    assert not problems, f"console errors: {problems}"
+    with console_tripwire(page):
+        yield
 
 
 def open_docs(page, running_app, mariadb):

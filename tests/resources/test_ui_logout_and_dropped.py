@@ -10,20 +10,19 @@ from playwright.sync_api import expect
 from core.db import Connection
 from tests.ui.test_e2e_browse import connect
 from tests.ui.test_e2e_sql_editor import type_sql
+from tests.ui.tripwire import console_tripwire
 
 SHOTS = Path("/tmp/shots-resources")
 
 
 @pytest.fixture
 def editor(page, running_app, mariadb, sample_db):
-    problems = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    connect(page, running_app, mariadb, database=sample_db)
-    expect(page).to_have_url(re.compile(rf"/db/{sample_db}$"))
-    page.goto(f"{running_app.base_url}/db/{sample_db}/sql")
-    expect(page.locator("#sql-page")).to_have_attribute("data-ready", "1")
-    yield page
-    assert not problems, problems
+    with console_tripwire(page, console=False):
+        connect(page, running_app, mariadb, database=sample_db)
+        expect(page).to_have_url(re.compile(rf"/db/{sample_db}$"))
+        page.goto(f"{running_app.base_url}/db/{sample_db}/sql")
+        expect(page.locator("#sql-page")).to_have_attribute("data-ready", "1")
+        yield page
 
 
 def open_transactions(admin_params, user) -> int:

@@ -6,24 +6,19 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.ui.test_e2e_browse import connect
+from tests.ui.tripwire import console_tripwire
 
 
 @pytest.fixture
 def editor(page, running_app, mariadb, sample_db):
-    problems = []
-    page.on(
-        "console",
-        lambda m: problems.append(m.text) if m.type == "error" and "favicon" not in m.location.get("url", "") else None,
-    )
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    connect(page, running_app, mariadb, database=sample_db)
-    expect(page).to_have_url(re.compile(rf"/db/{sample_db}$"))
-    page.click("a.nav-sql")
-    page.goto(f"{running_app.base_url}/db/{sample_db}/sql")
-    expect(page.locator("#sql-page")).to_have_attribute("data-ready", "1")
-    expect(page.locator("#sql-page")).not_to_have_attribute("data-schema-loaded", "0")
-    yield page
-    assert not problems, f"console errors (CSP, JS): {problems}"
+    with console_tripwire(page):
+        connect(page, running_app, mariadb, database=sample_db)
+        expect(page).to_have_url(re.compile(rf"/db/{sample_db}$"))
+        page.click("a.nav-sql")
+        page.goto(f"{running_app.base_url}/db/{sample_db}/sql")
+        expect(page.locator("#sql-page")).to_have_attribute("data-ready", "1")
+        expect(page.locator("#sql-page")).not_to_have_attribute("data-schema-loaded", "0")
+        yield page
 
 
 def type_sql(page, text):

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.ui.test_e2e_browse import connect
+from tests.ui.tripwire import console_tripwire
 from tests.workspace.conftest import MANY_TABLES
 
 SHOTS = Path("/tmp/shots-workspace")
@@ -15,17 +16,11 @@ SHOTS = Path("/tmp/shots-workspace")
 
 @pytest.fixture
 def workspace(page, running_app, mariadb, sample_db, fk_db, many_tables_db):
-    problems = []
-    page.on(
-        "console",
-        lambda m: problems.append(m.text) if m.type == "error" and "favicon" not in m.location.get("url", "") else None,
-    )
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    connect(page, running_app, mariadb, database=fk_db)
-    expect(page).to_have_url(re.compile(rf"/db/{fk_db}$"))
-    expect(page.locator("#tree-pane")).to_have_attribute("data-ready", "1")
-    yield page
-    assert not problems, f"console errors (CSP, JS): {problems}"
+    with console_tripwire(page):
+        connect(page, running_app, mariadb, database=fk_db)
+        expect(page).to_have_url(re.compile(rf"/db/{fk_db}$"))
+        expect(page.locator("#tree-pane")).to_have_attribute("data-ready", "1")
+        yield page
 
 
 def shot(page, name):
