@@ -164,6 +164,25 @@ def search_tables(conn: Connection, pattern: str, limit: int, database: str | No
     return conn.query(sql, *params)
 
 
+# One lookup per name, each with TABLE_SCHEMA and TABLE_NAME equal to constants: the server reads
+# that one definition, never a directory listing or another schema.
+_TABLE_KIND = (
+    "SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES"
+    " WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s"
+)
+
+
+def table_kinds(conn: Connection, names: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """{(db, name): "table" or "view"} for a few named tables (one definition read each)."""
+    kinds: dict[tuple[str, str], str] = {}
+    for start in range(0, len(names), 100):
+        chunk = names[start : start + 100]
+        params = [value for pair in chunk for value in pair]
+        for r in conn.query(" UNION ALL ".join([_TABLE_KIND] * len(chunk)), *params):
+            kinds[(r.db, r.name)] = "view" if "VIEW" in (r.type or "") else "table"
+    return kinds
+
+
 def search_routines(conn: Connection, pattern: str, limit: int, database: str | None = None) -> list[Row]:
     sql = (
         "SELECT ROUTINE_SCHEMA AS db, ROUTINE_NAME AS name, LOWER(ROUTINE_TYPE) AS kind"

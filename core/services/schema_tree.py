@@ -111,7 +111,12 @@ def search(conn: Connection, query: str, database: str | None = None, limit: int
             if needle in name.lower():
                 found.setdefault((name, name, "database"), {"db": name, "name": name, "kind": "database"})
     ranked = sorted(found.values(), key=lambda i: _rank(i["name"], query))
-    shown = ranked[:limit]  # "table" here means a table or a view (telling them apart costs a file read each)
+    shown = ranked[:limit]
+    # The search read names only (no definition opened); the few shown say which are views.
+    kinds = catalog.table_kinds(conn, [(i["db"], i["name"]) for i in shown if i["kind"] == "table"])
+    for item in shown:
+        if item["kind"] == "table":
+            item["kind"] = kinds.get((item["db"], item["name"]), "table")
     return {"items": shown, "more": len(ranked) > limit}
 
 
