@@ -280,6 +280,16 @@ class Store:
             return None
         return {"changes": json.loads(row["changes"]), "count": row["count"], "updated": row["updated"]}
 
+    def grid_journals(self, server: str) -> list[dict]:
+        """Every table of a server with journaled pending edits, newest first (no changes)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT database, tbl AS 'table', count, updated FROM grid_journal WHERE server = ?"
+                " ORDER BY updated DESC",
+                (server,),
+            ).fetchall()
+        return [dict(r) for r in rows]
+
     @_saves("the pending edits' journal")
     def save_grid_journal(self, server: str, database: str, table: str, changes: list, count: int) -> None:
         """Journal a table's pending edits (as the grid sends them to Apply); none clears it."""

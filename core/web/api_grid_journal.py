@@ -23,4 +23,16 @@ class JournalHandler(ApiHandler):
         self.write_json({"count": count})
 
 
-ROUTES = [(r"/api/db/(?P<db>[^/]+)/table/(?P<table>[^/]+)/journal", JournalHandler)]
+class JournalsHandler(ApiHandler):
+    """The tables of this connection's server with edits journaled and never applied: the
+    workspace offers them at start (each table's page then offers its own edits back)."""
+
+    async def get(self):
+        label = self.db_session.params.label()
+        self.write_json({"journals": await self.run_blocking(self.application.store.grid_journals, label)})
+
+
+ROUTES = [
+    (r"/api/db/(?P<db>[^/]+)/table/(?P<table>[^/]+)/journal", JournalHandler),
+    (r"/api/grid/journals", JournalsHandler),
+]

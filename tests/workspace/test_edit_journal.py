@@ -56,12 +56,13 @@ def crash_and_reopen(running_app, mariadb, chromium):
     a new one logs in again and opens the same table."""
     contexts = []
 
-    def reopen(page):
+    def reopen(page, table_page=True):
         page.context.close()
         contexts.append(chromium.new_context(viewport={"width": 1280, "height": 800}))
         running_app.app._launch_token = running_app.token = new_launch_token()  # the next start's link
         fresh = contexts[-1].new_page()
-        open_table(fresh, running_app, mariadb)
+        if table_page:
+            open_table(fresh, running_app, mariadb)
         return fresh
 
     yield reopen
@@ -120,3 +121,27 @@ def test_discarding_the_offer_or_the_edits_clears_the_journal(page, running_app,
     expect(page.locator("#grid")).to_contain_text("alpha")
     expect(page.locator("#journal-offer")).to_have_count(0)
     assert names(journal_db) == ["alpha", "beta", "gamma"]
+
+
+def test_the_workspace_offers_the_tables_left_with_edits_at_start(
+    page, running_app, mariadb, crash_and_reopen, journal_db
+):
+    open_table(page, running_app, mariadb)
+    make_three_edits(page)
+    page = crash_and_reopen(page, table_page=False)
+    page.goto(running_app.launch_url)
+    page.fill("input[name=port]", str(mariadb.user.port))
+    page.fill("input[name=user]", mariadb.user.user)
+    page.fill("input[name=password]", mariadb.user.password)
+    page.click("#connect-form button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/workspace$"))
+    offer = page.locator("#journals-offer")
+    expect(offer).to_contain_text(re.compile(rf"Unsaved edits from before: {JOURNAL_DB}\.t \(3 edits, \d\d:\d\d"))
+    page.screenshot(path="/tmp/shots-workspace/journals-offer-workspace.png")
+    offer.get_by_role("button", name=re.compile(rf"^{JOURNAL_DB}\.t")).click()
+    expect(page.locator("#ws-frames")).to_have_attribute("data-current-url", f"/db/{JOURNAL_DB}/table/t")
+    tab = page.frame_locator("#ws-frames iframe:not([hidden])")
+    tab.locator("#journal-offer").get_by_role("button", name="Restore").click()
+    expect(tab.locator("#pending-count")).to_have_text("3 pending changes")
+    expect(page.locator("#ws-tabs .ws-tab.current")).to_contain_text("●")  # pending edits mark the tab
+    assert names(journal_db) == ["alpha", "beta", "gamma"], "restored as pending, not applied"

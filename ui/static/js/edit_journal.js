@@ -76,3 +76,36 @@ export class EditJournal {
     this.where.before(bar);
   }
 }
+
+// The workspace at start: the tables left with journaled edits, each a link that opens its tab
+// (where the table's own offer restores or discards them).
+export async function offerJournaledTables(where, open) {
+  let journals = [];
+  try {
+    journals = (await api("/api/grid/journals", { method: "GET" })).journals;
+  } catch {
+    return;
+  }
+  if (!journals.length) return;
+  const bar = document.createElement("p");
+  bar.className = "grid-notice journal-offer";
+  bar.id = "journals-offer";
+  bar.setAttribute("role", "status");
+  bar.append("Unsaved edits from before: ");
+  for (const j of journals.slice(0, 5)) {
+    const time = new Date(j.updated * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const link = Object.assign(document.createElement("button"), { type: "button" });
+    link.textContent = `${j.database}.${j.table} (${j.count} edit${j.count === 1 ? "" : "s"}, ${time})`;
+    link.addEventListener("click", () => {
+      open(`/db/${encodeURIComponent(j.database)}/table/${encodeURIComponent(j.table)}`, { title: j.table });
+      link.remove();
+      if (!bar.querySelector("button:not(.close)")) bar.remove();
+    });
+    bar.append(link, " ");
+  }
+  const close = Object.assign(document.createElement("button"), { type: "button", textContent: "×", title: "Hide" });
+  close.className = "close";
+  close.addEventListener("click", () => bar.remove());
+  bar.append(close);
+  where.before(bar);
+}

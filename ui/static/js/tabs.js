@@ -2,6 +2,8 @@
 // while hidden, so switching keeps its scroll, pending edits, filters and query results. Preview
 // tabs (single click in the tree) are reused until edited or double-clicked; tabs reorder by drag,
 // close with ×, middle click or Ctrl+W; Alt+←/→ go back and forward inside the current tab.
+import { offerJournaledTables } from "./edit_journal.js";
+
 const OPEN_KEY = "eddy.tabs.open";
 const isSql = (url) => /^\/(db\/[^/]+\/)?sql(\?|$)/.test(url);
 
@@ -251,4 +253,5 @@ if (bar && frames) {
   else if (!restored) tabs.open("/", { title: "Databases" });
   history.replaceState(null, "", "/workspace");
   document.body.dataset.tabsReady = "1";
+  offerJournaledTables(frames, (url, options) => tabs.open(url, options));
 }
