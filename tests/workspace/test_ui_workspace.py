@@ -56,6 +56,31 @@ def test_connecting_lands_in_the_workspace_with_the_database_in_a_tab(page, runn
     expect(page.locator("#connect-form")).to_be_visible()
 
 
+def test_the_workspace_reopens_the_tabs_of_the_same_connection_only(page, running_app, mariadb, fk_db):
+    def log_in(account, database):
+        page.goto(running_app.base_url + "/login")
+        page.fill("input[name=port]", str(account.port))
+        page.fill("input[name=user]", account.user)
+        page.fill("input[name=password]", account.password)
+        page.fill("input[name=database]", database)
+        page.click("#connect-form button[type=submit]")
+        expect(page).to_have_url(re.compile(r"/workspace$"))
+
+    page.goto(running_app.launch_url)
+    log_in(mariadb.user, fk_db)
+    tabs = page.locator("#ws-tabs .ws-tab")
+    expect(tabs).to_have_count(1)
+    page.click("button:text('Log out')")
+    expect(page).to_have_url(re.compile(r"/login"))
+    log_in(mariadb.admin, "")  # another account: its own tabs (the databases page), not the other's
+    expect(tabs).to_have_count(1)
+    expect(page.locator("#ws-frames")).to_have_attribute("data-current-url", "/")
+    page.click("button:text('Log out')")
+    log_in(mariadb.user, "")  # the first account again: its database's tab comes back, beside the home page
+    expect(tabs).to_have_count(2)
+    expect(tabs.nth(0)).to_have_attribute("data-url", f"/db/{fk_db}")
+
+
 def shot(page, name):
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"))

@@ -4,7 +4,9 @@
 // close with ×, middle click or Ctrl+W; Alt+←/→ go back and forward inside the current tab.
 import { offerJournaledTables } from "./edit_journal.js";
 
-const OPEN_KEY = "eddy.tabs.open";
+// The open tabs are remembered per connection (user@host:port): another server's tables are not
+// reopened on this one.
+const OPEN_KEY = "eddy.tabs.open:" + (document.querySelector("#tree-pane .server")?.title || "");
 const isSql = (url) => /^\/(db\/[^/]+\/)?sql(\?|$)/.test(url);
 
 class Tabs {
