@@ -58,7 +58,7 @@ def test_connecting_lands_in_the_workspace_with_the_database_in_a_tab(page, runn
 
 def test_the_workspace_reopens_the_tabs_of_the_same_connection_only(page, running_app, mariadb, fk_db):
     def log_in(account, database):
-        page.goto(running_app.base_url + "/login")
+        expect(page.locator("#connect-form")).to_be_visible()
         page.fill("input[name=port]", str(account.port))
         page.fill("input[name=user]", account.user)
         page.fill("input[name=password]", account.password)
@@ -71,7 +71,6 @@ def test_the_workspace_reopens_the_tabs_of_the_same_connection_only(page, runnin
     tabs = page.locator("#ws-tabs .ws-tab")
     expect(tabs).to_have_count(1)
     page.click("button:text('Log out')")
-    expect(page).to_have_url(re.compile(r"/login"))
     log_in(mariadb.admin, "")  # another account: its own tabs (the databases page), not the other's
     expect(tabs).to_have_count(1)
     expect(page.locator("#ws-frames")).to_have_attribute("data-current-url", "/")
@@ -107,9 +106,10 @@ def test_tree_opens_lazily_virtualised_and_reveals_the_current_table(workspace, 
     # A database with thousands of tables: only a window of rows is in the DOM.
     tree_row(page, many_tables_db).click()
     tables = page.locator("#tree-pane .tree-row.k-group", has_text="Tables").nth(1)
-    expect(tables).to_contain_text(f"{MANY_TABLES:,}")
     tables.click()
     expect(tree_row(page, "t000000")).to_be_visible()
+    # The count comes with the first page of names (opening the database node reads nothing).
+    expect(tables).to_contain_text(f"{MANY_TABLES:,}")
     assert page.locator("#tree-pane .tree-row").count() < 80
     page.evaluate("() => { const s = document.querySelector('.tree-scroll'); s.scrollTop = 22 * 2500; }")
     expect(page.locator("#tree-pane .tree-row .label", has_text=re.compile(r"^t0024\d\d$")).first).to_be_visible()
