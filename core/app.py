@@ -44,6 +44,7 @@ LAZY_ROUTE_MODULES = (
     "core.web.pages_about",
     "core.web.api_editor",
     "core.web.api_grid",
+    "core.web.api_grid_journal",
     "core.web.api_transfer",
     "core.web.api_tree",
     "core.web.pages_workspace",

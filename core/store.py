@@ -51,6 +51,15 @@ CREATE TABLE IF NOT EXISTS saved_queries (
     database TEXT,
     updated  REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS grid_journal (
+    server   TEXT NOT NULL,
+    database TEXT NOT NULL,
+    tbl      TEXT NOT NULL,
+    changes  TEXT NOT NULL,
+    count    INTEGER NOT NULL,
+    updated  REAL NOT NULL,
+    PRIMARY KEY (server, database, tbl)
+);
 CREATE TABLE IF NOT EXISTS editor_tabs (
     id       TEXT PRIMARY KEY,
     position INTEGER NOT NULL,
@@ -259,6 +268,42 @@ class Store:
     def delete_saved_query(self, query_id: int) -> bool:
         with self._lock:
             return self._db.execute("DELETE FROM saved_queries WHERE id = ?", (query_id,)).rowcount > 0
+
+    def grid_journal(self, server: str, database: str, table: str) -> dict | None:
+        """A table's pending grid edits journaled before a crash: {changes, count, updated} or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT changes, count, updated FROM grid_journal WHERE server = ? AND database = ? AND tbl = ?",
+                (server, database, table),
+            ).fetchone()
+        if row is None:
+            return None
+        return {"changes": json.loads(row["changes"]), "count": row["count"], "updated": row["updated"]}
+
+    def grid_journals(self, server: str) -> list[dict]:
+        """Every table of a server with journaled pending edits, newest first (no changes)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT database, tbl AS 'table', count, updated FROM grid_journal WHERE server = ?"
+                " ORDER BY updated DESC",
+                (server,),
+            ).fetchall()
+        return [dict(r) for r in rows]
+
+    @_saves("the pending edits' journal")
+    def save_grid_journal(self, server: str, database: str, table: str, changes: list, count: int) -> None:
+        """Journal a table's pending edits (as the grid sends them to Apply); none clears it."""
+        with self._lock:
+            if not changes:
+                self._db.execute(
+                    "DELETE FROM grid_journal WHERE server = ? AND database = ? AND tbl = ?", (server, database, table)
+                )
+                return
+            self._db.execute(
+                "INSERT OR REPLACE INTO grid_journal(server, database, tbl, changes, count, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (server, database, table, json.dumps(changes), count, time.time()),
+            )
 
     def editor_tabs(self) -> list[dict]:
         with self._lock:

@@ -57,6 +57,22 @@ def table_names(
     return [r.name for r in conn.query(sql, *params)]
 
 
+def table_names_and_count(
+    conn: Connection, database: str, limit: int = 500, like: str | None = None
+) -> tuple[list[str], int]:
+    """The first page of table_names and how many there are, from one directory listing (the
+    server lists a schema's folder for every such read: 1.3 s on 200,000 tables)."""
+    sql = "SELECT TABLE_NAME AS name, COUNT(*) OVER () AS total FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s"
+    params: list = [database]
+    if like:
+        sql += " AND TABLE_NAME LIKE %s"
+        params.append(like)
+    sql += " ORDER BY TABLE_NAME LIMIT %s"
+    params.append(limit)
+    rows = conn.query(sql, *params)
+    return [r.name for r in rows], int(rows[0].total) if rows else 0
+
+
 def view_names(conn: Connection, database: str, limit: int = 5000) -> list[str]:
     """Views of a database, in name order (reads every table definition of that schema)."""
     return [
@@ -162,6 +178,25 @@ def search_tables(conn: Connection, pattern: str, limit: int, database: str | No
     sql += " LIMIT %s"
     params.append(limit)
     return conn.query(sql, *params)
+
+
+# One lookup per name, each with TABLE_SCHEMA and TABLE_NAME equal to constants: the server reads
+# that one definition, never a directory listing or another schema.
+_TABLE_KIND = (
+    "SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES"
+    " WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s"
+)
+
+
+def table_kinds(conn: Connection, names: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """{(db, name): "table" or "view"} for a few named tables (one definition read each)."""
+    kinds: dict[tuple[str, str], str] = {}
+    for start in range(0, len(names), 100):
+        chunk = names[start : start + 100]
+        params = [value for pair in chunk for value in pair]
+        for r in conn.query(" UNION ALL ".join([_TABLE_KIND] * len(chunk)), *params):
+            kinds[(r.db, r.name)] = "view" if "VIEW" in (r.type or "") else "table"
+    return kinds
 
 
 def search_routines(conn: Connection, pattern: str, limit: int, database: str | None = None) -> list[Row]:

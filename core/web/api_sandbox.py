@@ -8,6 +8,7 @@ from core.services.connections.profiles import SANDBOX_PROFILE_NAME, ensure_sand
 from core.services.sandbox import sample_data
 from core.services.sandbox.server import SandboxError, ServerBinaryMissing
 from core.web.base import BaseHandler, UserError
+from core.web.pages_workspace import workspace_url
 
 TOUR_SETTING = "tour.dismissed"
 TOUR_STEP_SETTING = "tour.step"
@@ -64,7 +65,7 @@ class SandboxStartHandler(SandboxBase):
         params = await self.run_sandbox(self.sandbox.start)
         await self.log_in(params)
         status = await self.run_blocking(self.sandbox.status)
-        self.write({"redirect": SAMPLE_LANDING if status["sample_loaded"] else "/", "sandbox": status})
+        self.write({"redirect": workspace_url(SAMPLE_LANDING if status["sample_loaded"] else "/"), "sandbox": status})
 
 
 class SandboxStopHandler(SandboxBase):
@@ -79,7 +80,7 @@ class SandboxResetHandler(SandboxBase):
     async def post(self):
         params = await self.run_sandbox(self.sandbox.reset)
         await self.log_in(params)
-        self.write({"redirect": "/", "sandbox": await self.run_blocking(self.sandbox.status)})
+        self.write({"redirect": workspace_url(), "sandbox": await self.run_blocking(self.sandbox.status)})
 
 
 class SandboxDeleteHandler(SandboxBase):
@@ -94,7 +95,7 @@ class SandboxSampleHandler(SandboxBase):
     async def post(self):
         params, counts = await self.run_sandbox(self.sandbox.load_sample_data)
         await self.log_in(params)
-        self.write({"redirect": SAMPLE_LANDING, "rows": counts})
+        self.write({"redirect": workspace_url(SAMPLE_LANDING), "rows": counts})
 
 
 class SandboxServerPathHandler(SandboxBase):

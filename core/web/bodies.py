@@ -166,6 +166,10 @@ class GridApplyBody(Body):
     changes: list[dict[str, Any]] | UnsetType = UNSET
 
 
+class GridJournalBody(Body):
+    changes: list[dict[str, Any]] | UnsetType = UNSET
+
+
 class GridCellBody(Body):
     key: OptDict = UNSET
     column: Str = UNSET
@@ -355,6 +359,7 @@ SCHEMAS: dict[str, type[Body]] = {
     "core.web.api_grid.CountHandler": GridCountBody,
     "core.web.api_grid.ApplyHandler": GridApplyBody,
     "core.web.api_grid.CellHandler": GridCellBody,
+    "core.web.api_grid_journal.JournalHandler": GridJournalBody,
     "core.web.api_grid.PrefsHandler": GridPrefsBody,
     "core.web.api_transfer.DialogHandler": DialogBody,
     "core.web.api_transfer.PreviewHandler": PreviewBody,

@@ -12,6 +12,7 @@ from core.services.connections import secrets
 from core.services.connections.profiles import load_profiles, save_login_as_profile
 from core.services.schema import browse
 from core.web.base import BaseHandler, UserError
+from core.web.pages_workspace import workspace_url
 
 log = logging.getLogger("eddy.web")
 
@@ -32,7 +33,10 @@ class AuthHandler(BaseHandler):
         self.set_launch_cookie()
         launch_session = self.application.take_launch_session()  # launcher --sandbox: land logged in
         if launch_session:
+            from core.web.api_sandbox import SAMPLE_LANDING  # the sandbox launcher loaded the sample shop
+
             self.add_session(launch_session)
+            return self.redirect(workspace_url(SAMPLE_LANDING))
         self.redirect("/")
 
 
@@ -121,10 +125,10 @@ class LoginHandler(BaseHandler):
             await self.run_blocking(
                 save_login_as_profile, self.application.store, params, params.password, form["profile_name"]
             )
-        target = local_target(form["next"]) or "/"
-        if target == "/" and params.database:
-            target = f"/db/{quote(params.database, safe='')}"
-        self.redirect(target)
+        wanted = local_target(form["next"])
+        if wanted and wanted != "/":  # a deep link that asked for a log-in opens as itself (home is the workspace)
+            return self.redirect(wanted)
+        self.redirect(workspace_url(f"/db/{quote(params.database, safe='')}" if params.database else "/"))
 
 
 class LogoutHandler(BaseHandler):
@@ -136,7 +140,7 @@ class LogoutHandler(BaseHandler):
             await self.run_blocking(self.application.sessions.close, active)
         remaining = [i for i in ids if i != active]
         self.set_session_ids(None, remaining)
-        self.redirect("/" if remaining else "/login")
+        self.redirect(workspace_url() if remaining else "/login")
 
 
 class HomeHandler(BaseHandler):

@@ -12,6 +12,7 @@ from core.services.connections import profile_import, profiles, secrets, tunnels
 from core.services.connections.profiles import Passwords, Profile, ProfileError
 from core.services.sandbox.server import SandboxError
 from core.web.base import BaseHandler, UserError
+from core.web.pages_workspace import workspace_url
 
 log = logging.getLogger("eddy.connections")
 PROFILE_ID = r"(?P<profile_id>[0-9]+)"
@@ -197,7 +198,7 @@ class ProfileConnectHandler(ConnectionsBase):
             log.warning("Connected to %s; %s", profile.name, note)
         self.add_session(session.id)
         target = f"/db/{tornado.escape.url_escape(profile.database, plus=False)}" if profile.database else "/"
-        self.redirect(target)
+        self.redirect(workspace_url(target))
 
 
 class TrustHostKeyHandler(ConnectionsBase):
@@ -227,7 +228,7 @@ class SwitchSessionHandler(BaseHandler):
         if previous is not None:  # what it held for this window's editor and pool is given back now
             await self.run_blocking(self.application.query_jobs.set_aside, previous)
             await self.run_blocking(previous.close_idle_connections, 0)
-        self.redirect("/")
+        self.redirect(workspace_url())
 
 
 class ImportHandler(ConnectionsBase):

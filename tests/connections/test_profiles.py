@@ -175,7 +175,7 @@ def test_several_connections_at_once_with_a_switcher(user, mariadb, memory_keyri
     assert sql(user, "SELECT @@tx_read_only").json()["rows"] == [[1]]
     assert user.post_form("/connections/switch", {"session": "not-mine"}).status == 400
     # Logging out closes the active connection only; the other one takes over.
-    assert user.post_form("/logout", {}).headers["Location"] == "/"
+    assert user.post_form("/logout", {}).headers["Location"] == "/workspace?open=/"
     assert "<strong>Writer</strong>" in user.get("/").text
     assert user.post_form("/logout", {}).headers["Location"] == "/login"
     assert user.get("/").status == 302
@@ -269,7 +269,7 @@ def test_plain_connect_form_can_save_the_connection(user, mariadb, memory_keyrin
             "save_profile": "on",
         },
     )
-    assert response.status == 302 and response.headers["Location"] == "/"
+    assert response.status == 302 and response.headers["Location"] == "/workspace?open=/"
     name = f"{mariadb.user.user}@{mariadb.user.host}:{mariadb.user.port}"
     pid = profile_ids(user)[name]
     assert memory_keyring.get_password("Eddy", f"profile-{pid}-db") == mariadb.user.password

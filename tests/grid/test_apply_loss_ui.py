@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from core.db import Connection
 from tests.cutting_proxy import CuttingProxy
 from tests.grid.test_grid_ui import apply_and_run
+from tests.ui.test_e2e_browse import follow_workspace_tab
 
 DB = "eddy_test_cut_ui"
 
@@ -35,7 +36,7 @@ def _open(page, running_app, mariadb, proxy):
     page.fill("input[name=password]", mariadb.user.password)
     page.fill("input[name=database]", DB)
     page.click("button[type=submit]")
-    expect(page).to_have_url(re.compile(rf"/db/{DB}$"))
+    follow_workspace_tab(page, running_app, f"/db/{DB}")
     page.goto(f"{running_app.base_url}/db/{DB}/table/t")
     expect(page.locator("#grid .dg-row .dg-cell:not(.loading)").first).to_be_visible()
 

@@ -65,8 +65,10 @@ class TestSandboxApi(AppCase):
         response = self.post_json("/api/sandbox/sample", {})
         assert response.code == 200, self.text(response)
         data = self.json(response)
-        assert data["redirect"] == "/db/eddy_shop/table/orders" and data["rows"] == SIZES
-        assert self.request(data["redirect"]).code == 200, "the orders grid opens"
+        # The workspace window, the orders grid in its tab.
+        assert data["redirect"] == "/workspace?open=/db/eddy_shop/table/orders" and data["rows"] == SIZES
+        assert self.request(data["redirect"]).code == 200, "the workspace opens"
+        assert self.request("/db/eddy_shop/table/orders").code == 200, "the orders grid opens"
         page = self.text(self.request("/db/eddy_shop"))
         for name in ("customers", "products", "orders", "order_items", "order_totals"):
             assert name in page
@@ -75,7 +77,7 @@ class TestSandboxApi(AppCase):
 
     def test_start_stop_and_delete(self):
         self.launch()
-        assert self.json(self.post_json("/api/sandbox/start", {}))["redirect"] == "/"
+        assert self.json(self.post_json("/api/sandbox/start", {}))["redirect"] == "/workspace?open=/"
         assert self.request("/").code == 200, "logged in to the sandbox"
         saved = [p for p in self.app.store.list_profiles() if p.get("sandbox")]
         assert [p["name"] for p in saved] == ["Local sandbox"], "the sandbox gets one saved connection"
@@ -90,7 +92,7 @@ class TestSandboxApi(AppCase):
         self.launch()
         assert self.login(self.mariadb.user).code == 302
         (earlier,) = list(self.app.sessions._sessions)
-        assert self.json(self.post_json("/api/sandbox/start", {}))["redirect"] == "/"
+        assert self.json(self.post_json("/api/sandbox/start", {}))["redirect"] == "/workspace?open=/"
         assert self.app.sessions.count() == 2
         # Still in this window's switcher: switching back to it works (an orphan would be refused).
         assert self.post_form("/connections/switch", {"session": earlier}).code == 302

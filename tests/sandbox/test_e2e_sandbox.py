@@ -34,8 +34,12 @@ def test_one_click_from_nothing_to_the_orders_grid_then_delete_with_confirmation
         page.screenshot(path=str(ARTIFACTS / "connect-1280x820.png"))
         start.click()
         expect(panel.locator("#sandbox-steps li[data-step=start]")).to_have_class(re.compile("active|done"))
-        expect(page).to_have_url(re.compile(r"/db/eddy_shop/table/orders$"), timeout=90_000)
-        expect(page.locator("#grid")).to_contain_text("Leave at the door")
+        # It lands in the workspace window, the orders grid open in its one tab.
+        expect(page).to_have_url(re.compile(r"/workspace$"), timeout=90_000)
+        expect(page.locator("#ws-frames")).to_have_attribute("data-current-url", "/db/eddy_shop/table/orders")
+        tab = page.frame_locator("#ws-frames iframe:not([hidden])")
+        expect(tab.locator("#grid")).to_contain_text("Leave at the door")
+        expect(page.locator(".tree-pane")).to_be_visible()
 
         # The sandbox has a saved connection; it finds the sandbox again after a stop and a restart.
         page.goto(running_app.base_url + "/login")

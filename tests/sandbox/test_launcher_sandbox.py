@@ -2,6 +2,7 @@
 server cleanly on exit, and the next launch finds the data still there."""
 
 import http.cookiejar
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -18,10 +19,17 @@ def pid_alive(pid: int) -> bool:
 
 
 def open_home(url: str) -> str:
+    """The launch link lands logged in, in the workspace with the sample's orders in a tab: that
+    tab's page."""
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     with opener.open(url, timeout=20) as response:
         assert not response.url.endswith("/login"), "the launch link should land logged in"
-        return response.read().decode()
+        landed = urllib.parse.urlsplit(response.url)
+    assert landed.path == "/workspace", response.url
+    tab = urllib.parse.parse_qs(landed.query)["open"][0]
+    assert tab == "/db/eddy_shop/table/orders", tab
+    with opener.open(urllib.parse.urljoin(response.url, tab), timeout=20) as page:
+        return page.read().decode()
 
 
 def run_once(data_dir) -> tuple[str, int]:

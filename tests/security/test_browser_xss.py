@@ -4,6 +4,7 @@ from playwright.sync_api import expect
 
 from tests.security.conftest import SEC_DB, XSS_CELLS, XSS_COLUMN, XSS_TABLE
 from tests.security.test_local_server import XSS_PAGES
+from tests.ui.test_e2e_browse import follow_workspace_tab
 
 
 def watch_and_connect(page, running_app, mariadb) -> tuple[list, list]:
@@ -16,6 +17,7 @@ def watch_and_connect(page, running_app, mariadb) -> tuple[list, list]:
     page.fill("input[name=user]", mariadb.user.user)
     page.fill("input[name=password]", mariadb.user.password)
     page.click("#connect-form button[type=submit]")
+    follow_workspace_tab(page, running_app, "/")
     expect(page.locator("#databases")).to_be_visible()
     return dialogs, errors
 

@@ -6,7 +6,18 @@ import urllib.parse
 from playwright.sync_api import expect
 
 
+def follow_workspace_tab(page, running_app, expected_path):
+    """Connecting lands in the workspace window with one tab open on `expected_path`; the page
+    tests then work on that page as itself, at its own address (as a deep link opens it)."""
+    expect(page).to_have_url(re.compile(r"/workspace$"))
+    frames = page.locator("#ws-frames")
+    expect(frames).to_have_attribute("data-current-url", expected_path)
+    expect(page.locator("#ws-tabs .ws-tab")).to_have_count(1)
+    page.goto(running_app.base_url + expected_path)
+
+
 def connect(page, running_app, mariadb, database=""):
+    """Log in through the form; the page then shows what the workspace's first tab shows."""
     page.goto(running_app.launch_url)
     expect(page).to_have_url(re.compile(r"/login"))
     page.fill("input[name=host]", mariadb.user.host)
@@ -15,6 +26,7 @@ def connect(page, running_app, mariadb, database=""):
     page.fill("input[name=password]", mariadb.user.password)
     page.fill("input[name=database]", database)
     page.click("button[type=submit]")
+    follow_workspace_tab(page, running_app, f"/db/{urllib.parse.quote(database, safe='')}" if database else "/")
 
 
 def test_connect_open_table_and_see_a_row(page, running_app, mariadb, sample_db):

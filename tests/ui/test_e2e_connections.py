@@ -5,6 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.connections.conftest import MemoryKeyring, no_keyring  # noqa: F401 (fixture)
+from tests.ui.test_e2e_browse import follow_workspace_tab
 
 
 def test_create_test_and_connect_a_saved_read_only_connection(page, running_app, mariadb):
@@ -64,7 +65,7 @@ def test_save_on_connect_asks_for_a_name_and_lands_in_the_workspace(page, runnin
     expect(page.locator("#keyring-note")).to_contain_text("Passwords cannot be saved here")
     name.fill("Shop on the test server")
     form.locator("button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/$"))
+    follow_workspace_tab(page, running_app, "/")
     expect(page.locator("#databases")).to_be_visible()
     expect(page.get_by_text("Passwords cannot be saved here")).to_have_count(0)
     profiles = [p["name"] for p in running_app.app.store.list_profiles()]

@@ -7,7 +7,7 @@ import urllib.parse
 
 import pytest
 
-from tests.web.client import AppCase
+from tests.web.client import AppCase, login_fields
 
 
 @pytest.fixture(scope="class")
@@ -71,6 +71,14 @@ class TestPages(AppCase):
         assert self.mariadb.user.password not in body
         raw = self.app.store.path and open(self.app.store.path, "rb").read()
         assert self.mariadb.user.password.encode() not in raw
+
+    def test_connecting_lands_in_the_workspace_and_a_deep_link_opens_as_itself(self):
+        response = self.connect(database="eddy_test")
+        assert response.headers["Location"] == "/workspace?open=/db/eddy_test"
+        assert self.request("/workspace?open=/db/eddy_test").code == 200
+        self.request("/logout", "POST", urllib.parse.urlencode({"_xsrf": self.xsrf()}))
+        fields = {**login_fields(self.mariadb.user), "next": "/db/eddy_test/sql"}
+        assert self.post_form("/login", fields).headers["Location"] == "/db/eddy_test/sql"
 
     def test_home_lists_databases_with_counts(self):
         self.connect()

@@ -23,6 +23,58 @@ def workspace(page, running_app, mariadb, sample_db, fk_db, many_tables_db):
         yield page
 
 
+def test_connecting_lands_in_the_workspace_with_the_database_in_a_tab(page, running_app, mariadb, fk_db):
+    """The window after log-in is the workspace: tree, tabs, the database's page in the first tab
+    (at 1280×800 and 820×540). A tab that reaches the log-in screen hands it to the window."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(running_app.launch_url)
+    page.fill("input[name=port]", str(mariadb.user.port))
+    page.fill("input[name=user]", mariadb.user.user)
+    page.fill("input[name=password]", mariadb.user.password)
+    page.fill("input[name=database]", fk_db)
+    page.click("#connect-form button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/workspace$"))
+    expect(page.locator("#ws-frames")).to_have_attribute("data-current-url", f"/db/{fk_db}")
+    expect(page.locator("#ws-tabs .ws-tab")).to_have_count(1)
+    expect(page.locator("#tree-pane")).to_have_attribute("data-ready", "1")
+    tab = page.frame_locator("#ws-frames iframe:not([hidden])")
+    expect(tab.locator("#tables")).to_contain_text("child")
+    expect(tab.locator(".topbar")).to_be_hidden()
+    expect(page.locator(".topbar")).to_be_visible()
+    shot(page, "landing-1280x800")
+    page.set_viewport_size({"width": 820, "height": 540})
+    expect(tab.locator("#tables")).to_be_visible()
+    shot(page, "landing-820x540")
+    # The log-in screen never shows inside a tab.
+    page.locator("#ws-frames iframe:not([hidden])").evaluate("(f) => f.contentWindow.location.assign('/login')")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page.locator("#connect-form")).to_be_visible()
+
+
+def test_the_workspace_reopens_the_tabs_of_the_same_connection_only(page, running_app, mariadb, fk_db):
+    def log_in(account, database):
+        expect(page.locator("#connect-form")).to_be_visible()
+        page.fill("input[name=port]", str(account.port))
+        page.fill("input[name=user]", account.user)
+        page.fill("input[name=password]", account.password)
+        page.fill("input[name=database]", database)
+        page.click("#connect-form button[type=submit]")
+        expect(page).to_have_url(re.compile(r"/workspace$"))
+
+    page.goto(running_app.launch_url)
+    log_in(mariadb.user, fk_db)
+    tabs = page.locator("#ws-tabs .ws-tab")
+    expect(tabs).to_have_count(1)
+    page.click("button:text('Log out')")
+    log_in(mariadb.admin, "")  # another account: its own tabs (the databases page), not the other's
+    expect(tabs).to_have_count(1)
+    expect(page.locator("#ws-frames")).to_have_attribute("data-current-url", "/")
+    page.click("button:text('Log out')")
+    log_in(mariadb.user, "")  # the first account again: its database's tab comes back, beside the home page
+    expect(tabs).to_have_count(2)
+    expect(tabs.nth(0)).to_have_attribute("data-url", f"/db/{fk_db}")
+
+
 def shot(page, name):
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"))
@@ -49,9 +101,10 @@ def test_tree_opens_lazily_virtualised_and_reveals_the_current_table(workspace, 
     # A database with thousands of tables: only a window of rows is in the DOM.
     tree_row(page, many_tables_db).click()
     tables = page.locator("#tree-pane .tree-row.k-group", has_text="Tables").nth(1)
-    expect(tables).to_contain_text(f"{MANY_TABLES:,}")
     tables.click()
     expect(tree_row(page, "t000000")).to_be_visible()
+    # The count comes with the first page of names (opening the database node reads nothing).
+    expect(tables).to_contain_text(f"{MANY_TABLES:,}")
     assert page.locator("#tree-pane .tree-row").count() < 80
     page.evaluate("() => { const s = document.querySelector('.tree-scroll'); s.scrollTop = 22 * 2500; }")
     expect(page.locator("#tree-pane .tree-row .label", has_text=re.compile(r"^t0024\d\d$")).first).to_be_visible()
@@ -185,7 +238,8 @@ def test_tabs_keep_each_pages_state_preview_reorder_close_and_back(workspace, ru
     page.goto(f"{running_app.base_url}/workspace")
     expect(page.locator("body")).to_have_attribute("data-tabs-ready", "1")
     tabs = page.locator("#ws-tabs .ws-tab")
-    expect(tabs).to_have_count(1)  # the databases page
+    expect(tabs).to_have_count(1)  # the database's page, open since logging in landed here
+    expect(page.locator("#ws-frames")).to_have_attribute("data-current-url", f"/db/{fk_db}")
     expect(page.locator("#tree-pane")).to_have_attribute("data-ready", "1")
     # A single click in the tree opens a preview tab; the next single click reuses it.
     # (The tree kept what was open on the previous page: this database and its tables.)
@@ -226,11 +280,11 @@ def test_tabs_keep_each_pages_state_preview_reorder_close_and_back(workspace, ru
     expect(tabs).to_have_count(1)
     # Back inside a tab (Alt+←).
     inner = page.frame_locator("#ws-frames iframe:not([hidden])")
-    expect(page.locator("#ws-frames")).to_have_attribute("data-current-url", "/")
-    inner.locator(f"#databases a:text-is('{fk_db}')").click()
     expect(page.locator("#ws-frames")).to_have_attribute("data-current-url", f"/db/{fk_db}")
+    inner.locator("#tables a:text-is('parent')").click()
+    expect(page.locator("#ws-frames")).to_have_attribute("data-current-url", f"/db/{fk_db}/table/parent")
     page.keyboard.press("Alt+ArrowLeft")
-    expect(page.locator("#ws-frames")).to_have_attribute("data-current-url", "/")
+    expect(page.locator("#ws-frames")).to_have_attribute("data-current-url", f"/db/{fk_db}")
 
 
 def test_palette_reopens_a_recent_query(workspace, running_app, fk_db):

@@ -23,8 +23,9 @@ def databases(conn: Connection) -> dict:
 
 
 def database_groups(conn: Connection, database: str) -> dict:
-    """The groups under a database, with the table count (a cheap count: no table is opened)."""
-    return {"database": database, "tables": catalog.count_tables(conn, database), "groups": list(GROUPS)}
+    """The groups under a database. No read: the table count comes with the first page of names
+    (counting lists the schema's folder, 1.3 s on 200,000 tables; opening the node stays instant)."""
+    return {"database": database, "tables": None, "groups": list(GROUPS)}
 
 
 def group_items(
@@ -38,9 +39,12 @@ def group_items(
     if group == "tables":
         # Names only: telling a view from a table means reading its definition file, which costs
         # more per name than listing them all; the client marks views from the views group.
-        names = catalog.table_names(conn, database, offset, limit, like)
-        # The count costs a directory read: only with the first page (the client keeps it).
-        total = catalog.count_tables(conn, database, like) if offset == 0 else None
+        # The count costs a directory read: only with the first page, from the same read (the
+        # client keeps it).
+        if offset == 0:
+            names, total = catalog.table_names_and_count(conn, database, limit, like)
+        else:
+            names, total = catalog.table_names(conn, database, offset, limit, like), None
         return {"items": [{"name": n, "kind": "table"} for n in names], "offset": offset, "total": total}
     if group == "views":
         items = [{"name": n, "kind": "view"} for n in catalog.view_names(conn, database, limit=OBJECT_LIMIT + 1)]
@@ -111,7 +115,12 @@ def search(conn: Connection, query: str, database: str | None = None, limit: int
             if needle in name.lower():
                 found.setdefault((name, name, "database"), {"db": name, "name": name, "kind": "database"})
     ranked = sorted(found.values(), key=lambda i: _rank(i["name"], query))
-    shown = ranked[:limit]  # "table" here means a table or a view (telling them apart costs a file read each)
+    shown = ranked[:limit]
+    # The search read names only (no definition opened); the few shown say which are views.
+    kinds = catalog.table_kinds(conn, [(i["db"], i["name"]) for i in shown if i["kind"] == "table"])
+    for item in shown:
+        if item["kind"] == "table":
+            item["kind"] = kinds.get((item["db"], item["name"]), "table")
     return {"items": shown, "more": len(ranked) > limit}
 
 

@@ -136,9 +136,7 @@ async function recentEntries(query) {
 async function objectEntries(query) {
   const data = await api(`/api/tree/search?q=${encodeURIComponent(query)}&limit=50`, { method: "GET" });
   return data.items.map((item) => {
-    // "table" from the search means a table or a view (telling them apart costs a file read each).
-    const kind = item.kind === "table" ? "table/view" : item.kind;
-    const entry = { kind, label: item.name, detail: item.kind === "database" ? "" : item.db };
+    const entry = { kind: item.kind, label: item.name, detail: item.kind === "database" ? "" : item.db };
     if (item.kind === "table" || item.kind === "view") entry.run = () => open(tableUrl(item.db, item.name), { title: item.name });
     else if (item.kind === "database") entry.run = () => open(`/db/${seg(item.db)}`, { title: item.db });
     else entry.run = () => open(`/db/${seg(item.db)}/objects#${item.kind}:${item.name}`, { title: item.name });

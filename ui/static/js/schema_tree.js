@@ -180,8 +180,11 @@ export class SchemaTree {
     if (this.pendingPages.has(key)) return this.pendingPages.get(key);
     const loading = (async () => {
       const data = await api(`/api/tree?db=${seg(group.db)}&group=tables&offset=${offset}&limit=${PAGE}`, { method: "GET" });
-      if (data.total !== null && data.total !== group.total && group.children === children) {
-        children.length = data.total; // the database changed since the count
+      // The first page brings the count (opening the database reads nothing); a later one, the
+      // database's new count when it changed since.
+      const first = group.children == null;
+      if (data.total !== null && data.total !== group.total && (group.children === children || first)) {
+        children.length = data.total;
         group.total = data.total;
       }
       const views = this.views.get(group.db);

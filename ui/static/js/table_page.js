@@ -4,6 +4,7 @@ import { api } from "./eddy.js";
 import { DataGrid, cellText } from "./datagrid.js";
 import { formatValues, plain } from "./grid_copy.js";
 import { COPY_LIMIT, copySize, hasNativeDialogs, isCut, renderPage } from "./cell_values.js";
+import { EditJournal } from "./edit_journal.js";
 
 const page = document.getElementById("table-page");
 const meta = JSON.parse(page.dataset.meta);
@@ -26,6 +27,14 @@ const state = {
   total: 0,
   exact: false,
 };
+
+// Pending edits survive a crash: journaled as they change, offered back when the table opens again.
+const journal = new EditJournal({
+  url: `${base}/journal`,
+  where: $("grid-error"),
+  name: `${meta.database}.${meta.table}`,
+  restore: restoreChanges,
+});
 
 function initialFilter() {
   const raw = new URLSearchParams(location.search).get("filter");
@@ -176,6 +185,41 @@ function refreshPending() {
   $("btn-apply").disabled = n === 0;
   $("btn-discard").disabled = n === 0;
   $("pending-count").textContent = n ? `${n} pending change${n > 1 ? "s" : ""}` : "";
+  journal.changed(buildChanges());
+}
+
+// Journaled changes (as buildChanges made them) become pending edits again, beside any made since.
+function restoreChanges(changes) {
+  const serverRow = (original) => {
+    const values = names.map((n) => original[n]);
+    return { kind: "server", key: rowKey(values), values };
+  };
+  const columnValues = (values, set) => {
+    for (const [name, value] of Object.entries(values || {})) {
+      const ci = names.indexOf(name);
+      if (ci >= 0) set(ci, value);
+    }
+  };
+  for (const change of changes) {
+    if (change.op === "delete" && change.original) {
+      const row = serverRow(change.original);
+      state.deletes.set(row.key, row);
+    } else if (change.op === "update" && change.original) {
+      const row = serverRow(change.original);
+      const edit = state.updates.get(row.key) || { row, values: new Map() };
+      columnValues(change.values, (ci, v) => edit.values.set(ci, v));
+      state.updates.set(row.key, edit);
+    } else if (change.op === "insert") {
+      const row = newRow(null);
+      columnValues(change.values, (ci, v) => {
+        row.values[ci] = v;
+        row.set.add(ci);
+      });
+      state.inserts.push(row);
+    }
+  }
+  refreshPending();
+  grid.render();
 }
 
 // One count for the page, in the status bar and the title line, marked estimate or exact.
@@ -811,3 +855,5 @@ $("import-reload").addEventListener("click", () => {
   $("import-notice").hidden = true;
   $("btn-reload").click();
 });
+
+journal.start();

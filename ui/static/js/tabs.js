@@ -2,7 +2,11 @@
 // while hidden, so switching keeps its scroll, pending edits, filters and query results. Preview
 // tabs (single click in the tree) are reused until edited or double-clicked; tabs reorder by drag,
 // close with ×, middle click or Ctrl+W; Alt+←/→ go back and forward inside the current tab.
-const OPEN_KEY = "eddy.tabs.open";
+import { offerJournaledTables } from "./edit_journal.js";
+
+// The open tabs are remembered per connection (user@host:port): another server's tables are not
+// reopened on this one.
+const OPEN_KEY = "eddy.tabs.open:" + (document.querySelector("#tree-pane .server")?.title || "");
 const isSql = (url) => /^\/(db\/[^/]+\/)?sql(\?|$)/.test(url);
 
 class Tabs {
@@ -251,4 +255,5 @@ if (bar && frames) {
   else if (!restored) tabs.open("/", { title: "Databases" });
   history.replaceState(null, "", "/workspace");
   document.body.dataset.tabsReady = "1";
+  offerJournaledTables(frames, (url, options) => tabs.open(url, options));
 }
