@@ -6,7 +6,6 @@ import threading
 from playwright.sync_api import expect
 
 from core.services import secrets
-
 from tests.connections.conftest import MemoryKeyring, no_keyring  # noqa: F401 (fixture)
 
 

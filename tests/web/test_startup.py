@@ -30,6 +30,8 @@ NOT_BEFORE_FIRST_PAGE = [
     "cryptography",
     "paramiko",
     "core.db.connection",
+    "core.db.statements",
+    "msgspec",
     "core.services.browse",
     "core.services.sandbox",
 ]
