@@ -1,4 +1,4 @@
-"""Scaling: export, import (batched INSERT path) and the SQL editor's full fetch at several table
+"""Scaling: export, import (batched INSERT path and LOAD DATA path) and the SQL editor's full fetch at several table
 sizes (BENCH_SCALING_ROWS, default 100000,1000000,4000000), time and peak RSS beside the mariadb
 CLI on the same data: time should grow linearly with the rows, memory should stay flat.
 
@@ -64,6 +64,9 @@ def run(server, params) -> None:
             conn.execute(f"TRUNCATE TABLE {BENCH_DB}.{COPY}")
             eddy_import = eddy_run("import", port, "insert", csv_path, COPY)
             rows.append(_row(size, "import", "Eddy, batched INSERT path", eddy_import, cli_load))
+            conn.execute(f"TRUNCATE TABLE {BENCH_DB}.{COPY}")
+            eddy_load = eddy_run("import", port, "load_data", csv_path, COPY)
+            rows.append(_row(size, "import", "Eddy, LOAD DATA path", eddy_load, cli_load))
             os.unlink(csv_path)
     finally:
         conn.execute(f"DROP TABLE IF EXISTS {BENCH_DB}.{TABLE}, {BENCH_DB}.{COPY}")

@@ -128,6 +128,7 @@ class EddyApplication(tornado.web.Application):
             (r"/auth", pages.AuthHandler),
             (r"/login", pages.LoginHandler),
             (r"/logout", pages.LogoutHandler),
+            (r"/api/keyring-note", pages.KeyringNoteHandler),
             (r"/", pages.HomeHandler),
             (rf"/db/{DB}", pages.DatabaseHandler),
             (rf"/db/{DB}/table/{TABLE}", pages.TableHandler),

@@ -2,8 +2,6 @@
 
 import re
 
-import pymysql
-
 # Client-side codes that mean the connection is gone (CR_SERVER_GONE_ERROR, CR_SERVER_LOST, ...).
 CONNECTION_LOST_CODES = {2006, 2013, 2055}
 
@@ -72,6 +70,8 @@ def translate(exc: BaseException) -> DatabaseError:
     """Turn a PyMySQL exception into one of ours (code + message)."""
     if isinstance(exc, DatabaseError):
         return exc
+    import pymysql  # here: whoever has a PyMySQL error has loaded it (the first page loads no driver)
+
     code, message = 0, str(exc)
     if isinstance(exc, pymysql.err.MySQLError) and len(exc.args) >= 2 and isinstance(exc.args[0], int):
         code, message = exc.args[0], str(exc.args[1])

@@ -26,11 +26,9 @@ import tornado.web
 from tornado.ioloop import IOLoop
 
 from core.db.errors import ConnectFailed, ConnectionLost, DatabaseError
-from core.db.statements import ReadOnlyViolation
 from core.services.connections.sessions import DatabaseSession
 from core.services.errors import ServiceError
 from core.store import StoreWriteFailed
-from core.web.bodies import BodyError, parse_body, schema_for
 
 log = logging.getLogger("eddy.web")
 
@@ -91,6 +89,8 @@ class UserError(tornado.web.HTTPError):
 def error_for(exc: DatabaseError | ServiceError) -> UserError:
     """The one exception -> HTTP mapping: a service's refusal answers with its own status
     (NotFound 404, JobBusy 409, else 400); database errors by kind."""
+    from core.db.statements import ReadOnlyViolation  # here: the first page needs no statement checks
+
     if isinstance(exc, ServiceError):
         return UserError(exc.status, exc.message)
     if isinstance(exc, ConnectionLost):
@@ -354,6 +354,8 @@ class BaseHandler(tornado.web.RequestHandler):
     def read_json(self) -> dict:
         """The JSON body, checked against this handler's declared schema (core.web.bodies): every
         declared field has its declared type; anything wrong is a 400 naming the field."""
+        from core.web.bodies import BodyError, parse_body, schema_for  # msgspec: after the first page
+
         try:
             body = parse_body(self.request.body, schema_for(type(self)))
         except BodyError as exc:

@@ -10,7 +10,6 @@ from core.db import ConnectionParams
 from core.db.errors import ConnectFailed
 from core.services.connections import secrets
 from core.services.connections.profiles import load_profiles, save_login_as_profile
-from core.services.schema import browse
 from core.web.base import BaseHandler, UserError
 from core.web.pages_workspace import workspace_url
 
@@ -80,15 +79,18 @@ class LoginHandler(BaseHandler):
 
     async def show_login(self, values: dict, error: str | None) -> None:
         saved, ready = await self.run_blocking(load_profiles, self.application.store)
-        reason = await self.run_blocking(secrets.unavailable_reason)
-        # Said once, where the choice is made: beside "Save as a connection", not after connecting.
-        keyring_note = (
-            f"Passwords cannot be saved here: {reason}. The connection is saved; you will be asked for its password."
-            if reason
-            else None
-        )
+        # The first page of a run does not wait for the keyring's first answer: login.js asks
+        # /api/keyring-note once the page shows (the note sits under the unticked checkbox).
+        keyring_pending = not secrets.asked_before()
+        keyring_note = None if keyring_pending else await self.run_blocking(login_keyring_note)
         self.render(
-            "login.html", values=values, error=error, saved_profiles=saved, ready_ids=ready, keyring_note=keyring_note
+            "login.html",
+            values=values,
+            error=error,
+            saved_profiles=saved,
+            ready_ids=ready,
+            keyring_note=keyring_note,
+            keyring_pending=keyring_pending,
         )
 
     async def post(self):
@@ -131,6 +133,21 @@ class LoginHandler(BaseHandler):
         self.redirect(workspace_url(f"/db/{quote(params.database, safe='')}" if params.database else "/"))
 
 
+def login_keyring_note() -> str | None:
+    """Said once, where the choice is made: beside "Save as a connection", not after connecting."""
+    reason = secrets.unavailable_reason()
+    if not reason:
+        return None
+    return f"Passwords cannot be saved here: {reason}. The connection is saved; you will be asked for its password."
+
+
+class KeyringNoteHandler(BaseHandler):
+    """GET /api/keyring-note: the connect form's note when passwords cannot be saved ({"note": null} when they can)."""
+
+    async def get(self):
+        self.write_json({"note": await self.run_blocking(login_keyring_note)})
+
+
 class LogoutHandler(BaseHandler):
     """Close the active connection; with others still open, switch to the next one."""
 
@@ -146,6 +163,8 @@ class LogoutHandler(BaseHandler):
 class HomeHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self):
+        from core.services.schema import browse  # not on the first page's path: it needs the driver
+
         databases = await self.with_connection(browse.databases)
         self.render("home.html", session=self.current_user, databases=databases)
 
@@ -153,6 +172,8 @@ class HomeHandler(BaseHandler):
 class DatabaseHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self, db):
+        from core.services.schema import browse  # not on the first page's path: it needs the driver
+
         page = await self.with_connection(browse.tables_page, db)
         self.render("database.html", session=self.current_user, database=db, tables=page["tables"], total=page["total"])
 
@@ -160,6 +181,7 @@ class DatabaseHandler(BaseHandler):
 class TableHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self, db, table):
+        from core.services.schema import browse
         from core.web.api_grid import prefs_key  # the grid's code loads after the first page
 
         state, scope = self.application.grid_state, self.db_session.id

@@ -1,9 +1,11 @@
 """Saved connections in headless Chromium: create, test, connect, see the colour and read-only badge."""
 
 import re
+import threading
 
 from playwright.sync_api import expect
 
+from core.services.connections import secrets
 from tests.connections.conftest import MemoryKeyring, no_keyring  # noqa: F401 (fixture)
 from tests.ui.test_e2e_browse import follow_workspace_tab
 
@@ -72,3 +74,15 @@ def test_save_on_connect_asks_for_a_name_and_lands_in_the_workspace(page, runnin
     assert profiles == ["Shop on the test server"]
     page.goto(running_app.base_url + "/connections")
     expect(page.get_by_text("Passwords cannot be saved here")).to_have_count(1)  # the list's banner only
+
+
+def test_the_first_login_page_asks_the_keyring_after_it_shows(page, running_app, no_keyring, monkeypatch):  # noqa: F811
+    """The first page of a run is served before the keyring's first (slow) answer: the note under
+    "Save as a connection" comes from /api/keyring-note, and the label stops promising the keyring."""
+    monkeypatch.setattr(secrets, "_asked", threading.Event())  # a run that has not asked it yet
+    page.goto(running_app.launch_url)
+    page.check("#save-profile")
+    expect(page.locator("#keyring-note")).to_be_visible()
+    expect(page.locator("#keyring-note")).to_contain_text("Passwords cannot be saved here: no OS keyring backend")
+    expect(page.locator("label.check", has=page.locator("#save-profile"))).to_have_text("Save as a connection")
+    assert secrets.asked_before()

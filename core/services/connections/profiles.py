@@ -10,7 +10,7 @@ import time
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-from core.db import Connection, ConnectionParams
+from core.db import ConnectionParams
 from core.db.errors import ConnectFailed
 from core.services.connections import secrets, tunnels
 from core.services.connections.sessions import DatabaseSession, SessionRegistry, ssl_cipher
@@ -250,6 +250,8 @@ def test_connection(profile: Profile, typed: Passwords, known_hosts: Path, sandb
     passwords = resolve_passwords(profile, typed)
     started = time.perf_counter()
     params, tunnel = _params_and_tunnel(profile, passwords, known_hosts, sandbox)
+    from core.db import Connection  # the driver loads with the first connection, after the first page
+
     try:
         conn = Connection(params)
         try:

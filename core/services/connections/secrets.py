@@ -6,6 +6,7 @@ the UI says so: the user types the password each time instead.
 """
 
 import logging
+import threading
 
 log = logging.getLogger("eddy.secrets")
 
@@ -37,12 +38,24 @@ def _backend_problem(backend) -> str | None:
     return None
 
 
+_asked = threading.Event()
+
+
 def unavailable_reason() -> str | None:
     """Why passwords cannot be saved here, or None when the keyring is usable."""
     try:
         return _backend_problem(_keyring().get_keyring())
     except Exception as exc:  # a broken keyring configuration must not break the app
         return f"the OS keyring cannot be used ({type(exc).__name__})"
+    finally:
+        _asked.set()
+
+
+def asked_before() -> bool:
+    """Whether the keyring was asked in this run. The first time imports it and probes its backends
+    (100-600 ms: keyring runs ldconfig/gcc looking for macOS libraries, even on Linux); later
+    answers are quick. The first page does not wait for that (pages.KeyringNoteHandler)."""
+    return _asked.is_set()
 
 
 def available() -> bool:

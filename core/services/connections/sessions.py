@@ -9,6 +9,8 @@ out, and closing a session tells its listeners (the editor's tab connections, tr
 they let go of what belongs to it at once.
 """
 
+from __future__ import annotations
+
 import logging
 import secrets
 import threading
@@ -16,10 +18,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from core.db import Connection, ConnectionParams
+from core.db import ConnectionParams
 from core.db.flavour import DEFAULT_FLAVOUR, Flavour
-from core.db.grants import read_only_enforcement
+
+if TYPE_CHECKING:
+    from core.db import Connection
 
 log = logging.getLogger("eddy.sessions")
 
@@ -64,6 +69,8 @@ class DatabaseSession:
             if conn is not None:
                 self._idle_since.pop(id(conn), None)
         if conn is None:
+            from core.db import Connection  # the driver loads with the first connection, after the first page
+
             conn = Connection(self.params, flavour=self.flavour)
         try:
             yield conn
@@ -131,6 +138,9 @@ class SessionRegistry:
         """Connect (raising ConnectFailed with a readable message) and register a session.
 
         A given tunnel belongs to the session from here on: it is closed with it (or now, on failure)."""
+        from core.db import Connection  # the driver loads with the first connection, after the first page
+        from core.db.grants import read_only_enforcement
+
         try:
             conn = Connection(params)
             cipher = ssl_cipher(conn)

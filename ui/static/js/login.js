@@ -1,3 +1,5 @@
+import { api } from "./eddy.js";
+
 // The connect form: "Save as a connection" asks for a name, prefilled user@host (and :port when it
 // is not 3306) and kept in step with those fields until the user types a name of their own.
 const form = document.getElementById("connect-form");
@@ -24,3 +26,20 @@ save.addEventListener("change", () => {
 });
 for (const n of ["user", "host", "port"]) form.elements[n].addEventListener("input", sync);
 sync();
+
+// The keyring's first answer takes 100-600 ms, so the first page is served without it: ask now.
+const keyringNote = document.getElementById("keyring-note");
+if (keyringNote && keyringNote.dataset.pending !== undefined) {
+  api("/api/keyring-note", { method: "GET" })
+    .then(({ note }) => {
+      if (!note) return keyringNote.remove();
+      keyringNote.textContent = note;
+      document.getElementById("keyring-where")?.remove();
+      delete keyringNote.dataset.pending;
+      keyringNote.hidden = false;
+    })
+    .catch((err) => {
+      keyringNote.textContent = `Whether passwords can be saved here is not known: ${err.message}`;
+      keyringNote.hidden = false;
+    });
+}
