@@ -242,9 +242,16 @@ def build_menu(window_ref, base_url, gui_call=None):
                 MenuAction("Command palette\tCtrl+K", workspace("palette")),
                 MenuAction("Schema tree\tCtrl+B", workspace("tree")),
                 MenuSeparator(),
-                MenuAction("Theme: follow the system", workspace("theme-system")),
-                MenuAction("Theme: light", workspace("theme-light")),
-                MenuAction("Theme: dark", workspace("theme-dark")),
+                # A submenu, not "Theme: dark": pywebview's GTK backend makes each title a GAction
+                # name, and GLib aborts the process on a ':' in one.
+                Menu(
+                    "Theme",
+                    [
+                        MenuAction("Follow the system", workspace("theme-system")),
+                        MenuAction("Light", workspace("theme-light")),
+                        MenuAction("Dark", workspace("theme-dark")),
+                    ],
+                ),
                 MenuSeparator(),
                 MenuAction("Zoom in\tCtrl+=", workspace("zoom-in")),
                 MenuAction("Zoom out\tCtrl+-", workspace("zoom-out")),
