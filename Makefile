@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.deps-stamp
 ARGS ?=
 
-.PHONY: run demo test lint format bench build build-onedir build-gtk build-gtk-onedir package smoke system-deps clean
+.PHONY: run demo test lint format bench build build-onedir build-qt build-qt-onedir build-gtk build-gtk-onedir package smoke system-deps clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,22 +40,28 @@ bench: $(STAMP)
 	bash scripts/install-system-deps.sh test
 	$(PY) -m bench.run
 
-# PyInstaller (build/eddy.spec): the one-file dist/Eddy (on Linux stored uncompressed: it starts in
-# ~1 s instead of ~3.5 s; `-- --onefile --compress` makes the ~200 MB dist/Eddy-compressed);
-# build-onedir: dist/Eddy-onedir/Eddy; smoke: build dist/Eddy and the .deb and check they really work.
+# PyInstaller (build/eddy.spec). On Linux the package is the GTK build (pywebview's GTK backend on the
+# system's WebKitGTK: 15 MB one-file, 33 MB one-folder, where Qt WebEngine alone is 204 MB):
+#   make build          dist/Eddy-gtk (one-file)      make build-onedir   dist/Eddy-gtk-onedir/Eddy
+#   make package        dist/eddy_<version>_<arch>.deb from the GTK one-folder build
+# Qt WebEngine builds stay available (and are the Windows/macOS path, .github/workflows/build.yml):
+#   make build-qt       dist/Eddy (Linux: stored uncompressed, it starts in ~1 s instead of ~3.5 s)
+#   make build-qt-onedir dist/Eddy-onedir/Eddy        make package VARIANT=qt  dist/eddy-qt_*.deb
+# smoke: build the GTK one-file and .deb and check they really work (make test runs it too).
 PYINSTALLER := $(PY) -m PyInstaller build/eddy.spec --noconfirm --log-level WARN --distpath dist --workpath build/out
+LINUX := $(filter Linux,$(shell uname -s))
 
-build: $(STAMP)
+build-qt: $(STAMP)
 	bash scripts/install-system-deps.sh run
 	$(PYINSTALLER) -- --onefile
 	@ls -l dist/Eddy*
 
-build-onedir: $(STAMP)
+build-qt-onedir: $(STAMP)
 	bash scripts/install-system-deps.sh run
 	$(PYINSTALLER) -- --onedir
 
-# The small Linux variant: pywebview's GTK backend on the system's WebKitGTK, built from its own venv
-# (.venv-gtk: the runtime pins minus Qt, plus PyGObject): dist/Eddy-gtk and dist/Eddy-gtk-onedir/.
+# The GTK build has its own venv (.venv-gtk: the runtime pins minus Qt, plus PyGObject, which pip
+# compiles against the system's GObject introspection: ~1-2 min the first time).
 VENV_GTK ?= .venv-gtk
 PY_GTK := $(VENV_GTK)/bin/python
 STAMP_GTK := $(VENV_GTK)/.deps-stamp
@@ -71,15 +77,23 @@ PYINSTALLER_GTK := $(PY_GTK) -m PyInstaller build/eddy.spec --noconfirm --log-le
 build-gtk-onedir: $(STAMP_GTK)
 	$(PYINSTALLER_GTK) -- --onedir --gtk
 
-build-gtk: build-gtk-onedir
+build-gtk: $(STAMP_GTK)
 	$(PYINSTALLER_GTK) -- --onefile --gtk
-	@ls -l dist/Eddy-gtk; du -sh dist/Eddy-gtk-onedir
+	@ls -l dist/Eddy-gtk
 
-# dist/eddy_<version>_<arch>.deb from a one-folder build (installs under /opt/eddy, a desktop entry
-# and an icon): the Qt one by default, `make package VARIANT=gtk` for the small one.
+ifneq ($(LINUX),)
+build: build-gtk
+build-onedir: build-gtk-onedir
+VARIANT ?= gtk
+else
+build: build-qt
+build-onedir: build-qt-onedir
 VARIANT ?= qt
+endif
+
+# The .deb from a one-folder build (installs under /opt/eddy, a desktop entry and an icon).
 package: $(STAMP)
-	@if [ "$(VARIANT)" = gtk ]; then $(MAKE) build-gtk-onedir; else $(MAKE) build-onedir; fi
+	@if [ "$(VARIANT)" = gtk ]; then $(MAKE) build-gtk-onedir; else $(MAKE) build-qt-onedir; fi
 	$(PY) build/make_deb.py --variant $(VARIANT)
 
 smoke: $(STAMP)

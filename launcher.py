@@ -231,12 +231,17 @@ def run_window(args, token: str, instance) -> int:
 
     threading.Thread(target=destroy_on_signal, name="eddy-signals", daemon=True).start()
     icon = config.resource_path("build", "eddy.png")
+    # Private mode keeps cookies and storage in memory. pywebview's GTK backend also switches the
+    # page's localStorage off there (null), which stops the app's scripts (theme, tree, tabs): on
+    # GTK the web data lives in the user's data folder instead.
+    private = gui != "gtk"
     try:
         webview.start(
             boot,
             gui=gui,
             debug=False,
-            private_mode=True,
+            private_mode=private,
+            storage_path=None if private else str(config.user_data_dir() / "webview"),
             menu=app_menu,
             icon=str(icon) if icon.is_file() else None,
         )

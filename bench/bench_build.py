@@ -1,7 +1,11 @@
-"""The desktop build: executable size; start-up to first page served and to window shown, for the
-PyInstaller one-file and one-folder builds and from source; the local sandbox's first start.
+"""The desktop build: size per build (one-file, one-folder, .deb); start-up to first page served and
+to window shown, for the PyInstaller builds and from source, beside `mariadb`'s own start; the
+local sandbox's first start.
 
-Builds that are missing are made first (one-folder ~15 s, one-file ~90 s on 2 cores). Runs follow
+On Linux the GTK builds (the Linux package) come first and the Qt WebEngine ones are measured for
+reference. Builds that are missing are made first, as the Makefile makes them (GTK: `make
+build-gtk build-gtk-onedir package`, about a minute each on 2 cores; Qt one-folder ~15 s, one-file
+~90 s). Runs follow
 each other, so the disk cache is warm after the first: these are warm starts, as a user sees
 from the second launch on. The window is timed under Xvfb until the launcher prints
 EDDY_WINDOW_LOADED (the page inside the window has loaded).
@@ -23,9 +27,11 @@ EXE = "Eddy.exe" if sys.platform == "win32" else "Eddy"
 ONEFILE = ROOT / "dist" / EXE
 COMPRESSED = ROOT / "dist" / "Eddy-compressed"  # Linux: the zlib-compressed one-file variant
 ONEDIR = ROOT / "dist" / "Eddy-onedir" / EXE
-GTK_ONEFILE = ROOT / "dist" / "Eddy-gtk"  # Linux, `make build-gtk` (not built here: it needs .venv-gtk)
+GTK_ONEFILE = ROOT / "dist" / "Eddy-gtk"  # Linux: `make build` (.venv-gtk's PyInstaller)
 GTK_ONEDIR = ROOT / "dist" / "Eddy-gtk-onedir" / EXE
 REPEAT = int(os.environ.get("BENCH_BUILD_REPEAT", "3"))
+# Linux: BENCH_BUILD_QT=0 measures the GTK builds only (the Qt ones take minutes to build).
+WITH_QT = not sys.platform.startswith("linux") or os.environ.get("BENCH_BUILD_QT", "1") != "0"
 
 
 def ensure_built(path: Path, *variant: str) -> None:
@@ -38,6 +44,20 @@ def ensure_built(path: Path, *variant: str) -> None:
         cwd=ROOT,
         check=True,
     )
+
+
+def ensure_gtk_built() -> None:
+    """The Linux package's builds and its .deb, by the Makefile's own rules."""
+    for target, path in (("build-gtk", GTK_ONEFILE), ("build-gtk-onedir", GTK_ONEDIR)):
+        if not path.is_file():
+            print(f"make {target} ...", flush=True)
+            subprocess.run(["make", "-s", target], cwd=ROOT, check=True)
+    if not debs("eddy_"):
+        subprocess.run([sys.executable, str(ROOT / "build" / "make_deb.py"), "--variant", "gtk"], cwd=ROOT, check=True)
+
+
+def debs(prefix: str) -> list[Path]:
+    return sorted((ROOT / "dist").glob(f"{prefix}*.deb"))
 
 
 def folder_size(path: Path) -> int:
@@ -129,36 +149,35 @@ def sandbox_first_start() -> tuple[float, float]:
 
 
 def run(server, params) -> None:
-    ensure_built(ONEDIR, "--onedir")
-    ensure_built(ONEFILE, "--onefile")
+    linux = sys.platform.startswith("linux")
     source = [sys.executable, str(ROOT / "launcher.py")]
-    variants = [("from source", source), ("one-folder build", [str(ONEDIR)]), ("one-file build", [str(ONEFILE)])]
-    if sys.platform.startswith("linux"):
+    variants = [("from source (Qt)", source)]
+    sizes = []
+    if linux:
+        ensure_gtk_built()
+        variants += [("GTK one-folder", [str(GTK_ONEDIR)]), ("GTK one-file", [str(GTK_ONEFILE)])]
+        sizes += [
+            ["GTK one-file dist/Eddy-gtk", mb(GTK_ONEFILE.stat().st_size)],
+            ["GTK one-folder dist/Eddy-gtk-onedir (total)", mb(folder_size(GTK_ONEDIR.parent))],
+            *[[f"GTK .deb dist/{deb.name}", mb(deb.stat().st_size)] for deb in debs("eddy_")],
+        ]
+    if WITH_QT:
+        ensure_built(ONEDIR, "--onedir")
+        ensure_built(ONEFILE, "--onefile")
+        qt = "Qt " if linux else ""
+        variants += [(f"{qt}one-folder", [str(ONEDIR)]), (f"{qt}one-file", [str(ONEFILE)])]
+        sizes += [
+            [f"{qt}one-file dist/{EXE}", mb(ONEFILE.stat().st_size)],
+            [f"{qt}one-folder dist/Eddy-onedir (total)", mb(folder_size(ONEDIR.parent))],
+        ]
+    if linux and WITH_QT:
         ensure_built(COMPRESSED, "--onefile", "--compress")
-        variants.append(("one-file compressed", [str(COMPRESSED)]))
-        for name, path in (("GTK one-folder", GTK_ONEDIR), ("GTK one-file", GTK_ONEFILE)):
-            if path.is_file():
-                variants.append((name, [str(path)]))
-
-    print_table(
-        "Executable size",
-        ["build", "size"],
-        [
-            ["one-file dist/Eddy", mb(ONEFILE.stat().st_size)],
-            *(
-                [["one-file compressed dist/Eddy-compressed", mb(COMPRESSED.stat().st_size)]]
-                if COMPRESSED.exists()
-                else []
-            ),
-            ["one-folder dist/Eddy-onedir (total)", mb(folder_size(ONEDIR.parent))],
-            *([["GTK one-file dist/Eddy-gtk", mb(GTK_ONEFILE.stat().st_size)]] if GTK_ONEFILE.is_file() else []),
-            *(
-                [["GTK one-folder dist/Eddy-gtk-onedir (total)", mb(folder_size(GTK_ONEDIR.parent))]]
-                if GTK_ONEDIR.is_file()
-                else []
-            ),
-        ],
-    )
+        variants.append(("Qt one-file compressed", [str(COMPRESSED)]))
+        sizes.append(["Qt one-file compressed dist/Eddy-compressed", mb(COMPRESSED.stat().st_size)])
+        sizes += [
+            [f"Qt .deb dist/{deb.name} (make package VARIANT=qt)", mb(deb.stat().st_size)] for deb in debs("eddy-qt_")
+        ]
+    print_table("Size per build", ["build", "size"], sizes)
 
     def version_run(cmd):
         started = time.perf_counter()

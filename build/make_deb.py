@@ -2,8 +2,9 @@
 
 The package installs the one-folder build under /opt/eddy, /usr/bin/eddy (a symlink), a desktop
 entry and the icon; removing it removes all of them (dpkg owns every file; Eddy's per-user data in
-~/.local/share/Eddy is the user's and stays). `--variant gtk` packages dist/Eddy-gtk-onedir and
-depends on the system's WebKitGTK instead of carrying Qt WebEngine.
+~/.local/share/Eddy is the user's and stays). The Linux package is the GTK variant (default):
+dist/Eddy-gtk-onedir, depending on the system's WebKitGTK (a ~12 MB .deb); `--variant qt` packages
+dist/Eddy-onedir with its bundled Qt WebEngine instead (dist/eddy-qt_*.deb, ~150 MB).
 """
 
 import argparse
@@ -104,7 +105,7 @@ def build(variant: str, source: Path | None = None, out: Path | None = None, fas
     out = out or ROOT / "dist"
     staging = ROOT / "build" / "out" / f"deb-{variant}"
     stage(source, staging, variant)
-    suffix = "-gtk" if variant == "gtk" else ""
+    suffix = "-qt" if variant == "qt" else ""
     deb = out / f"eddy{suffix}_{__version__}_{architecture()}.deb"
     # gzip: every dpkg reads it, and it packs ~400 MB in seconds where xz takes minutes.
     subprocess.run(
@@ -118,7 +119,7 @@ def build(variant: str, source: Path | None = None, out: Path | None = None, fas
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variant", choices=sorted(SOURCES), default="qt")
+    parser.add_argument("--variant", choices=sorted(SOURCES), default="gtk")
     parser.add_argument("--source", type=Path, help="the one-folder build (default: dist/Eddy[-gtk]-onedir)")
     parser.add_argument("--out", type=Path, help="where the .deb goes (default: dist/)")
     parser.add_argument("--fast", action="store_true", help="light compression: quicker, ~10%% bigger")

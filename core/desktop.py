@@ -187,7 +187,7 @@ def edit_action(window_ref, name: str, gui_call=None):
             action = getattr(QWebEnginePage.WebAction, EDIT_ACTIONS[name])
             gui_call(lambda: view.triggerPageAction(action))
         else:
-            window.evaluate_js(f"document.execCommand({json.dumps(name)})")
+            window.run_js(f"document.execCommand({json.dumps(name)})")
 
     return run
 
@@ -208,10 +208,13 @@ def build_menu(window_ref, base_url, gui_call=None):
     def edit(name):
         return edit_action(window_ref, name, gui_call)
 
+    # The window's scripts run with run_js (as written): evaluate_js wraps them in eval(), which the
+    # app's Content-Security-Policy (script-src 'self') refuses in WebKitGTK, so on the GTK build no
+    # menu command reached the page.
     def workspace(command):
         # ui/static/js/workspace.js: the same actions as the page's View/Help menus and palette.
         script = f"window.eddyWorkspace && window.eddyWorkspace.run({json.dumps(command)})"
-        return lambda: window_ref().evaluate_js(script)
+        return lambda: window_ref().run_js(script)
 
     return [
         Menu(
@@ -237,14 +240,21 @@ def build_menu(window_ref, base_url, gui_call=None):
             "View",
             [
                 MenuAction("Home", go("/")),
-                MenuAction("Reload", lambda: window_ref().evaluate_js("location.reload()")),
+                MenuAction("Reload", lambda: window_ref().run_js("location.reload()")),
                 MenuSeparator(),
                 MenuAction("Command palette\tCtrl+K", workspace("palette")),
                 MenuAction("Schema tree\tCtrl+B", workspace("tree")),
                 MenuSeparator(),
-                MenuAction("Theme: follow the system", workspace("theme-system")),
-                MenuAction("Theme: light", workspace("theme-light")),
-                MenuAction("Theme: dark", workspace("theme-dark")),
+                # A submenu, not "Theme: dark": pywebview's GTK backend makes each title a GAction
+                # name, and GLib aborts the process on a ':' in one.
+                Menu(
+                    "Theme",
+                    [
+                        MenuAction("Follow the system", workspace("theme-system")),
+                        MenuAction("Light", workspace("theme-light")),
+                        MenuAction("Dark", workspace("theme-dark")),
+                    ],
+                ),
                 MenuSeparator(),
                 MenuAction("Zoom in\tCtrl+=", workspace("zoom-in")),
                 MenuAction("Zoom out\tCtrl+-", workspace("zoom-out")),
@@ -290,7 +300,7 @@ def loading_html(status: str = "Starting Eddy…", failed: bool = False) -> str:
 def show_progress(window, text: str) -> None:
     """Change the loading screen's line (e.g. while the sandbox starts)."""
     try:
-        window.evaluate_js(f"document.getElementById('status').textContent = {json.dumps(text)}")
+        window.run_js(f"document.getElementById('status').textContent = {json.dumps(text)}")
     except Exception as exc:  # the window may be closing; the line is only a courtesy
         log.debug("Loading screen not updated: %s", exc)
 

@@ -3,7 +3,7 @@
 #   install-system-deps.sh run    # libraries the Qt WebEngine window needs
 #   install-system-deps.sh demo   # + a MariaDB server binary for the local sandbox (make demo)
 #   install-system-deps.sh test   # + MariaDB server, Chromium, Xvfb, ImageMagick, fonts, OpenSSH server (tunnel tests)
-#   install-system-deps.sh gtk    # the small Linux build: system WebKitGTK + what building PyGObject needs
+#   install-system-deps.sh gtk    # the Linux package (GTK build): system WebKitGTK + what compiling PyGObject needs
 # Does nothing when everything is present; needs root (or password-less sudo) otherwise.
 set -euo pipefail
 profile="${1:-test}"
@@ -13,7 +13,7 @@ window_pkgs=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-r
   libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxi6 libasound2 libxkbfile1 libdbus-1-3
   libfontconfig1 fonts-noto-cjk fonts-noto-color-emoji)
 test_pkgs=(mariadb-server mariadb-client chromium xvfb xauth imagemagick openssh-server)
-gtk_pkgs=(gir1.2-webkit2-4.1 libgirepository1.0-dev libcairo2-dev pkg-config python3-dev)
+gtk_pkgs=(gir1.2-webkit2-4.1 libgirepository1.0-dev libcairo2-dev pkg-config python3-dev gcc libc6-dev)
 
 case "$profile" in
   run) wanted=("${window_pkgs[@]}") ;;

@@ -1,10 +1,13 @@
 """The PyInstaller build really works: the frozen executable serves its pages, talks to MariaDB,
-stops cleanly on SIGTERM and shows its window.
+stops cleanly on SIGTERM and shows its window; on Linux its .deb installs, opens from its menu entry
+and removes cleanly.
 
-The executable is $EDDY_BINARY when set (CI builds first, then points here), else the one-file
-build is made now, exactly as `make build` makes it (`build/eddy.spec --onefile`, 20 s to a minute
-on 2 cores, cached in build/out), so `make test` always exercises a fresh build and never skips
-for want of one.
+What is tested is what a user gets: on Linux the GTK build (pywebview's GTK backend on the system's
+WebKitGTK, built from .venv-gtk, which is made here through the Makefile's own rule when missing),
+elsewhere the platform's build. $EDDY_BINARY / $EDDY_DEB name a build made beforehand (CI on
+Windows/macOS builds first, then points here); otherwise the build is made now, exactly as
+`make build` / `make package` make it (the cache in build/out-gtk makes a rebuild take ~20 s), so
+`make test` always exercises a fresh build and never skips for want of one.
 """
 
 import http.cookiejar
@@ -14,6 +17,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -21,10 +25,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_launcher import capture_loaded_window, launch_url, read_until, unique_colours, xvfb  # noqa: F401 (fixture)
+from tests.test_launcher import capture_loaded_window, launch_url, pixel_colours, read_until, unique_colours, xvfb  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXE_NAME = "Eddy.exe" if sys.platform == "win32" else "Eddy"
+LINUX = sys.platform.startswith("linux")
 POSIX_ONLY = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and Xvfb are POSIX things")
 
 
@@ -35,32 +40,49 @@ def eddy_binary() -> Path:
         path = Path(given).resolve()  # the binary runs with another working directory
         assert path.is_file(), f"EDDY_BINARY={given} does not exist"
         return path
-    pyinstaller("--onefile")
-    path = ROOT / "dist" / EXE_NAME
+    if LINUX:
+        pyinstaller("--onefile", "--gtk")
+        path = ROOT / "dist" / "Eddy-gtk"
+    else:
+        pyinstaller("--onefile")
+        path = ROOT / "dist" / EXE_NAME
     assert path.is_file(), f"the build did not produce {path}"
     return path
 
 
+def gtk_python() -> Path:
+    """.venv-gtk's Python, made by the Makefile's rule when missing or stale (the first time it
+    installs WebKitGTK and compiles PyGObject: about a minute and a half on 2 cores)."""
+    done = subprocess.run(
+        ["make", "-s", ".venv-gtk/.deps-stamp"], cwd=ROOT, capture_output=True, text=True, timeout=1800
+    )
+    assert done.returncode == 0, f"making .venv-gtk failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return ROOT / ".venv-gtk" / "bin" / "python"
+
+
 def pyinstaller(*variant: str) -> None:
-    """Build as the Makefile does (the cache in build/out makes a second variant quick)."""
-    cmd = [sys.executable, "-m", "PyInstaller", str(ROOT / "build" / "eddy.spec"), "--noconfirm", "--log-level"]
-    cmd += ["WARN", "--distpath", str(ROOT / "dist"), "--workpath", str(ROOT / "build" / "out"), "--", *variant]
+    """Build as the Makefile does (the cache in build/out[-gtk] makes a second variant quick)."""
+    gtk = "--gtk" in variant
+    python = str(gtk_python()) if gtk else sys.executable
+    workpath = ROOT / "build" / ("out-gtk" if gtk else "out")
+    cmd = [python, "-m", "PyInstaller", str(ROOT / "build" / "eddy.spec"), "--noconfirm", "--log-level"]
+    cmd += ["WARN", "--distpath", str(ROOT / "dist"), "--workpath", str(workpath), "--", *variant]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, f"PyInstaller failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
 
 
 @pytest.fixture(scope="session")
 def eddy_deb() -> Path:
-    """$EDDY_DEB when set (CI builds first), else `make package`'s steps: the one-folder build, then
+    """$EDDY_DEB when set, else `make package`'s steps: the GTK one-folder build, then
     build/make_deb.py."""
     given = os.environ.get("EDDY_DEB")
     if given:
         path = Path(given).resolve()
         assert path.is_file(), f"EDDY_DEB={given} does not exist"
         return path
-    pyinstaller("--onedir")
+    pyinstaller("--onedir", "--gtk")
     done = subprocess.run(
-        [sys.executable, str(ROOT / "build" / "make_deb.py"), "--variant", "qt", "--fast"],
+        [sys.executable, str(ROOT / "build" / "make_deb.py"), "--variant", "gtk", "--fast"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -175,6 +197,61 @@ def test_binary_window_shows_the_ui_under_xvfb(eddy_binary, tmp_path, xvfb):  # 
     assert unique_colours(shot) > 50, "the window shows the UI, not a blank screen"
 
 
+def frame_kind(shot: Path) -> str:
+    """What a screenshot of the display shows: 'nothing' (Xvfb's black root: no window yet),
+    'white' (a window of blank white), 'loading' (a window of the app's background, #F6F7F9: the
+    loading screen) or 'page' (anything else: the app's page has white panels, text, a top bar)."""
+    colours = pixel_colours(shot)
+    window = sum(colours.values()) - colours.get("#000000", 0)
+    if window < 1000:
+        return "nothing"
+    if colours.get("#FFFFFF", 0) > window * 0.8:
+        return "white"
+    return "loading" if colours.get("#F6F7F9", 0) > window * 0.8 else "page"
+
+
+@pytest.mark.skipif(not LINUX, reason="Xvfb")
+def test_binary_window_shows_the_loading_screen_first_never_blank_white(eddy_binary, tmp_path, xvfb):  # noqa: F811
+    """Screenshots every ~0.2 s from the start until the page is in: the window's first frame is the
+    loading screen in the app's colours, then the page; no frame is a blank white window. The time
+    to the first frame is bench/bench_build.py's (this machine may be loaded)."""
+    started = time.monotonic()
+    proc = start_binary(eddy_binary, [], tmp_path / "data", {"DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb"})
+    loaded, lines = threading.Event(), []
+
+    def read():
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("EDDY_WINDOW_LOADED"):
+                loaded.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    frames = []
+
+    def frame():
+        shot = tmp_path / f"frame{len(frames):03d}.png"
+        at = round(time.monotonic() - started, 1)
+        subprocess.run(["import", "-display", xvfb, "-window", "root", str(shot)], check=True, timeout=30)
+        frames.append((at, shot))
+
+    try:
+        while time.monotonic() - started < 120 and proc.poll() is None and not loaded.is_set():
+            frame()
+            time.sleep(0.1)
+        time.sleep(1.0)  # the page's first paint reaches the X server
+        frame()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+    kinds = [(at, frame_kind(shot)) for at, shot in frames]
+    assert loaded.is_set(), f"the page never loaded: {kinds}\n{''.join(lines)[-3000:]}"
+    shown = [kind for _, kind in kinds if kind != "nothing"]
+    assert "white" not in shown, f"a blank white window: {kinds}"
+    assert shown[0] == "loading", f"the window's first frame is the loading screen: {kinds}"
+    assert shown[-1] == "page" and unique_colours(frames[-1][1]) > 50, f"then the app's page: {kinds}"
+    print("frames (s after start, what):", kinds)
+
+
 DEB_FILES = ("/opt/eddy/Eddy", "/usr/bin/eddy", "/usr/share/applications/eddy.desktop",
              "/usr/share/icons/hicolor/512x512/apps/eddy.png")  # fmt: skip
 
@@ -194,7 +271,8 @@ def test_deb_installs_launches_from_the_menu_entry_and_removes_cleanly(eddy_deb,
         entry = Path("/usr/share/applications/eddy.desktop").read_text()
         command = next(line.split("=", 1)[1].split()[0] for line in entry.splitlines() if line.startswith("Exec="))
         assert command == "/opt/eddy/Eddy" and "Icon=eddy" in entry
-        proc = start_binary(Path("/usr/bin/eddy"), [], tmp_path / "data", {"DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb"})
+        assert os.path.realpath("/usr/bin/eddy") == command, "the command line's eddy is the same program"
+        proc = start_binary(Path(command), [], tmp_path / "data", {"DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb"})
         shot = ROOT / "test-artifacts" / "deb-window.png"
         try:
             capture_loaded_window(proc, xvfb, shot, timeout=120)

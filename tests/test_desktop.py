@@ -2,6 +2,7 @@
 and a crash dialog instead of a silent exit."""
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -84,6 +85,27 @@ def test_menu_has_file_edit_view_help():
     assert [m.title for m in menu] == ["File", "Edit", "View", "Help"]
     titles = {item.title for m in menu for item in m.items if hasattr(item, "title")}
     assert {"Show logs", "Copy", "Paste", "About Eddy", "Quit"} <= titles
+
+
+def menu_actions(items, prefix=""):
+    """(pywebview's GTK action name, title) of every action, nested menus included, named as
+    webview/platforms/gtk.py's create_menu names them."""
+    from webview.menu import Menu, MenuAction
+
+    for item in items:
+        if isinstance(item, Menu):
+            yield from menu_actions(item.items, f"{prefix}_{item.title}")
+        elif isinstance(item, MenuAction):
+            yield f"{prefix}_{item.title}".replace(" ", "_"), item.title
+
+
+def test_menu_titles_make_action_names_gtk_accepts():
+    """The GTK build turns each title into a GAction name; GLib's detailed-name parser aborts the
+    process (GLib-GIO-ERROR, SIGTRAP) on a ':' or '(' in it ("Theme: dark" did, at every start)."""
+    menu = desktop.build_menu(lambda: None, "http://127.0.0.1:1")
+    names = [name for top in menu for name, _ in menu_actions(top.items, f"_{top.title}")]
+    assert len(names) > 10
+    assert [name for name in names if re.search(r"[:()]", name)] == []
 
 
 def test_unexpected_error_shows_a_dialog_and_exits_1(monkeypatch, capsys):

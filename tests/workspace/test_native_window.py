@@ -9,7 +9,10 @@ from tests.test_launcher import ROOT, read_until, start_launcher, stop, xvfb  # 
 
 def test_native_menus_offer_palette_theme_zoom_and_the_shortcuts_sheet():
     menu = {m.title: [getattr(i, "title", "") for i in m.items] for m in desktop.build_menu(lambda: None, "http://x")}
-    assert "Command palette\tCtrl+K" in menu["View"] and "Theme: dark" in menu["View"]
+    assert "Command palette\tCtrl+K" in menu["View"] and "Theme" in menu["View"]
+    view = next(m for m in desktop.build_menu(lambda: None, "http://x") if m.title == "View")
+    theme = next(i for i in view.items if getattr(i, "title", "") == "Theme")
+    assert [i.title for i in theme.items] == ["Follow the system", "Light", "Dark"]
     assert "Reset zoom\tCtrl+0" in menu["View"]
     assert "Keyboard shortcuts\tF1" in menu["Help"]
 
