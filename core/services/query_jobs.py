@@ -43,6 +43,7 @@ from core.services.query_model import (
     Result,
     error_line,
     pick_statements,
+    result_columns,
 )
 from core.services.result_spool import RowSpool, spool_dir
 from core.services.sessions import DatabaseSession
@@ -410,9 +411,7 @@ class QueryJobs:
                         line,
                         spool=RowSpool(spool_dir(), result_converters(cursor)),
                     )
-                    result.columns = [
-                        {"name": c.name, "type": c.type, "binary": c.is_binary} for c in describe_columns(cursor)
-                    ]
+                    result.columns = result_columns(describe_columns(cursor))
                     result.fetching = True
                     job.results.append(result)
                     produced.append(result)

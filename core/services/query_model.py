@@ -48,6 +48,7 @@ class Result:
             "statement": self.statement[:2000],
             "line": self.line,
             "columns": self.columns,
+            "edit": edit_target(self.columns),
             "row_count": self.spool.count if self.spool else 0,
             "fetching": self.fetching,
             "stopped": self.stopped,
@@ -59,6 +60,37 @@ class Result:
             "error": self.error,
             "note": self.note,
         }
+
+
+def result_columns(columns) -> list[dict]:
+    """core.db Columns as the API shows them: the server's SQL type, and where each comes from."""
+    return [
+        {
+            "name": c.name,
+            "type": c.sql_type or c.type,
+            "numeric": c.numeric,
+            "binary": c.is_binary,
+            "origin": {"db": c.db, "table": c.org_table, "column": c.org_name} if c.org_table and c.org_name else None,
+        }
+        for c in columns
+    ]
+
+
+def edit_target(columns: list[dict]) -> dict:
+    """The one table a result's rows could be edited in ({db, table}), or why they cannot
+    ({reason}). Whether the result holds that table's key is checked against its metadata."""
+    tables = {(c["origin"]["db"], c["origin"]["table"]) for c in columns if c.get("origin")}
+    if not tables:
+        return {"reason": "read-only: no column comes from a table"}
+    if len(tables) > 1:
+        return {"reason": f"read-only: joins {len(tables)} tables"}
+    ((db, table),) = tables
+    if not db:
+        return {"reason": "read-only: the server did not say which database the table is in"}
+    names = [c["origin"]["column"] for c in columns if c.get("origin")]
+    if len(set(names)) != len(names):
+        return {"reason": "read-only: a column appears twice"}
+    return {"db": db, "table": table}
 
 
 @dataclass
