@@ -25,7 +25,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from core.db import Connection
+from core.db import Connection, schema
 from core.db.connection import describe_columns
 from core.db.driver import FIELD_TYPE
 from core.db.errors import DatabaseError
@@ -42,6 +42,7 @@ from core.services.query_model import (
     JobBusy,
     Result,
     error_line,
+    edit_target,
     pick_statements,
     result_columns,
 )
@@ -69,6 +70,11 @@ TEXT_TYPES = (
     FIELD_TYPE.TIME,
 )  # fmt: skip
 
+
+
+def _kind_of(conn: Connection, database: str, table: str) -> str | None:
+    found = schema.get_table(conn, database, table)
+    return found.kind if found else None
 
 class EditorConnection(Connection):
     """A tab's connection: like Connection, but dates and decimals arrive as the server's text."""
@@ -433,6 +439,9 @@ class QueryJobs:
                     break
             warnings = cursor.warning_count
             cursor.close()
+            for r in produced:
+                if r.kind == "rows":
+                    r.edit = edit_target(r.columns, lambda db, table: _kind_of(conn, db, table))
             if warnings and produced:
                 produced[-1].warnings = [
                     {"level": r.Level, "code": r.Code, "message": r.Message} for r in conn.query("SHOW WARNINGS")
@@ -458,6 +467,8 @@ class QueryJobs:
             for r in produced:
                 if r.fetching:
                     r.fetching = False
+                if r.kind == "rows" and r.edit is None:
+                    r.edit = {"reason": "read-only: the result was not read whole"}
                 r.elapsed = r.elapsed or time.perf_counter() - started
         elapsed = time.perf_counter() - started
         if self.record:

@@ -39,6 +39,7 @@ class Result:
     error: dict | None = None
     note: str | None = None
     head: list | None = field(default=None, repr=False)  # the first rows, once they can't change
+    edit: dict | None = None  # {db, table} the rows can be edited in, or {reason}; None until known
 
     def as_json(self, number: int) -> dict:
         return {
@@ -48,7 +49,7 @@ class Result:
             "statement": self.statement[:2000],
             "line": self.line,
             "columns": self.columns,
-            "edit": edit_target(self.columns),
+            "edit": self.edit,
             "row_count": self.spool.count if self.spool else 0,
             "fetching": self.fetching,
             "stopped": self.stopped,
@@ -70,15 +71,19 @@ def result_columns(columns) -> list[dict]:
             "type": c.sql_type or c.type,
             "numeric": c.numeric,
             "binary": c.is_binary,
-            "origin": {"db": c.db, "table": c.org_table, "column": c.org_name} if c.org_table and c.org_name else None,
+            "origin": {"db": c.db, "table": c.org_table, "column": c.org_name, "key": c.primary_key or c.unique_key}
+            if c.org_table and c.org_name
+            else None,
         }
         for c in columns
     ]
 
 
-def edit_target(columns: list[dict]) -> dict:
+def edit_target(columns: list[dict], kind_of=None) -> dict:
     """The one table a result's rows could be edited in ({db, table}), or why they cannot
-    ({reason}). Whether the result holds that table's key is checked against its metadata."""
+    ({reason}), from the columns' origins. kind_of(db, table) -> 'table' | 'view' | None tells a
+    base table from a derived one (which the server names like a table). Whether the result holds
+    the table's whole key is checked against its metadata when the result is shown."""
     tables = {(c["origin"]["db"], c["origin"]["table"]) for c in columns if c.get("origin")}
     if not tables:
         return {"reason": "read-only: no column comes from a table"}
@@ -90,6 +95,12 @@ def edit_target(columns: list[dict]) -> dict:
     names = [c["origin"]["column"] for c in columns if c.get("origin")]
     if len(set(names)) != len(names):
         return {"reason": "read-only: a column appears twice"}
+    # The server flags the columns of a primary or unique key; that the whole key is there is
+    # checked against the table's metadata when the result is shown.
+    if not any(c["origin"].get("key") for c in columns if c.get("origin")):
+        return {"reason": f"read-only: no primary key of {table} in the result"}
+    if kind_of is not None and kind_of(db, table) != "table":
+        return {"reason": f"read-only: {table} is not a table of {db}"}
     return {"db": db, "table": table}
 
 

@@ -2,7 +2,7 @@
 // stream their rows, Stop, confirmations for safe writes/DDL, EXPLAIN, history and saved queries.
 import { api } from "./eddy.js";
 import { forgetCachedNames, schemaCompletions } from "./sql_complete.js";
-import { ResultsGrid } from "./results_grid.js";
+import { ResultView } from "./results_view.js";
 import { askConfirmation, renderPlan } from "./sql_views.js";
 import { loadHistory as loadHistoryPanel, loadSaved as loadSavedPanel } from "./sql_history.js";
 import {
@@ -476,17 +476,17 @@ function renderRows(job, result, body) {
     total: result.row_count,
     fetching: result.fetching,
     rows: result.rows,
+    edit: result.edit,
   };
-  if (!grid || grid.source.jobId !== job.id || grid.source.result !== result.id || !body.querySelector(".vgrid")) {
+  if (!grid || grid.source.jobId !== job.id || grid.source.result !== result.id || !body.querySelector(".dg")) {
     if (grid) grid.destroy();
     body.textContent = "";
     const info = document.createElement("div");
     info.className = "result-info";
     const holder = document.createElement("div");
-    holder.className = "result-grid";
-    holder.id = "result-grid";
+    holder.className = "result-view";
     body.append(info, holder);
-    grid = state.grid = new ResultsGrid(holder, source);
+    grid = state.grid = new ResultView(holder, source);
     holder.addEventListener("copy-refused", (event) => showStatus(event.detail, true));
   } else grid.update(source);
   const info = body.querySelector(".result-info");
