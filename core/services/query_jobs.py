@@ -41,8 +41,8 @@ from core.services.query_model import (
     Job,
     JobBusy,
     Result,
-    error_line,
     edit_target,
+    error_line,
     pick_statements,
     result_columns,
 )
@@ -71,10 +71,10 @@ TEXT_TYPES = (
 )  # fmt: skip
 
 
-
 def _kind_of(conn: Connection, database: str, table: str) -> str | None:
     found = schema.get_table(conn, database, table)
     return found.kind if found else None
+
 
 class EditorConnection(Connection):
     """A tab's connection: like Connection, but dates and decimals arrive as the server's text."""

@@ -17,7 +17,8 @@ def column_texts(page, col):
 
 
 def header(page, name):
-    return page.locator("#result-grid .dg-hcell").filter(has=page.locator(".col-name", has_text=re.compile(f"^{name}$")))
+    name_cell = page.locator(".col-name", has_text=re.compile(f"^{name}$"))
+    return page.locator("#result-grid .dg-hcell").filter(has=name_cell)
 
 
 def test_a_header_click_sorts_a_whole_result_numbers_as_numbers(editor):  # noqa: F811
