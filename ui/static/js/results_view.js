@@ -58,6 +58,8 @@ export class ResultView {
       clearTimeout(this.filterTimer);
       this.filterTimer = setTimeout(() => this.setFilter(this.filterBox.value), 200);
     });
+    this.shown = el("span", "muted");
+    this.shown.id = "result-shown";
     const columns = el("button", "", "Columns");
     columns.type = "button";
     columns.id = "result-columns";
@@ -72,7 +74,7 @@ export class ResultView {
     this.editNote.id = "result-edit-note";
     this.editTools = el("span", "result-edit-tools");
     this.editTools.hidden = true;
-    tools.append(this.filterBox, columns, el("span", "sep"), this.format, copy, el("span", "sep"), this.editTools, this.editNote);
+    tools.append(this.filterBox, this.shown, columns, el("span", "sep"), this.format, copy, el("span", "sep"), this.editTools, this.editNote);
     this.columnsPanel = el("section", "columns-panel");
     this.columnsPanel.hidden = true;
     columns.addEventListener("click", () => {
@@ -236,6 +238,7 @@ export class ResultView {
     this.sortKeys = [];
     this.filterText = "";
     this.filterBox.value = "";
+    this.shown.textContent = "";
     this.grid.setSort([]);
     this.grid.reset();
   }
@@ -301,6 +304,10 @@ export class ResultView {
       });
     }
     this.view = needle || this.sortKeys.length ? order : null;
+    const total = this.source.total;
+    this.shown.textContent = needle
+      ? `${order.length.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} rows match (filtered here)`
+      : "";
     this.grid.reset();
     this.grid.total = this.shownTotal();
     this.grid.schedule();
