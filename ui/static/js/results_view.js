@@ -4,7 +4,7 @@
 // say so (ORDER BY / WHERE sort and filter them on the server). Cells open in the side panel, read
 // from the spooled result a page at a time; Copy reads cut values whole first.
 // A result from one table that holds its primary key is edited like the table grid (table_edits.js).
-import { api } from "./eddy.js";
+import { api, getJson } from "./eddy.js";
 import { DataGrid, buildColumnsPanel, cellText } from "./datagrid.js";
 import { copyGridSelection } from "./grid_copy.js";
 import { hasNativeDialogs, isCut, renderPage } from "./cell_values.js";
@@ -202,7 +202,7 @@ export class ResultView {
 
   async readWindow(start, count) {
     const { jobId, result } = this.source;
-    const data = await api(`/api/query/${jobId}/rows?result=${result}&from=${start}&count=${count}`, { method: "GET" });
+    const data = await getJson(`/api/query/${jobId}/rows?result=${result}&from=${start}&count=${count}`);
     return (data.rows || []).map((values, i) => ({ values, pos: start + i }));
   }
 
@@ -328,7 +328,7 @@ export class ResultView {
       describeRow: (row) => String(row.pos + 1),
       readWhole: async (row, ci, v) => {
         const limit = "text" in v ? v.length : v.size;
-        return (await api(this.cellUrl("cell", row, ci, `&limit=${limit}`), { method: "GET" })).value;
+        return (await getJson(this.cellUrl("cell", row, ci, `&limit=${limit}`))).value;
       },
       onTooBig: (row, ci) => this.openCell(row, ci),
     };
@@ -362,7 +362,7 @@ export class ResultView {
     let page;
     const pending = this.edits && this.edits.pending(row, ci);
     try {
-      page = pending ? this.edits.localPage(row, ci) : await api(this.cellUrl("cell", row, ci, `&offset=${offset}`), { method: "GET" });
+      page = pending ? this.edits.localPage(row, ci) : await getJson(this.cellUrl("cell", row, ci, `&offset=${offset}`));
     } catch (error) {
       this.panelView.textContent = error.message;
       return;
@@ -419,7 +419,7 @@ export class ResultView {
     if (!target.table) return this.readOnly(target.reason);
     let meta;
     try {
-      meta = await api(`/api/db/${encodeURIComponent(target.db)}/table/${encodeURIComponent(target.table)}/meta`, { method: "GET" });
+      meta = await getJson(`/api/db/${encodeURIComponent(target.db)}/table/${encodeURIComponent(target.table)}/meta`);
     } catch (error) {
       return this.readOnly(`read-only: ${error.message}`);
     }

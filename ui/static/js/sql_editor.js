@@ -1,6 +1,6 @@
 // The SQL editor page: CodeMirror tabs (text kept in the per-user store), runs as query jobs that
 // stream their rows, Stop, confirmations for safe writes/DDL, EXPLAIN, history and saved queries.
-import { api } from "./eddy.js";
+import { api, fmtTime, getJson } from "./eddy.js";
 import { forgetCachedNames, schemaCompletions } from "./sql_complete.js";
 import { ResultView } from "./results_view.js";
 import { askConfirmation, renderPlan } from "./sql_views.js";
@@ -370,13 +370,6 @@ async function pollJob(tab) {
   }
 }
 
-async function getJson(url) {
-  const response = await fetch(url, { credentials: "same-origin" });
-  const data = await response.json();
-  if (!response.ok) throw new Error(data.error || response.statusText);
-  return data;
-}
-
 async function stopQuery() {
   const job = state.current.job;
   if (!job || job.state !== "running") return;
@@ -392,11 +385,6 @@ function showStatus(text, isError = false) {
   const el = $("#run-status");
   el.textContent = text;
   el.classList.toggle("error-text", isError);
-}
-
-function fmtTime(seconds) {
-  if (seconds == null) return "";
-  return seconds < 1 ? `${(seconds * 1000).toFixed(1)} ms` : `${seconds.toFixed(2)} s`;
 }
 
 function renderJob(tab) {
