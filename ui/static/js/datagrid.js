@@ -453,6 +453,7 @@ export class DataGrid {
     const range = this.columnRange();
     if (!this.headRange || this.headRange[0] !== range[0] || this.headRange[1] !== range[1]) this.drawHead(range);
     const shown = this.layout.slice(range[0], range[1]);
+    const block = this.rangeBounds();
     const offset = shown.length ? shown[0].left : 0;
     for (let i = 0; i < count; i++) {
       const pos = first + i;
@@ -476,7 +477,7 @@ export class DataGrid {
           if (this.opts.cellClass) addClasses(cell, this.opts.cellClass(row, ci));
         }
         if (pos === this.active.row && ci === this.active.col) cell.classList.add("active");
-        if (this.inRange(pos, ci)) cell.classList.add("in-range");
+        if (block && pos >= block.r0 && pos <= block.r1 && block.cols.has(ci)) cell.classList.add("in-range");
         line.append(cell);
       }
       this.body.append(line);
@@ -549,11 +550,11 @@ export class DataGrid {
     this.selected.clear();
   }
 
-  inRange(pos, ci) {
+  // The block's rows (r0..r1) and its columns, for drawing; null without a block.
+  rangeBounds() {
     const r = this.range;
-    if (!r || r.r1 === undefined) return false;
-    const c = this.visibleColumns().indexOf(ci);
-    return pos >= Math.min(r.r0, r.r1) && pos <= Math.max(r.r0, r.r1) && c >= Math.min(r.c0, r.c1) && c <= Math.max(r.c0, r.c1);
+    if (!r || r.r1 === undefined) return null;
+    return { r0: Math.min(r.r0, r.r1), r1: Math.max(r.r0, r.r1), cols: new Set(this.selectedColumns()) };
   }
 
   setActive(pos, col) {
