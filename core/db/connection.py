@@ -16,6 +16,7 @@ import pymysql.converters
 import pymysql.cursors
 from pymysql.constants import CLIENT, COMMAND, FIELD_TYPE, SERVER_STATUS
 
+from core.db import result_types
 from core.db.errors import ConnectFailed, ConnectionLost, DatabaseError, translate, translate_connect
 from core.db.flavour import DETECT_SQL, Flavour
 from core.db.params import ConnectionParams
@@ -126,8 +127,17 @@ class Row(dict):
 @dataclass
 class Column:
     name: str
-    type: str
+    type: str  # the driver's name for the type code (`var_string`, `longlong`)
     is_binary: bool = False
+    sql_type: str = ""  # as the server names it: VARCHAR(64), BIGINT UNSIGNED, DECIMAL(12,2)
+    numeric: bool = False
+    # Where the column comes from (empty for expressions): what decides whether a result is editable.
+    db: str = ""
+    org_table: str = ""
+    org_name: str = ""
+    primary_key: bool = False
+    unique_key: bool = False
+    not_null: bool = False
 
 
 @dataclass
@@ -156,10 +166,30 @@ def describe_columns(cursor) -> list[Column]:
     fields = getattr(getattr(cursor, "_result", None), "fields", None) or []
     columns = []
     for i, d in enumerate(cursor.description):
-        charset = fields[i].charsetnr if i < len(fields) else None
-        binary = is_binary_field(d[1], charset)
-        columns.append(Column(name=d[0], type=_TYPE_NAMES.get(d[1], str(d[1])), is_binary=binary))
+        f = fields[i] if i < len(fields) else None
+        charset = f.charsetnr if f else None
+        column = Column(
+            name=d[0],
+            type=_TYPE_NAMES.get(d[1], str(d[1])),
+            is_binary=is_binary_field(d[1], charset),
+            numeric=result_types.is_numeric(d[1]),
+        )
+        if f is not None:
+            flags = getattr(f, "flags", 0) or 0
+            length, scale = getattr(f, "length", 0) or 0, getattr(f, "scale", 0) or 0
+            column.sql_type = result_types.sql_type_name(d[1], length, scale, flags, charset)
+            column.db = _text(getattr(f, "db", ""))
+            column.org_table = _text(getattr(f, "org_table", ""))
+            column.org_name = _text(getattr(f, "org_name", ""))
+            column.primary_key = bool(flags & result_types.PRI_KEY)
+            column.unique_key = bool(flags & result_types.UNIQUE_KEY)
+            column.not_null = bool(flags & result_types.NOT_NULL)
+        columns.append(column)
     return columns
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else (value or "")
 
 
 MAX_NAMES_TO_CHECK = 200

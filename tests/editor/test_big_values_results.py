@@ -1,5 +1,5 @@
 """Large values in the SQL editor's results, in Chromium: the grid gets previews, the value dialog
-reads the real value from the spooled result a page at a time, Copy copies whole values, and times
+(the side panel) reads the real value from the spooled result a page at a time, Copy copies whole values, and times
 keep their fractional digits."""
 
 import re
@@ -38,7 +38,7 @@ def results(page, running_app, mariadb, big_db):
 
 
 def result_cell(page, row, col):
-    return page.locator(f'#result-grid tr[data-row="{row}"] td[data-col="{col}"]')
+    return page.locator(f'#result-grid .dg-row[data-pos="{row}"] .dg-cell[data-col="{col}"]')
 
 
 def test_the_value_dialog_reads_a_25_mb_value_in_pages(results):
@@ -46,13 +46,13 @@ def test_the_value_dialog_reads_a_25_mb_value_in_pages(results):
     expect(result_cell(page, 0, 2)).to_contain_text("0123456789")
     started = time.perf_counter()
     result_cell(page, 0, 2).dblclick()
-    expect(page.locator("#cell-dialog #cell-size")).to_have_text("25,000,003 characters", timeout=30_000)
+    expect(page.locator("#cell-panel #cell-size")).to_have_text("25,000,003 characters", timeout=30_000)
     print(f"\nresults value dialog, 25 MB LONGTEXT: {(time.perf_counter() - started) * 1000:.0f} ms")
-    assert page.locator("#cell-dialog #cell-text").input_value().startswith("0123456789" * 100)
-    expect(page.locator("#cell-dialog #cell-range")).to_contain_text("1–1,000,000 of 25,000,003")
-    page.click("#cell-dialog #cell-next")
-    expect(page.locator("#cell-dialog #cell-range")).to_contain_text("1,000,001–2,000,000")
-    expect(page.locator("#cell-dialog #cell-download")).to_have_attribute("href", re.compile(r"/cell/download\?"))
+    assert page.locator("#cell-panel #cell-text").input_value().startswith("0123456789" * 100)
+    expect(page.locator("#cell-panel #cell-range")).to_contain_text("1–1,000,000 of 25,000,003")
+    page.click("#cell-panel #cell-next")
+    expect(page.locator("#cell-panel #cell-range")).to_contain_text("1,000,001–2,000,000")
+    expect(page.locator("#cell-panel #cell-download")).to_have_attribute("href", re.compile(r"/cell/download\?"))
 
 
 def test_copy_takes_whole_values_from_the_server(results):

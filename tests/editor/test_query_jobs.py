@@ -340,3 +340,22 @@ def test_stop_mid_fetch_keeps_every_row_read_so_far_in_order(jobs, session):
     assert result.spool.read(0, 2) == [[1, "x" * 100], [2, "x" * 100]]
     assert result.spool.read(count - 3, 10) == [[n, "x" * 100] for n in range(count - 2, count + 1)]
     assert run(jobs, session, "SELECT 'after'").results[0].spool.read(0, 1) == [["after"]]
+
+
+def test_results_name_sql_types_and_say_which_table_they_could_be_edited_in(jobs, session, sample_db):
+    job = run(
+        jobs,
+        session,
+        "SELECT p.id, p.name AS who, p.score, p.note FROM people p ORDER BY id;"
+        " SELECT p.id, o.`select` FROM people p JOIN `order items 表` o ON o.`select` = p.id;"
+        " SELECT 1 + 1 AS two; SELECT name FROM people; SELECT * FROM (SELECT id, name FROM people) AS d",
+    )
+    single, joined, expr, keyless, derived = (r.as_json(i) for i, r in enumerate(job.results))
+    assert [c["type"] for c in single["columns"]] == ["INT", "VARCHAR(100)", "DECIMAL(10,2)", "TEXT"]
+    assert [c["numeric"] for c in single["columns"]] == [True, False, True, False]
+    assert single["columns"][1]["origin"] == {"db": sample_db, "table": "people", "column": "name", "key": False}
+    assert single["edit"] == {"db": sample_db, "table": "people"}
+    assert joined["edit"] == {"reason": "read-only: joins 2 tables"}
+    assert expr["edit"] == {"reason": "read-only: no column comes from a table"}
+    assert keyless["edit"] == {"reason": "read-only: no primary key of people in the result"}
+    assert derived["edit"] == {"reason": f"read-only: d is not a table of {sample_db}"}

@@ -65,7 +65,7 @@ def test_a_dropped_result_says_so(editor, running_app):
     page.keyboard.press("Control+Enter")
     expect(page.locator("#result-count")).to_contain_text("5,000")
     running_app.app.query_jobs.expire(0)  # as the housekeeping does after 30 minutes unread
-    page.locator(".vgrid").first.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+    page.locator("#result-grid .dg-scroll").first.evaluate("el => { el.scrollTop = el.scrollHeight; }")
     expect(page.locator("#run-status")).to_contain_text("Dropped after")
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "dropped-result.png"))

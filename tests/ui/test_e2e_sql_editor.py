@@ -62,15 +62,15 @@ def test_autocomplete_table_and_alias_column_then_run_and_see_rows(editor):
     type_sql(page, "SELECT p.name FROM people p ORDER BY p.id")
     page.keyboard.press("Control+Enter")
     # The string "NULL" is text, not the NULL badge.
-    expect(grid.locator("td:not(.null)", has_text=re.compile(r"^NULL$"))).to_have_count(1)
-    # Long text is cut in the grid; a double click shows all of it.
+    expect(grid.locator(".dg-cell:not(.null)", has_text=re.compile(r"^NULL$"))).to_have_count(1)
+    # Long text is cut in the grid; a double click shows all of it in the side panel.
     type_sql(page, "SELECT note FROM people WHERE name = 'Long Text'")
     page.keyboard.press("Control+Enter")
-    cell = page.locator("#result-grid td", has_text="xxxx")
+    cell = page.locator("#result-grid .dg-cell", has_text="xxxx")
     expect(cell).to_contain_text("…")
     cell.dblclick()
-    expect(page.locator("#cell-dialog #cell-text")).to_have_value("x" * 500 + " END")
-    expect(page.locator("#cell-dialog #cell-size")).to_have_text("504 characters")
+    expect(page.locator("#cell-panel #cell-text")).to_have_value("x" * 500 + " END")
+    expect(page.locator("#cell-panel #cell-size")).to_have_text("504 characters")
 
 
 def test_stop_a_long_sleep_keeps_the_page_responsive(editor, running_app):
@@ -134,7 +134,7 @@ def test_update_without_where_asks_with_a_preview(editor):
     expect(page.locator("#sql-page")).to_have_attribute("data-job-state", "cancelled")
     type_sql(page, "SELECT COUNT(*) FROM people WHERE score = 1")
     page.keyboard.press("Control+Enter")
-    expect(page.locator("#result-grid tbody")).to_contain_text("0")
+    expect(page.locator("#result-grid .dg-body")).to_contain_text("0")
 
 
 @pytest.mark.mariadb_only
@@ -147,18 +147,18 @@ def test_big_result_scrolls_without_putting_every_row_in_the_page(editor):
     grid = page.locator("#result-grid")
     expect(grid).to_contain_text("row 1")
     # The first screen is full, not just the rows that had arrived when the grid was created.
-    expect(grid.locator("td", has_text=re.compile(r"^row 12$"))).to_be_visible()
-    assert page.locator("#result-grid tbody tr").count() < 100
-    grid.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+    expect(grid.locator(".dg-cell", has_text=re.compile(r"^row 12$"))).to_be_visible()
+    assert page.locator("#result-grid .dg-row").count() < 100
+    grid.locator(".dg-scroll").evaluate("el => { el.scrollTop = el.scrollHeight; }")
     expect(grid).to_contain_text("row 300000")
-    assert page.locator("#result-grid tbody tr").count() < 100
-    # Select a cell; arrows move the selection (and scroll); Ctrl+C copies.
-    grid.locator("td", has_text="row 300000").click()
-    expect(page.locator("#result-grid td.selected")).to_have_text("row 300000")
+    assert page.locator("#result-grid .dg-row").count() < 100
+    # Select a cell; arrows move the active cell (and scroll); Shift+arrows make a block; Ctrl+C copies.
+    grid.locator(".dg-cell", has_text=re.compile(r"^row 300000$")).click()
+    expect(page.locator("#result-grid .dg-cell.active")).to_have_text("row 300000")
     page.keyboard.press("ArrowUp")
-    expect(page.locator("#result-grid td.selected")).to_have_text("row 299999")
+    expect(page.locator("#result-grid .dg-cell.active")).to_have_text("row 299999")
     page.keyboard.press("Shift+ArrowLeft")
-    expect(page.locator("#result-grid td.selected")).to_have_count(2)
+    expect(page.locator("#result-grid .dg-cell.in-range")).to_have_count(2)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.keyboard.press("Control+c")
     expect(grid).to_have_attribute("data-copied", "1")

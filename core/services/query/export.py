@@ -57,7 +57,7 @@ def export_chunks(columns: list[dict], blocks, fmt: str, table: str = "result") 
             yield "".join(parts)
         yield "\n]\n"
     elif fmt == "sql":
-        numeric = [c["type"] in NUMERIC_TYPES for c in columns]
+        numeric = [c.get("numeric", c["type"] in NUMERIC_TYPES) for c in columns]
         head = f"INSERT INTO {quote_identifier(table)} ({', '.join(quote_identifier(n) for n in names)}) VALUES\n"
         for rows in blocks:
             if not rows:

@@ -25,7 +25,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from core.db import Connection
+from core.db import Connection, schema
 from core.db.connection import describe_columns
 from core.db.driver import FIELD_TYPE
 from core.db.errors import DatabaseError
@@ -38,8 +38,10 @@ from core.services.query.model import (
     JobBusy,
     QueryJob,
     Result,
+    edit_target,
     error_line,
     pick_statements,
+    result_columns,
 )
 from core.services.query.spool import RowSpool, spool_dir
 
@@ -63,6 +65,11 @@ TEXT_TYPES = (
     FIELD_TYPE.DECIMAL, FIELD_TYPE.NEWDECIMAL, FIELD_TYPE.DATETIME, FIELD_TYPE.TIMESTAMP, FIELD_TYPE.DATE,
     FIELD_TYPE.TIME,
 )  # fmt: skip
+
+
+def _kind_of(conn: Connection, database: str, table: str) -> str | None:
+    found = schema.get_table(conn, database, table)
+    return found.kind if found else None
 
 
 class EditorConnection(Connection):
@@ -403,9 +410,7 @@ class QueryJobs:
                         line,
                         spool=RowSpool(spool_dir(), result_converters(cursor)),
                     )
-                    result.columns = [
-                        {"name": c.name, "type": c.type, "binary": c.is_binary} for c in describe_columns(cursor)
-                    ]
+                    result.columns = result_columns(describe_columns(cursor))
                     result.fetching = True
                     job.results.append(result)
                     produced.append(result)
@@ -427,6 +432,9 @@ class QueryJobs:
                     break
             warnings = cursor.warning_count
             cursor.close()
+            for r in produced:
+                if r.kind == "rows":
+                    r.edit = edit_target(r.columns, lambda db, table: _kind_of(conn, db, table))
             if warnings and produced:
                 produced[-1].warnings = [
                     {"level": r.Level, "code": r.Code, "message": r.Message} for r in conn.query("SHOW WARNINGS")
@@ -452,6 +460,8 @@ class QueryJobs:
             for r in produced:
                 if r.fetching:
                     r.fetching = False
+                if r.kind == "rows" and r.edit is None:
+                    r.edit = {"reason": "read-only: the result was not read whole"}
                 r.elapsed = r.elapsed or time.perf_counter() - started
         elapsed = time.perf_counter() - started
         if self.record:

@@ -38,6 +38,7 @@ class Result:
     error: dict | None = None
     note: str | None = None
     head: list | None = field(default=None, repr=False)  # the first rows, once they can't change
+    edit: dict | None = None  # {db, table} the rows can be edited in, or {reason}; None until known
 
     def as_json(self, number: int) -> dict:
         return {
@@ -47,6 +48,7 @@ class Result:
             "statement": self.statement[:2000],
             "line": self.line,
             "columns": self.columns,
+            "edit": self.edit,
             "row_count": self.spool.count if self.spool else 0,
             "fetching": self.fetching,
             "stopped": self.stopped,
@@ -58,6 +60,47 @@ class Result:
             "error": self.error,
             "note": self.note,
         }
+
+
+def result_columns(columns) -> list[dict]:
+    """core.db Columns as the API shows them: the server's SQL type, and where each comes from."""
+    return [
+        {
+            "name": c.name,
+            "type": c.sql_type or c.type,
+            "numeric": c.numeric,
+            "binary": c.is_binary,
+            "origin": {"db": c.db, "table": c.org_table, "column": c.org_name, "key": c.primary_key or c.unique_key}
+            if c.org_table and c.org_name
+            else None,
+        }
+        for c in columns
+    ]
+
+
+def edit_target(columns: list[dict], kind_of=None) -> dict:
+    """The one table a result's rows could be edited in ({db, table}), or why they cannot
+    ({reason}), from the columns' origins. kind_of(db, table) -> 'table' | 'view' | None tells a
+    base table from a derived one (which the server names like a table). Whether the result holds
+    the table's whole key is checked against its metadata when the result is shown."""
+    tables = {(c["origin"]["db"], c["origin"]["table"]) for c in columns if c.get("origin")}
+    if not tables:
+        return {"reason": "read-only: no column comes from a table"}
+    if len(tables) > 1:
+        return {"reason": f"read-only: joins {len(tables)} tables"}
+    ((db, table),) = tables
+    if not db:
+        return {"reason": "read-only: the server did not say which database the table is in"}
+    names = [c["origin"]["column"] for c in columns if c.get("origin")]
+    if len(set(names)) != len(names):
+        return {"reason": "read-only: a column appears twice"}
+    # The server flags the columns of a primary or unique key; that the whole key is there is
+    # checked against the table's metadata when the result is shown.
+    if not any(c["origin"].get("key") for c in columns if c.get("origin")):
+        return {"reason": f"read-only: no primary key of {table} in the result"}
+    if kind_of is not None and kind_of(db, table) != "table":
+        return {"reason": f"read-only: {table} is not a table of {db}"}
+    return {"db": db, "table": table}
 
 
 @dataclass(kw_only=True)

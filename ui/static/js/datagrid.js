@@ -1,7 +1,10 @@
 // A reusable virtual-scrolling data grid: any number of rows, a few blocks of them in memory.
 //
+// The one grid of the app: the table page (keyset windows of a table or view) and the SQL editor's
+// results (windows of a spooled result) both draw their rows with it.
+//
 // new DataGrid(element, {
-//   columns: [{name, type, width, hidden}],
+//   columns: [{name, type, width, hidden, numeric}],
 //   fetch: async (start, count) => ({rows: [rowObject...], total}),   // a window of rows
 //   pinned: () => [rowObject...],              // rows shown above the fetched ones (e.g. new rows)
 //   cellValue: (row, ci) => value,             // default row.values[ci]
@@ -9,7 +12,10 @@
 //   editable: (row, ci) => bool, onEdit: (row, ci, text) => void,
 //   onSort: (sort) => void, onResize: (ci, px) => void, onOpen: (row, ci) => void,
 //   onSave: () => void, onActive: (row, ci) => void, onCellClick: (row, ci, event, cellElement) => void,
+//   onCopy: () => void,                        // Ctrl/⌘+C
 // })
+// Selection: whole rows (click the gutter, Shift/Ctrl+click) or a block of cells (Shift+click a
+// cell, Shift+arrows); selectedRows() and selectedColumns() say what a copy takes.
 // Cells keep SQL NULL (null), the empty string and the text "NULL" apart; binary cells arrive as
 // {binary: hex, size}; cut text as {text, length, truncated}.
 
@@ -85,6 +91,7 @@ export class DataGrid {
     this.generation = 0; // bumps on reset: late answers for an old view are dropped
     this.active = { row: 0, col: this.visibleColumns()[0] ?? 0 };
     this.selected = new Set();
+    this.range = null; // {r0, c0, r1, c1}: a block of cells (c are indexes into visibleColumns())
     this.anchorRow = null;
     this.editing = null;
     this.build();
@@ -109,8 +116,15 @@ export class DataGrid {
     this.scroller.addEventListener("keydown", (e) => this.onKey(e));
     this.scroller.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
     this.body.addEventListener("mousedown", (e) => this.onMouseDown(e));
-    new ResizeObserver(() => this.schedule()).observe(this.scroller);
+    this.resizeObserver = new ResizeObserver(() => this.schedule());
+    this.resizeObserver.observe(this.scroller);
     this.renderHead();
+  }
+
+  destroy() {
+    this.resizeObserver.disconnect();
+    cancelAnimationFrame(this.frame);
+    this.generation += 1;
   }
 
   visibleColumns() {
@@ -276,6 +290,7 @@ export class DataGrid {
     this.generation += 1;
     this.blocks.clear();
     this.selected.clear();
+    this.range = null;
     this.loadedOnce = false;
     if (!keepPosition) {
       this.pinnedFirst = undefined;
@@ -438,6 +453,7 @@ export class DataGrid {
     const range = this.columnRange();
     if (!this.headRange || this.headRange[0] !== range[0] || this.headRange[1] !== range[1]) this.drawHead(range);
     const shown = this.layout.slice(range[0], range[1]);
+    const block = this.rangeBounds();
     const offset = shown.length ? shown[0].left : 0;
     for (let i = 0; i < count; i++) {
       const pos = first + i;
@@ -461,6 +477,7 @@ export class DataGrid {
           if (this.opts.cellClass) addClasses(cell, this.opts.cellClass(row, ci));
         }
         if (pos === this.active.row && ci === this.active.col) cell.classList.add("active");
+        if (block && pos >= block.r0 && pos <= block.r1 && block.cols.has(ci)) cell.classList.add("in-range");
         line.append(cell);
       }
       this.body.append(line);
@@ -487,10 +504,14 @@ export class DataGrid {
     const hit = this.hit(event);
     if (!hit) return;
     this.scroller.focus({ preventScroll: true });
-    if (hit.col === null || event.shiftKey || event.ctrlKey || event.metaKey) {
+    if (hit.col !== null && event.shiftKey && !(event.ctrlKey || event.metaKey)) {
+      this.extendRange(hit.pos, hit.col);
+    } else if (hit.col === null || event.shiftKey || event.ctrlKey || event.metaKey) {
+      this.range = null;
       this.selectRows(hit.pos, event);
     } else {
       this.selected.clear();
+      this.range = null;
       this.anchorRow = hit.pos;
     }
     const cell = event.target.closest(".dg-cell");
@@ -518,6 +539,22 @@ export class DataGrid {
       this.selected.add(pos);
       this.anchorRow = pos;
     }
+  }
+
+  // A block of cells from the active cell (where the block started) to (pos, ci).
+  extendRange(pos, ci) {
+    const cols = this.visibleColumns();
+    if (!this.range) this.range = { r0: this.active.row, c0: Math.max(0, cols.indexOf(this.active.col)) };
+    this.range.r1 = Math.max(0, Math.min(this.rowCount() - 1, pos));
+    this.range.c1 = Math.max(0, cols.indexOf(ci));
+    this.selected.clear();
+  }
+
+  // The block's rows (r0..r1) and its columns, for drawing; null without a block.
+  rangeBounds() {
+    const r = this.range;
+    if (!r || r.r1 === undefined) return null;
+    return { r0: Math.min(r.r0, r.r1), r1: Math.max(r.r0, r.r1), cols: new Set(this.selectedColumns()) };
   }
 
   setActive(pos, col) {
@@ -550,15 +587,29 @@ export class DataGrid {
       if (this.opts.onSave) this.opts.onSave();
       return;
     }
+    if (mod && (event.key === "c" || event.key === "C")) {
+      event.preventDefault();
+      if (this.opts.onCopy) this.opts.onCopy();
+      return;
+    }
     if (event.key in moves) {
       event.preventDefault();
       const [dr, dc] = moves[event.key];
-      const col = cols[Math.max(0, Math.min(cols.length - 1, at + dc))];
-      const pos = this.active.row + dr;
-      if (event.shiftKey && dr) {
-        if (this.anchorRow === null) this.anchorRow = this.active.row;
-        this.selectRows(Math.max(0, pos), { shiftKey: true });
+      const r = this.range;
+      // Shift+arrow grows a block of cells from its moving corner; the active cell stays where it began.
+      const fromRow = event.shiftKey && r ? r.r1 : this.active.row;
+      const fromCol = event.shiftKey && r ? r.c1 : at;
+      const col = cols[Math.max(0, Math.min(cols.length - 1, fromCol + dc))];
+      const pos = Math.max(0, Math.min(this.rowCount() - 1, fromRow + dr));
+      if (event.shiftKey && event.key !== "Tab") {
+        this.extendRange(pos, col);
+        this.scrollToRow(pos);
+        this.scrollToColumn(col);
+        this.render();
+        return;
       }
+      this.range = null;
+      this.selected.clear();
       this.setActive(pos, col);
     } else if (event.key === "Home" && mod) {
       event.preventDefault();
@@ -572,6 +623,7 @@ export class DataGrid {
       else this.startEdit();
     } else if (event.key === "Escape") {
       this.selected.clear();
+      this.range = null;
       this.render();
     } else if (mod && (event.key === "a" || event.key === "A")) {
       event.preventDefault();
@@ -597,7 +649,11 @@ export class DataGrid {
   startEdit() {
     const row = this.rowAt(this.active.row);
     const ci = this.active.col;
-    if (!row || (this.opts.editable && !this.opts.editable(row, ci))) return;
+    if (!row) return;
+    if (this.opts.editable && !this.opts.editable(row, ci)) {
+      if (this.opts.onOpen) this.opts.onOpen(row, ci); // read-only: show the value instead
+      return;
+    }
     const value = this.opts.cellValue(row, ci);
     if (value && typeof value === "object") {
       if (this.opts.onOpen) this.opts.onOpen(row, ci); // binary or cut text: edit in the side panel
@@ -670,8 +726,29 @@ export class DataGrid {
 
   // Loaded rows among the selection (or the active row), in order.
   selectedRows() {
-    const positions = this.selected.size ? [...this.selected].sort((a, b) => a - b) : [this.active.row];
-    return positions.map((p) => this.rowAt(p)).filter(Boolean);
+    return this.selectedPositions().map((p) => this.rowAt(p)).filter(Boolean);
+  }
+
+  selectedPositions() {
+    const r = this.range;
+    if (r && r.r1 !== undefined) {
+      const a = Math.min(r.r0, r.r1);
+      return Array.from({ length: Math.min(Math.max(r.r0, r.r1) - a + 1, 10000) }, (_, i) => a + i);
+    }
+    return this.selected.size ? [...this.selected].sort((a, b) => a - b) : [this.active.row];
+  }
+
+  // The columns a copy takes: the block's, every shown one for whole rows, else the active cell's.
+  selectedColumns() {
+    const cols = this.visibleColumns();
+    const r = this.range;
+    if (r && r.r1 !== undefined) return cols.slice(Math.min(r.c0, r.c1), Math.max(r.c0, r.c1) + 1);
+    return this.selected.size ? cols : [this.active.col];
+  }
+
+  // Whole rows are selected (copies carry a header line); a block or one cell copies values only.
+  wholeRows() {
+    return this.selected.size > 0 && !(this.range && this.range.r1 !== undefined);
   }
 }
 
@@ -689,4 +766,23 @@ function el(tag, className) {
 
 function addClasses(node, classes) {
   for (const c of (classes || "").split(/\s+/)) if (c) node.classList.add(c);
+}
+
+// A panel of checkboxes that hide and show the grid's columns (both pages use it).
+export function buildColumnsPanel(grid, panel, onChange) {
+  panel.textContent = "";
+  grid.columns.forEach((c, ci) => {
+    const label = document.createElement("label");
+    label.className = "inline";
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.checked = !c.hidden;
+    box.dataset.col = c.name;
+    box.addEventListener("change", () => {
+      grid.setColumnHidden(ci, !box.checked);
+      if (onChange) onChange();
+    });
+    label.append(box, document.createTextNode(" " + c.name));
+    panel.append(label);
+  });
 }

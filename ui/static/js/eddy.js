@@ -25,3 +25,14 @@ export async function api(path, { method = "POST", body } = {}) {
   }
   return data;
 }
+
+// GET JSON from the app: the parsed body, or Error(message) (the server's `error` when it sent one).
+export function getJson(path) {
+  return api(path, { method: "GET" });
+}
+
+// A duration in seconds as the pages show it: "12.3 ms" or "1.25 s".
+export function fmtTime(seconds) {
+  if (seconds == null) return "";
+  return seconds < 1 ? `${(seconds * 1000).toFixed(1)} ms` : `${seconds.toFixed(2)} s`;
+}

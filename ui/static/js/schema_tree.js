@@ -3,6 +3,7 @@
 // being shown, and only the visible rows are in the DOM, so 200,000 tables open and scroll freely.
 import { api } from "./eddy.js";
 import { showMenu } from "./context_menu.js";
+import { copyText } from "./clipboard.js";
 
 const ROW = 22; // px, keep in step with .tree-row in eddy.css
 const PAGE = 200; // names per request: a few screens of rows
@@ -485,7 +486,7 @@ export class SchemaTree {
 // The actions on a node: opening pages, the editor prefilled, and the existing preview-then-confirm
 // plans (truncate/drop run from the structure page's buttons, which show the SQL first).
 export function nodeActions(entry, open) {
-  const copy = (text) => navigator.clipboard?.writeText(text).catch(() => {});
+  const copy = (text) => copyText(text);
   if (entry.kind === "table" || entry.kind === "view") {
     const { db, label: t } = entry;
     const actions = [

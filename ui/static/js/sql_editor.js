@@ -1,8 +1,8 @@
 // The SQL editor page: CodeMirror tabs (text kept in the per-user store), runs as query jobs that
 // stream their rows, Stop, confirmations for safe writes/DDL, EXPLAIN, history and saved queries.
-import { api } from "./eddy.js";
+import { api, fmtTime, getJson } from "./eddy.js";
 import { forgetCachedNames, schemaCompletions } from "./sql_complete.js";
-import { ResultsGrid } from "./results_grid.js";
+import { ResultView } from "./results_view.js";
 import { askConfirmation, renderPlan } from "./sql_views.js";
 import { loadHistory as loadHistoryPanel, loadSaved as loadSavedPanel } from "./sql_history.js";
 import {
@@ -370,13 +370,6 @@ async function pollJob(tab) {
   }
 }
 
-async function getJson(url) {
-  const response = await fetch(url, { credentials: "same-origin" });
-  const data = await response.json();
-  if (!response.ok) throw new Error(data.error || response.statusText);
-  return data;
-}
-
 async function stopQuery() {
   const job = state.current.job;
   if (!job || job.state !== "running") return;
@@ -392,11 +385,6 @@ function showStatus(text, isError = false) {
   const el = $("#run-status");
   el.textContent = text;
   el.classList.toggle("error-text", isError);
-}
-
-function fmtTime(seconds) {
-  if (seconds == null) return "";
-  return seconds < 1 ? `${(seconds * 1000).toFixed(1)} ms` : `${seconds.toFixed(2)} s`;
 }
 
 function renderJob(tab) {
@@ -476,17 +464,17 @@ function renderRows(job, result, body) {
     total: result.row_count,
     fetching: result.fetching,
     rows: result.rows,
+    edit: result.edit,
   };
-  if (!grid || grid.source.jobId !== job.id || grid.source.result !== result.id || !body.querySelector(".vgrid")) {
+  if (!grid || grid.source.jobId !== job.id || grid.source.result !== result.id || !body.querySelector(".dg")) {
     if (grid) grid.destroy();
     body.textContent = "";
     const info = document.createElement("div");
     info.className = "result-info";
     const holder = document.createElement("div");
-    holder.className = "result-grid";
-    holder.id = "result-grid";
+    holder.className = "result-view";
     body.append(info, holder);
-    grid = state.grid = new ResultsGrid(holder, source);
+    grid = state.grid = new ResultView(holder, source);
     holder.addEventListener("copy-refused", (event) => showStatus(event.detail, true));
   } else grid.update(source);
   const info = body.querySelector(".result-info");

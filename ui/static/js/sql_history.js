@@ -1,19 +1,7 @@
 // The SQL editor's side panel: searchable history of every statement run, and saved queries.
-import { api } from "./eddy.js";
+import { api, fmtTime, getJson } from "./eddy.js";
 
 const $ = (sel) => document.querySelector(sel);
-
-async function getJson(url) {
-  const response = await fetch(url, { credentials: "same-origin" });
-  const data = await response.json();
-  if (!response.ok) throw new Error(data.error || response.statusText);
-  return data;
-}
-
-function fmtTime(seconds) {
-  if (seconds == null) return "";
-  return seconds < 1 ? `${(seconds * 1000).toFixed(1)} ms` : `${seconds.toFixed(2)} s`;
-}
 
 function entryItem(text, meta, actions) {
   const li = document.createElement("li");

@@ -1,6 +1,6 @@
 // The SQL editor's dialogs and read-only views: confirming a write or DDL (with the rolled-back
 // preview) and the EXPLAIN plan (classic table with flags, JSON plan as a tree).
-import { cellText } from "./results_grid.js";
+import { cellText } from "./datagrid.js";
 
 const $ = (sel) => document.querySelector(sel);
 

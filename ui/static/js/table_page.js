@@ -1,9 +1,10 @@
-// The table page: wires the DataGrid to /api/db/<db>/table/<table>/..., keeps pending edits until
-// Apply (they survive reloads of rows and failed applies), filters, copy, the cell side panel.
+// The table page: wires the DataGrid to /api/db/<db>/table/<table>/... (keyset windows), pending
+// edits until Apply (table_edits.js), filters, copy, the cell side panel.
 import { api } from "./eddy.js";
-import { DataGrid, cellText } from "./datagrid.js";
-import { formatValues, plain } from "./grid_copy.js";
-import { COPY_LIMIT, copySize, hasNativeDialogs, isCut, renderPage } from "./cell_values.js";
+import { DataGrid, buildColumnsPanel, cellText } from "./datagrid.js";
+import { copyGridSelection, plain, wholeValues } from "./grid_copy.js";
+import { hasNativeDialogs, isCut, renderPage } from "./cell_values.js";
+import { TableEdits } from "./table_edits.js";
 import { EditJournal } from "./edit_journal.js";
 
 const page = document.getElementById("table-page");
@@ -19,11 +20,6 @@ const NUMERIC = /^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric
 const state = {
   sort: [],
   filter: initialFilter(),
-  updates: new Map(), // rowKey -> {row, values: Map(ci -> value)}
-  deletes: new Map(), // rowKey -> row
-  inserts: [], // pinned rows {kind: "new", id, values, set: Set(ci)}
-  errors: new Map(), // change id -> message
-  nextId: 1,
   total: 0,
   exact: false,
 };
@@ -33,7 +29,7 @@ const journal = new EditJournal({
   url: `${base}/journal`,
   where: $("grid-error"),
   name: `${meta.database}.${meta.table}`,
-  restore: restoreChanges,
+  restore: (changes) => edits.restore(changes),
 });
 
 function initialFilter() {
@@ -98,29 +94,15 @@ const grid = new DataGrid($("grid"), {
       })),
     };
   },
-  pinned: () => state.inserts,
-  cellValue: (row, ci) => {
-    if (row.kind === "server") {
-      const edit = state.updates.get(row.key);
-      if (edit && edit.values.has(ci)) return edit.values.get(ci);
-    }
-    return row.values[ci];
-  },
+  pinned: () => edits.inserts,
+  cellValue: (row, ci) => edits.cellValue(row, ci),
   cellClass: (row, ci) => {
-    if (row.kind === "new") return row.set.has(ci) ? "pending" : "default";
-    const edit = state.updates.get(row.key);
-    const fk = fkColumns.has(ci) && row.values[ci] !== null ? "fk " : "";
-    return fk + (edit && edit.values.has(ci) ? "pending" : "");
+    const fk = row.kind === "server" && fkColumns.has(ci) && row.values[ci] !== null ? "fk " : "";
+    return fk + edits.cellClass(row, ci);
   },
-  rowClass: (row) => {
-    const classes = [];
-    if (row.kind === "new") classes.push("inserted");
-    if (row.kind === "server" && state.deletes.has(row.key)) classes.push("deleted");
-    if (state.errors.has(changeId(row)) || state.errors.has("d:" + row.key)) classes.push("failed");
-    return classes.join(" ");
-  },
-  editable: (row, ci) => !meta.read_only_reason && !meta.columns[ci].generated,
-  onEdit: (row, ci, text) => setValue(row, ci, text),
+  rowClass: (row) => edits.rowClass(row),
+  editable: (row, ci) => edits.editable(ci),
+  onEdit: (row, ci, text) => edits.setValue(row, ci, text),
   onSort: (sort) => {
     state.sort = sort;
     grid.reset();
@@ -130,7 +112,8 @@ const grid = new DataGrid($("grid"), {
   onActive: (row, ci) => {
     if (!$("cell-panel").hidden) openCell(row, ci);
   },
-  onSave: () => applyChanges(),
+  onSave: () => edits.apply(),
+  onCopy: () => copySelection(grid.wholeRows() ? $("copy-format").value : "TSV"),
   // Ctrl+End on an estimated count: count exactly first, so the jump lands on the true last row.
   exactTotal: async () => (state.exact ? state.total : countExactly()),
   // Alt+click, or a click on cut text, binary or a foreign key, opens the side panel.
@@ -142,84 +125,40 @@ const grid = new DataGrid($("grid"), {
 });
 window.eddyGrid = grid; // for tests and the console
 
+// What an Apply that lost its connection found on the server: stays shown while the grid reloads.
+let applyNotice = "";
+const edits = new TableEdits({
+  meta,
+  base,
+  grid,
+  columnOf: (ci) => names[ci],
+  ui: {
+    apply: $("btn-apply"),
+    discard: $("btn-discard"),
+    count: $("pending-count"),
+    dialog: $("apply-dialog"),
+    sql: $("apply-sql"),
+    run: $("apply-run"),
+    cancel: $("apply-cancel"),
+  },
+  onApplied: (result) => {
+    applyNotice = result.message; // set only when the connection dropped and Eddy checked the rows after
+    showError(applyNotice);
+    grid.reset({ keepPosition: true });
+  },
+  onError: (message) => {
+    if (message) applyNotice = "";
+    showError(message);
+  },
+  onFlash: (message) => flash(message),
+  onChange: (changes) => journal.changed(changes),
+});
+
 function defaultWidth(c) {
   if (/date|time/.test(c.data_type)) return 170;
   if (/int|decimal|float|double|year|bit/.test(c.data_type)) return 110;
   if (/text|blob|json/.test(c.data_type) || c.json) return 260;
   return 170;
-}
-
-function changeId(row) {
-  return row.kind === "new" ? "n:" + row.id : "u:" + row.key;
-}
-
-function setValue(row, ci, value) {
-  if (isCut(value)) throw new Error("A value cut for display is never written back"); // never reached: a guard
-  if (row.kind === "new") {
-    row.values[ci] = value;
-    row.set.add(ci);
-  } else {
-    let edit = state.updates.get(row.key);
-    if (!edit) {
-      edit = { row, values: new Map() };
-      state.updates.set(row.key, edit);
-    }
-    const original = row.values[ci];
-    if (JSON.stringify(original) === JSON.stringify(value)) edit.values.delete(ci);
-    else edit.values.set(ci, value);
-    if (!edit.values.size) state.updates.delete(row.key);
-  }
-  state.errors.delete(changeId(row));
-  refreshPending();
-  grid.render();
-}
-
-function pendingCount() {
-  let n = state.inserts.length + state.deletes.size;
-  for (const edit of state.updates.values()) n += edit.values.size ? 1 : 0;
-  return n;
-}
-
-function refreshPending() {
-  const n = pendingCount();
-  $("btn-apply").disabled = n === 0;
-  $("btn-discard").disabled = n === 0;
-  $("pending-count").textContent = n ? `${n} pending change${n > 1 ? "s" : ""}` : "";
-  journal.changed(buildChanges());
-}
-
-// Journaled changes (as buildChanges made them) become pending edits again, beside any made since.
-function restoreChanges(changes) {
-  const serverRow = (original) => {
-    const values = names.map((n) => original[n]);
-    return { kind: "server", key: rowKey(values), values };
-  };
-  const columnValues = (values, set) => {
-    for (const [name, value] of Object.entries(values || {})) {
-      const ci = names.indexOf(name);
-      if (ci >= 0) set(ci, value);
-    }
-  };
-  for (const change of changes) {
-    if (change.op === "delete" && change.original) {
-      const row = serverRow(change.original);
-      state.deletes.set(row.key, row);
-    } else if (change.op === "update" && change.original) {
-      const row = serverRow(change.original);
-      const edit = state.updates.get(row.key) || { row, values: new Map() };
-      columnValues(change.values, (ci, v) => edit.values.set(ci, v));
-      state.updates.set(row.key, edit);
-    } else if (change.op === "insert") {
-      const row = newRow(null);
-      columnValues(change.values, (ci, v) => {
-        row.values[ci] = v;
-        row.set.add(ci);
-      });
-      state.inserts.push(row);
-    }
-  }
-  refreshPending();
-  grid.render();
 }
 
 // One count for the page, in the status bar and the title line, marked estimate or exact.
@@ -244,22 +183,10 @@ function showStatus(answer) {
   if (actions) actions.dataset.viewSql = answer.view_sql || "";
 }
 
-// -- edits: insert, duplicate, delete, apply, discard -------------------------------------
-function newRow(values) {
-  const row = { kind: "new", id: state.nextId++, values: meta.columns.map(() => undefined), set: new Set() };
-  if (values) {
-    meta.columns.forEach((c, ci) => {
-      if (c.auto_increment || c.generated) return; // the server assigns these
-      row.values[ci] = values[ci];
-      row.set.add(ci);
-    });
-  }
-  return row;
-}
-
+// -- edits: insert, duplicate, delete (apply and discard: table_edits.js) --------------------
 $("btn-insert").addEventListener("click", () => {
-  state.inserts.unshift(newRow(null));
-  refreshPending();
+  edits.inserts.unshift(edits.newRow(null));
+  edits.refresh();
   grid.setActive(0, grid.visibleColumns()[0]);
 });
 
@@ -268,126 +195,26 @@ $("btn-duplicate").addEventListener("click", async () => {
   const cols = meta.columns.map((c, ci) => ci);
   let values;
   try {
-    values = await wholeValues(rows, cols, "Duplicating");
+    values = await wholeValues(copySource("Duplicating"), rows, cols);
   } catch (error) {
     flash("");
     showError(`Not duplicated: ${error.message}`);
     return;
   }
-  for (const rowValues of values) state.inserts.push(newRow(rowValues));
+  for (const rowValues of values) edits.inserts.push(edits.newRow(rowValues));
   flash(`Duplicated ${values.length} row${values.length === 1 ? "" : "s"}.`);
-  refreshPending();
+  edits.refresh();
   grid.render();
 });
 
 $("btn-delete").addEventListener("click", () => {
-  const rows = grid.selectedRows();
-  for (const row of rows) {
-    if (row.kind === "new") state.inserts = state.inserts.filter((r) => r !== row);
-    else if (state.deletes.has(row.key)) state.deletes.delete(row.key);
-    else state.deletes.set(row.key, row);
-  }
+  edits.toggleDelete(grid.selectedRows());
   grid.selected.clear();
-  refreshPending();
   grid.render();
 });
 
 function keyOf(row) {
-  return Object.fromEntries(meta.row_key.map((k, i) => [k, row.values[keyIdx[i]]]));
-}
-
-function original(row) {
-  return Object.fromEntries(names.map((n, ci) => [n, row.values[ci]]));
-}
-
-function buildChanges() {
-  const changes = [];
-  for (const [key, row] of state.deletes) {
-    changes.push({ id: "d:" + key, op: "delete", key: keyOf(row), original: original(row) });
-  }
-  for (const [key, edit] of state.updates) {
-    if (state.deletes.has(key)) continue;
-    const values = {};
-    for (const [ci, v] of edit.values) values[names[ci]] = v;
-    changes.push({ id: "u:" + key, op: "update", key: keyOf(edit.row), original: original(edit.row), values });
-  }
-  for (const row of [...state.inserts].reverse()) {
-    const values = {};
-    for (const ci of row.set) values[names[ci]] = row.values[ci];
-    changes.push({ id: "n:" + row.id, op: "insert", values });
-  }
-  return changes;
-}
-
-let pendingRun = null;
-let previewing = false; // Ctrl+S reaches both the grid and the page: one preview at a time
-
-async function applyChanges() {
-  if (!pendingCount() || $("apply-dialog").open || previewing) return;
-  previewing = true;
-  const changes = buildChanges();
-  try {
-    const preview = await api(`${base}/apply`, { body: { changes, preview: true } });
-    $("apply-sql").textContent = preview.statements.join(";\n") + ";";
-    pendingRun = changes;
-    $("apply-dialog").showModal();
-  } catch (error) {
-    showError(error.message);
-  } finally {
-    previewing = false;
-  }
-}
-
-// What an Apply that lost its connection found on the server: stays shown while the grid reloads.
-let applyNotice = "";
-
-async function runChanges() {
-  applyNotice = "";
-  const changes = pendingRun;
-  pendingRun = null;
-  $("apply-dialog").close();
-  let result;
-  try {
-    result = await api(`${base}/apply`, { body: { changes } });
-  } catch (error) {
-    // No answer at all (TypeError from fetch): Eddy may have committed before the reply was lost.
-    showError(error instanceof TypeError
-      ? `Eddy did not answer (${error.message}): whether your changes were saved is not known. Reload the table and check them before applying again; they are still here.`
-      : `Nothing was saved: ${error.message}. Your changes are still here; fix and apply again.`);
-    return;
-  }
-  state.errors.clear();
-  if (!result.ok && result.outcome === "unknown") {
-    showError(`${result.message}\nYour changes are still here, not applied again.`);
-    return;
-  }
-  if (!result.ok) {
-    for (const e of result.errors) state.errors.set(e.id, e.message);
-    const lines = result.errors.map((e) => `${describeChange(e.id)}: ${e.message}`);
-    showError(result.message || `Nothing was saved (rolled back). ${lines.join("\n")}\nYour changes are still here; fix and apply again.`);
-    grid.render();
-    return;
-  }
-  state.updates.clear();
-  state.deletes.clear();
-  state.inserts = [];
-  refreshPending();
-  applyNotice = result.message; // set only when the connection dropped and Eddy checked the rows after
-  showError(applyNotice);
-  flash(`Applied: ${result.affected} row${result.affected === 1 ? "" : "s"} changed.`);
-  grid.reset({ keepPosition: true });
-}
-
-function describeChange(id) {
-  const [kind, rest] = [id.slice(0, 1), id.slice(2)];
-  if (kind === "n") return `New row ${rest}`;
-  let key = rest;
-  try {
-    key = JSON.parse(rest).map((v) => cellText(v)).join(", ");
-  } catch {
-    /* keep the raw id */
-  }
-  return `${kind === "d" ? "Deleting" : "Row"} ${meta.row_key.join(", ")} = ${key}`;
+  return edits.keyOf(row);
 }
 
 function flash(message) {
@@ -395,26 +222,14 @@ function flash(message) {
   status.textContent = message;
 }
 
-$("btn-apply").addEventListener("click", applyChanges);
-$("apply-run").addEventListener("click", runChanges);
-$("apply-cancel").addEventListener("click", () => $("apply-dialog").close());
-$("btn-discard").addEventListener("click", () => {
-  state.updates.clear();
-  state.deletes.clear();
-  state.inserts = [];
-  state.errors.clear();
-  showError("");
-  refreshPending();
-  grid.render();
-});
 document.addEventListener("keydown", (e) => {
   if ((e.ctrlKey || e.metaKey) && (e.key === "s" || e.key === "S")) {
     e.preventDefault();
-    applyChanges();
+    edits.apply();
   }
 });
 window.addEventListener("beforeunload", (e) => {
-  if (pendingCount()) e.preventDefault();
+  if (edits.count()) e.preventDefault();
 });
 
 $("btn-reload").addEventListener("click", () => {
@@ -426,7 +241,7 @@ $("goto-row").addEventListener("keydown", (e) => {
   if (e.key !== "Enter") return;
   const n = Number.parseInt(e.target.value, 10);
   if (Number.isFinite(n) && n > 0) {
-    grid.jumpTo(state.inserts.length + n - 1);
+    grid.jumpTo(edits.inserts.length + n - 1);
     grid.scroller.focus({ preventScroll: true });
   }
 });
@@ -549,28 +364,10 @@ showFilter(state.filter);
 if ((state.filter.conditions || []).length || state.filter.raw) $("filter-panel").hidden = false;
 
 // -- columns: hide/show, widths; saved per table in the per-user store ----------------------
-function buildColumnsPanel() {
-  const panel = $("columns-panel");
-  panel.textContent = "";
-  grid.columns.forEach((c, ci) => {
-    const label = document.createElement("label");
-    label.className = "inline";
-    const box = document.createElement("input");
-    box.type = "checkbox";
-    box.checked = !c.hidden;
-    box.dataset.col = c.name;
-    box.addEventListener("change", () => {
-      grid.setColumnHidden(ci, !box.checked);
-      savePrefs();
-    });
-    label.append(box, document.createTextNode(" " + c.name));
-    panel.append(label);
-  });
-}
 $("btn-columns").addEventListener("click", () => {
   const panel = $("columns-panel");
   panel.hidden = !panel.hidden;
-  if (!panel.hidden) buildColumnsPanel();
+  if (!panel.hidden) buildColumnsPanel(grid, panel, savePrefs);
 });
 
 let prefsTimer = null;
@@ -586,37 +383,21 @@ function savePrefs() {
   }, 300);
 }
 
-// -- copy as TSV / CSV / JSON / INSERT -----------------------------------------------------
-// Rows' values for Copy/Duplicate, every cell cut for display replaced by its whole value read
-// from the server. Throws (saying which cell and why) rather than use a preview.
-async function wholeValues(rows, cols, verb) {
-  let budget = COPY_LIMIT;
-  const out = [];
-  for (const row of rows) {
-    const values = [];
-    for (const ci of cols) {
-      let v = grid.opts.cellValue(row, ci);
-      if (isCut(v)) {
-        const size = copySize(v);
-        const where = `${names[ci]} of row ${describeRow(row)}`;
-        if (size > budget) {
-          openCell(row, ci); // the side panel offers Save to file
-          throw new Error(
-            `${where} holds ${v.length ? v.length.toLocaleString("en-US") + " characters" : v.size.toLocaleString("en-US") + " bytes"}, ` +
-              `more than the ${(COPY_LIMIT / 1048576).toFixed(0)} MiB Copy takes. Nothing was copied; save the value to a file from the side panel instead.`,
-          );
-        }
-        flash(`${verb}: reading ${names[ci]} (${v.length ? v.length.toLocaleString("en-US") + " characters" : v.size.toLocaleString("en-US") + " bytes"}) from the server…`);
-        const page = await readCell(row, ci, { limit: "binary" in v ? v.size : v.length });
-        if (!page.complete) throw new Error(`${where} changed on the server since it was loaded: reload and try again.`);
-        v = page.value;
-        budget -= size;
-      }
-      values.push(v);
-    }
-    out.push(values);
-  }
-  return out;
+// -- copy as TSV / CSV / JSON / INSERT (grid_copy.js): cut cells are read whole from the server --
+function copySource(verb) {
+  return {
+    names,
+    table: meta.table,
+    cellValue: (row, ci) => grid.opts.cellValue(row, ci),
+    describeRow,
+    readWhole: async (row, ci, v) => {
+      const page = await readCell(row, ci, { limit: "binary" in v ? v.size : v.length });
+      if (!page.complete) throw new Error(`${names[ci]} of row ${describeRow(row)} changed on the server since it was loaded: reload and try again.`);
+      return page.value;
+    },
+    onTooBig: (row, ci) => openCell(row, ci), // the side panel offers Save to file
+    onProgress: (text) => flash(`${verb}: ${text}`),
+  };
 }
 
 function describeRow(row) {
@@ -625,47 +406,20 @@ function describeRow(row) {
 }
 
 async function copySelection(format) {
-  const rows = grid.selectedRows();
-  const cols = grid.selected.size ? grid.visibleColumns() : [grid.active.col];
-  let values;
+  let copied;
   try {
-    values = await wholeValues(rows, cols, "Copying");
+    copied = await copyGridSelection(grid, copySource("Copying"), format);
   } catch (error) {
     flash("");
     showError(`Not copied: ${error.message}`);
     return;
   }
-  const all = formatValues(values, cols.map((ci) => names[ci]), format, meta.table);
-  let text = grid.selected.size ? all : all.split("\n").slice(1).join("\n");
-  if (!grid.selected.size && format === "TSV" && values.length === 1 && values[0][0] !== null) {
-    text = String(plain(values[0][0])); // one cell: its exact text, not TSV-escaped
-  }
-  window.eddyLastCopy = text;
-  const done = () => flash(`Copied ${rows.length} row${rows.length === 1 ? "" : "s"} as ${format} (${text.length.toLocaleString("en-US")} characters).`);
-  try {
-    await navigator.clipboard.writeText(text);
-    done();
-  } catch {
-    // Some webviews refuse the async clipboard: fall back to a selected textarea and copy.
-    const area = document.createElement("textarea");
-    area.value = text;
-    area.className = "copy-buffer";
-    document.body.append(area);
-    area.select();
-    const ok = document.execCommand("copy");
-    area.remove();
-    grid.scroller.focus({ preventScroll: true });
-    if (ok) done();
-    else showError("Copy failed: the clipboard is not available here.");
-  }
+  grid.scroller.focus({ preventScroll: true });
+  const { rows, text, ok } = copied;
+  if (ok) flash(`Copied ${rows} row${rows === 1 ? "" : "s"} as ${format} (${text.length.toLocaleString("en-US")} characters).`);
+  else showError("Copy failed: the clipboard is not available here.");
 }
 $("btn-copy").addEventListener("click", () => copySelection($("copy-format").value));
-grid.scroller.addEventListener("keydown", (e) => {
-  if ((e.ctrlKey || e.metaKey) && (e.key === "c" || e.key === "C") && !grid.editing) {
-    e.preventDefault();
-    copySelection(grid.selected.size ? $("copy-format").value : "TSV");
-  }
-});
 
 // -- the cell panel: the real value read from the server a page at a time, JSON, binary, NULL,
 // foreign keys both ways. A value is edited here only when the panel holds all of it.
@@ -674,15 +428,8 @@ let panelCell = null; // {row, ci, complete}
 // The page to show: the user's own (pending, new) values and values the grid holds whole are
 // shown as they are; only a value cut for display is read from the server.
 async function cellPage(row, ci, offset) {
-  const pending = row.kind !== "server" || (state.updates.get(row.key)?.values.has(ci) ?? false);
-  const v = grid.opts.cellValue(row, ci);
-  if (pending || !isCut(v)) {
-    const page = { offset: 0, complete: true, local: pending, isDefault: v === undefined };
-    if (v === null || v === undefined) return { ...page, kind: "null", size: 0, value: null };
-    if (typeof v === "object") return { ...page, kind: "binary", size: v.size, value: v };
-    if (typeof v === "number") return { ...page, kind: "value", size: String(v).length, value: v };
-    return { ...page, kind: "text", size: [...String(v)].length, value: String(v) };
-  }
+  const pending = edits.pending(row, ci);
+  if (pending || !isCut(grid.opts.cellValue(row, ci))) return { ...edits.localPage(row, ci), local: pending };
   return readCell(row, ci, { offset });
 }
 
@@ -830,18 +577,17 @@ $("cell-close").addEventListener("click", () => {
 });
 $("cell-null").addEventListener("click", () => {
   if (!panelCell || !panelCell.complete) return;
-  setValue(panelCell.row, panelCell.ci, null);
+  edits.setValue(panelCell.row, panelCell.ci, null);
   openCell(panelCell.row, panelCell.ci);
 });
 $("cell-save").addEventListener("click", () => {
   // Only a value the panel holds whole can be edited: a page of it would overwrite the rest.
   if (!panelCell || !panelCell.complete || panelCell.kind === "binary" || !$("cell-text")) return;
   const text = $("cell-text").value;
-  setValue(panelCell.row, panelCell.ci, text === panelCell.shown ? panelCell.value : text);
+  edits.setValue(panelCell.row, panelCell.ci, text === panelCell.shown ? panelCell.value : text);
   openCell(panelCell.row, panelCell.ci);
 });
 
-refreshPending();
 grid.render();
 
 // An import into this table (the Import dialog on this page) leaves the rows shown stale: offer a reload.

@@ -1,6 +1,9 @@
 // Shared helpers of the structure/admin pages: element builder, JSON GET, copy, and the
 // preview-then-run dialog every change goes through.
 import { api } from "../eddy.js";
+import { copyText as toClipboard } from "../clipboard.js";
+
+export { getJson } from "../eddy.js";
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -20,32 +23,10 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-export async function getJson(path) {
-  const response = await fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" } });
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  if (!response.ok) throw new Error((data && data.error) || `${response.status} ${response.statusText}`);
-  return data;
-}
-
 export const seg = (name) => encodeURIComponent(name);
 
 export async function copyText(text, button) {
-  try {
-    await navigator.clipboard.writeText(text);
-  } catch {
-    // Clipboard API refused (no secure context or permission): fall back to a selection copy.
-    const area = el("textarea", { class: "offscreen", readonly: true });
-    area.value = text;
-    document.body.append(area);
-    area.select();
-    document.execCommand("copy");
-    area.remove();
-  }
+  await toClipboard(text);
   if (button) {
     const old = button.textContent;
     button.textContent = "Copied";
