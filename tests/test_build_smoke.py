@@ -285,3 +285,26 @@ def test_deb_installs_launches_from_the_menu_entry_and_removes_cleanly(eddy_deb,
     assert removed.returncode == 0, removed.stdout + removed.stderr
     left = [path for path in (*DEB_FILES, "/opt/eddy") if os.path.lexists(path)]
     assert left == [], f"left behind after removal: {left}"
+
+
+@pytest.mark.skipif(not LINUX, reason="a Linux desktop's ~/.local layout")
+def test_install_linux_puts_the_build_in_a_fresh_home(tmp_path):
+    """build/install-linux.sh into a home that has no ~/.local yet: the binary, icon and menu entry."""
+    binary = tmp_path / "Eddy-build"
+    binary.write_text("#!/bin/sh\n")
+    binary.chmod(0o755)
+    home = tmp_path / "home"
+    home.mkdir()
+    done = subprocess.run(
+        ["bash", str(ROOT / "build" / "install-linux.sh"), str(binary)],
+        env={**os.environ, "HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    entry = (home / ".local/share/applications/eddy.desktop").read_text()
+    assert f"Exec={home}/.local/bin/Eddy" in entry
+    assert (home / ".local/bin/Eddy").is_file() and (
+        home / ".local/share/icons/hicolor/512x512/apps/eddy.png"
+    ).is_file()
