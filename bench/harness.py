@@ -79,7 +79,7 @@ class ExistingServer:
 @contextmanager
 def private_server():
     base = Path(tempfile.mkdtemp(prefix="eddy-bench-"))
-    server = MariaDBServer(base)
+    server = MariaDBServer(base, die_with_parent=True)  # an interrupted bench leaves no server
     server.start()
     try:
         yield server

@@ -56,7 +56,7 @@ def mariadb(tmp_path_factory) -> TestServer:
     if dsn:
         admin = _from_dsn(dsn)
     else:
-        server = MariaDBServer(tmp_path_factory.mktemp("mariadb"))
+        server = MariaDBServer(tmp_path_factory.mktemp("mariadb"), die_with_parent=True)  # none left by a killed run
         server.start()
         admin = server.params()
     conn = Connection(admin)

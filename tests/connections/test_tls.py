@@ -22,6 +22,7 @@ def tls_server(tmp_path_factory):
     pki = make_pki(base / "pki")
     server = MariaDBServer(
         base / "server",
+        die_with_parent=True,
         extra_args=[f"--ssl-ca={pki.ca}", f"--ssl-cert={pki.server_cert}", f"--ssl-key={pki.server_key}"],
     )
     server.start()

@@ -8,6 +8,7 @@ import functools
 import hashlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -128,6 +129,16 @@ def _own_process_group() -> dict:
     return {"start_new_session": True}
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the starting thread dies (prctl PR_SET_PDEATHSIG)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+    if os.getppid() == 1:  # the parent died before prctl: no signal would come
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 @dataclass
 class MariaDBServer:
     """One private server: `base` holds data/, the socket and the log."""
@@ -136,6 +147,10 @@ class MariaDBServer:
     port: int | None = None
     process: subprocess.Popen | None = None
     extra_args: list[str] = field(default_factory=list)  # e.g. --ssl-ca/--ssl-cert/--ssl-key
+    # Linux: the server gets SIGTERM (a clean shutdown) when the thread that started it dies, even
+    # by SIGKILL. For the test suite's servers, so a killed run leaves none behind; the app's sandbox
+    # starts from worker threads that may end, and is stopped by the app itself.
+    die_with_parent: bool = False
     # Set: every start makes root's password this (through --init-file, so it works even when the
     # old password is lost); None: root has no password (the test suite's throwaway servers).
     root_password: str | None = None
@@ -237,7 +252,11 @@ class MariaDBServer:
                 *self.extra_args,
             ]
             self.process = subprocess.Popen(
-                cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **_own_process_group()
+                cmd,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent if self.die_with_parent and sys.platform.startswith("linux") else None,
+                **_own_process_group(),
             )
             try:
                 ready = self._wait_ready(timeout)
