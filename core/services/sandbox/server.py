@@ -129,14 +129,20 @@ def _own_process_group() -> dict:
     return {"start_new_session": True}
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: SIGTERM when the starting thread dies (prctl PR_SET_PDEATHSIG)."""
+def _death_signal_setter():
+    """A preexec_fn: in the child before exec, SIGTERM when the starting thread dies
+    (prctl PR_SET_PDEATHSIG). libc is loaded here, in the parent: the child must not import."""
     import ctypes
 
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
-    if os.getppid() == 1:  # the parent died before prctl: no signal would come
-        os.kill(os.getpid(), signal.SIGTERM)
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def set_death_signal() -> None:
+        prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+        if os.getppid() != parent:  # the parent died before prctl: no signal would come
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return set_death_signal
 
 
 @dataclass
@@ -255,7 +261,9 @@ class MariaDBServer:
                 cmd,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent if self.die_with_parent and sys.platform.startswith("linux") else None,
+                preexec_fn=_death_signal_setter()
+                if self.die_with_parent and sys.platform.startswith("linux")
+                else None,
                 **_own_process_group(),
             )
             try:
