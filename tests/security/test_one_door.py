@@ -16,11 +16,12 @@ from core.db.errors import DatabaseError
 from core.db.rawstream import stream_line_batches
 from core.db.statements import ReadOnlyViolation
 from core.services.connections import profiles
+from core.services.errors import ServiceError
 from core.services.grid.table_meta import load_table_meta
 from core.services.grid.windows import WindowPlanner
 from core.services.query.runner import run_statement
 from core.services.transfer import load_data as load_data_module
-from core.services.transfer.csv_import import ImportOptions, run_import
+from core.services.transfer.csv_import import ImportFailed, ImportOptions, run_import
 from core.services.transfer.export import ExportOptions, ExportSource, run_export
 from core.services.transfer.formats import Dialect
 from tests.connections.test_tls import TLS_PASSWORD, TLS_USER, tls_profile, tls_server  # noqa: F401 - fixture
@@ -69,7 +70,7 @@ def every_path(conn: Connection, tmp: Path) -> list[str]:
         try:
             step()
             outcomes.append(f"{name}: ok")
-        except DatabaseError as exc:
+        except (DatabaseError, ServiceError) as exc:  # an import or script refusal is a ServiceError
             outcomes.append(f"{name}: {exc.message}")
     return outcomes
 
@@ -158,7 +159,7 @@ def test_load_data_connection_loss_reads_like_the_insert_path(mariadb, tmp_path)
         big = _csv(tmp_path / "big.csv", 40_000, 1000)  # ~3 MB: the proxy cuts it midway
         with MitmProxy(mariadb.user.port, cut_after=400_000) as proxy:
             conn = Connection(replace(mariadb.user, port=proxy.port, read_timeout=30))
-            with pytest.raises(DatabaseError) as info:
+            with pytest.raises(ImportFailed) as info:
                 run_import(conn, DB, "t", big, CSV, ImportOptions(method="load_data"))
             conn.close()
         assert any(r.cut for r in proxy.connections)
@@ -242,7 +243,7 @@ def test_load_data_still_names_the_line_of_a_refused_row(mariadb, tmp_path):
         path = tmp_path / "bad.csv"
         path.write_text('id,v\n10,"a\nmultiline"\n11,b\nnot-a-number,c\n12,d\n', encoding="utf-8")
         conn = Connection(mariadb.user)
-        with pytest.raises(DatabaseError) as info:
+        with pytest.raises(ImportFailed) as info:
             run_import(conn, DB, "t", path, CSV, ImportOptions(method="load_data"))
         conn.close()
         assert "line 5" in info.value.message, info.value.message

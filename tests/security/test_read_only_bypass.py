@@ -16,7 +16,7 @@ import pytest
 from core.db import Connection
 from core.db.errors import DatabaseError
 from core.services.transfer.export import ExportOptions, ExportSource, run_export
-from core.services.transfer.sql_import import ScriptOptions, run_script
+from core.services.transfer.sql_import import ScriptFailed, ScriptOptions, run_script
 from tests.connections.conftest import memory_keyring  # noqa: F401 - a fixture used below
 from tests.connections.test_profiles import connect, create
 
@@ -239,7 +239,7 @@ def via_script_import(tab, sql, conn=None, out=None, **_):
     script.write_text(sql + ";\n")
     try:
         return run_script(conn, script, ScriptOptions(database=DB))
-    except DatabaseError as exc:
+    except (DatabaseError, ScriptFailed) as exc:  # a refused statement stops the script: ScriptFailed
         return exc
 
 

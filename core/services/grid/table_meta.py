@@ -57,15 +57,22 @@ def _indexes(conn: Connection, database: str, table: str) -> list[dict]:
 
 # InnoDB's own foreign-key dictionary (MariaDB, then MySQL 8 names): reading it opens no table.
 # InnoDB names tables 'db/table' in the server's filename encoding: the server encodes and decodes.
+# Two literals, not one template: tests/security/test_sql_building.py checks SQL text as written.
 _REFERENCING = {
-    view: f"""
+    "INNODB_SYS_FOREIGN": """
         SELECT DISTINCT CONVERT(CONVERT(SUBSTRING_INDEX(FOR_NAME, '/', 1) USING binary) USING filename) AS db,
                CONVERT(CONVERT(SUBSTRING(FOR_NAME, LOCATE('/', FOR_NAME) + 1) USING binary) USING filename) AS tbl
-        FROM information_schema.{view}
+        FROM information_schema.INNODB_SYS_FOREIGN
         WHERE REF_NAME = CONCAT(CAST(CONVERT(%s USING filename) AS BINARY), '/',
                                 CAST(CONVERT(%s USING filename) AS BINARY))
-    """
-    for view in ("INNODB_SYS_FOREIGN", "INNODB_FOREIGN")
+    """,
+    "INNODB_FOREIGN": """
+        SELECT DISTINCT CONVERT(CONVERT(SUBSTRING_INDEX(FOR_NAME, '/', 1) USING binary) USING filename) AS db,
+               CONVERT(CONVERT(SUBSTRING(FOR_NAME, LOCATE('/', FOR_NAME) + 1) USING binary) USING filename) AS tbl
+        FROM information_schema.INNODB_FOREIGN
+        WHERE REF_NAME = CONCAT(CAST(CONVERT(%s USING filename) AS BINARY), '/',
+                                CAST(CONVERT(%s USING filename) AS BINARY))
+    """,
 }
 
 
