@@ -1,6 +1,7 @@
 // The side panel beside the grid (table page and SQL results): one cell's real value, read a page
 // at a time (cell_values.js draws it), edited here only when the panel holds all of it.
-import { renderPage } from "./cell_values.js";
+import { api } from "./eddy.js";
+import { hasNativeDialogs, renderPage } from "./cell_values.js";
 
 export class CellPanel {
   // els: {panel, col, type, view, actions, save, setNull, close}
@@ -8,7 +9,7 @@ export class CellPanel {
   //   column(ci) -> {name, type, json},
   //   page(row, ci, offset) -> Promise<page>        // {kind, size, offset, value, complete, local, isDefault}
   //   editable(row, ci) -> bool, readOnlyReason(ci) -> text,
-  //   file(row, ci, page) -> {href, save()} | null   // Download / Save to file for a value on the server
+  //   file(row, ci, page) -> {href, save: {url, body}} | null  // Download link / native Save for a value on the server
   //   setValue(row, ci, value), after(row, ci)        // after: e.g. foreign-key links
   // }
   constructor(els, source) {
@@ -41,6 +42,25 @@ export class CellPanel {
     this.cell = null;
   }
 
+  // In the app window a download link does nothing: the server asks where (native dialog) and
+  // writes the file; in a browser, the link downloads it. The outcome is told beside the buttons.
+  async saveToFile(file) {
+    const status = this.els.view.querySelector(".cell-file");
+    try {
+      if (await hasNativeDialogs()) {
+        const saved = await api(file.save.url, { body: file.save.body });
+        if (saved.saved && status) status.append(` Saved ${saved.bytes.toLocaleString("en-US")} bytes to ${saved.path}`);
+        return;
+      }
+      const link = document.createElement("a");
+      link.href = file.href;
+      link.setAttribute("download", "");
+      link.click();
+    } catch (error) {
+      if (status) status.append(` Not saved: ${error.message}`);
+    }
+  }
+
   async show(row, ci, offset = 0) {
     if (!row) return;
     const { els, source } = this;
@@ -67,7 +87,7 @@ export class CellPanel {
       json: col.json || /^\s*[[{]/.test(typeof page.value === "string" ? page.value.slice(0, 10) : ""),
       onPage: (next) => this.show(row, ci, next),
       downloadHref: file ? file.href : null,
-      onSaveFile: file ? file.save : null,
+      onSaveFile: file ? () => this.saveToFile(file) : null,
     });
     if (area && !editable) area.readOnly = true;
     if (page.isDefault) els.view.querySelector("#cell-size").textContent = "DEFAULT";

@@ -4,10 +4,10 @@
 // say so (ORDER BY / WHERE sort and filter them on the server). Cells open in the side panel, read
 // from the spooled result a page at a time; Copy reads cut values whole first.
 // A result from one table that holds its primary key is edited like the table grid (table_edits.js).
-import { api, getJson } from "./eddy.js";
+import { getJson } from "./eddy.js";
 import { DataGrid, buildColumnsPanel, cellText } from "./datagrid.js";
 import { copyGridSelection } from "./grid_copy.js";
-import { hasNativeDialogs, isCut } from "./cell_values.js";
+import { isCut } from "./cell_values.js";
 import { CellPanel } from "./cell_panel.js";
 import { TableEdits, buildEditControls } from "./table_edits.js";
 
@@ -143,7 +143,10 @@ export class ResultView {
           : getJson(this.cellUrl("cell", row, ci, `&offset=${offset}`)),
       editable: (row, ci) => Boolean(this.edits && this.edits.editable(ci)),
       readOnlyReason: () => this.readOnlyReason || "",
-      file: (row, ci) => ({ href: this.cellUrl("cell/download", row, ci), save: () => this.saveValue(row, ci) }),
+      file: (row, ci) => ({
+        href: this.cellUrl("cell/download", row, ci),
+        save: { url: `/api/query/${this.source.jobId}/cell/save`, body: { result: this.source.result, row: row.pos, col: ci } },
+      }),
       setValue: (row, ci, value) => this.edits && this.edits.setValue(row, ci, value),
     });
   }
@@ -354,24 +357,6 @@ export class ResultView {
   // The real value in the side panel, read from the spooled result a page at a time.
   openCell(row, ci) {
     return this.panel.show(row, ci);
-  }
-
-  async saveValue(row, ci) {
-    const status = this.panel.els.panel.querySelector(".cell-file");
-    try {
-      if (await hasNativeDialogs()) {
-        const body = { result: this.source.result, row: row.pos, col: ci };
-        const saved = await api(`/api/query/${this.source.jobId}/cell/save`, { body });
-        if (saved.saved && status) status.append(` Saved ${saved.bytes.toLocaleString("en-US")} bytes to ${saved.path}`);
-        return;
-      }
-      const link = document.createElement("a");
-      link.href = this.cellUrl("cell/download", row, ci);
-      link.setAttribute("download", "");
-      link.click();
-    } catch (error) {
-      if (status) status.append(` Not saved: ${error.message}`);
-    }
   }
 
   // -- editing: a result from one table that holds its key -----------------------------------

@@ -3,7 +3,7 @@
 import { api } from "./eddy.js";
 import { DataGrid, buildColumnsPanel, cellText } from "./datagrid.js";
 import { copyGridSelection, plain, wholeValues } from "./grid_copy.js";
-import { hasNativeDialogs, isCut } from "./cell_values.js";
+import { isCut } from "./cell_values.js";
 import { CellPanel } from "./cell_panel.js";
 import { TableEdits } from "./table_edits.js";
 
@@ -464,23 +464,6 @@ function cellPlace(row, ci) {
   return { key: {}, at: { position: row.pos, sort: state.sort, filter: state.filter }, size, column: names[ci] };
 }
 
-async function saveCellToFile(row, ci) {
-  const body = cellPlace(row, ci);
-  try {
-    if (await hasNativeDialogs()) {
-      const saved = await api(`${base}/cell/save`, { body });
-      if (saved.saved) flash(`Saved ${saved.bytes.toLocaleString("en-US")} bytes to ${saved.path}`);
-      return;
-    }
-    const link = document.createElement("a");
-    link.href = downloadHref(row, ci);
-    link.setAttribute("download", "");
-    link.click();
-  } catch (error) {
-    showError(`Not saved: ${error.message}`);
-  }
-}
-
 function downloadHref(row, ci) {
   const place = cellPlace(row, ci);
   const query = new URLSearchParams({ key: JSON.stringify(place.key), column: place.column });
@@ -507,7 +490,8 @@ const panel = new CellPanel(
     page: cellPage,
     editable: (row, ci) => edits.editable(ci),
     readOnlyReason: (ci) => meta.read_only_reason || (meta.columns[ci].generated ? "Read-only: a generated column." : ""),
-    file: (row, ci) => (row.kind === "server" ? { href: downloadHref(row, ci), save: () => saveCellToFile(row, ci) } : null),
+    file: (row, ci) =>
+      row.kind === "server" ? { href: downloadHref(row, ci), save: { url: `${base}/cell/save`, body: cellPlace(row, ci) } } : null,
     setValue: (row, ci, value) => edits.setValue(row, ci, value),
     after: showForeignKeys,
   },
