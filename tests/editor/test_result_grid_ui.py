@@ -124,3 +124,21 @@ def test_the_row_number_gutter_stays_in_view_when_scrolling_sideways(editor):  #
     offsets = page.evaluate(where)
     assert all(abs(x) < 2 for x in offsets), f"the gutter scrolled away: {offsets} px from the grid's left edge"
     page.screenshot(path=f"{SHOTS}/result-gutter.png")
+
+
+def test_result_rows_copy_as_insert_and_columns_hide(editor, stock):  # noqa: F811
+    page = editor
+    run(page, "SELECT id, item, qty FROM stock ORDER BY id", 3)
+    expect(page.locator("#result-edit-note")).to_have_text("editable: stock")
+    page.locator('#result-grid .dg-row[data-pos="0"] .dg-gutter').click()
+    page.locator('#result-grid .dg-row[data-pos="1"] .dg-gutter').click(modifiers=["Shift"])
+    page.select_option("#result-copy-format", "INSERT")
+    page.click("#result-copy")
+    expect(page.locator("#result-grid")).to_have_attribute("data-copied", "2")
+    assert page.evaluate("() => window.eddyLastCopy").splitlines() == [
+        "INSERT INTO `stock` (`id`, `item`, `qty`) VALUES (1, 'apple', 3);",
+        "INSERT INTO `stock` (`id`, `item`, `qty`) VALUES (2, 'pear', 5);",
+    ]
+    page.click("#result-columns")
+    page.locator('.columns-panel input[data-col="qty"]').uncheck()
+    expect(page.locator("#result-grid .dg-hcell .col-name")).to_have_text(["id", "item"])

@@ -4,10 +4,11 @@
 // say so (ORDER BY / WHERE sort and filter them on the server). Cells open in the side panel, read
 // from the spooled result a page at a time; Copy reads cut values whole first.
 // A result from one table that holds its primary key is edited like the table grid (table_edits.js).
-import { api, getJson } from "./eddy.js";
+import { getJson } from "./eddy.js";
 import { DataGrid, buildColumnsPanel, cellText } from "./datagrid.js";
 import { copyGridSelection } from "./grid_copy.js";
-import { hasNativeDialogs, isCut, renderPage } from "./cell_values.js";
+import { isCut } from "./cell_values.js";
+import { CellPanel } from "./cell_panel.js";
 import { TableEdits, buildEditControls } from "./table_edits.js";
 
 const BLOCK = 100; // datagrid.js's window
@@ -85,7 +86,7 @@ export class ResultView {
     this.gridEl = el("div", "datagrid");
     this.gridEl.id = "result-grid";
     this.panel = this.buildPanel();
-    main.append(this.gridEl, this.panel);
+    main.append(this.gridEl, this.panel.els.panel);
     c.append(tools, this.columnsPanel, main);
     this.grid = new DataGrid(this.gridEl, {
       columns: this.source.columns.map((col) => ({ name: col.name, type: col.type, numeric: Boolean(col.numeric) })),
@@ -99,7 +100,7 @@ export class ResultView {
       onSort: (sort) => this.sortBy(sort),
       onOpen: (row, ci) => this.openCell(row, ci),
       onActive: (row, ci) => {
-        if (!this.panel.hidden) this.openCell(row, ci);
+        if (this.panel.isOpen) this.openCell(row, ci);
       },
       onCellClick: (row, ci, event, cell) => {
         if (event.altKey || cell.classList.contains("long") || cell.classList.contains("binary")) this.openCell(row, ci);
@@ -111,38 +112,43 @@ export class ResultView {
   }
 
   buildPanel() {
-    const panel = el("aside", "cell-panel");
-    panel.id = "cell-panel";
-    panel.hidden = true;
-    const head = el("div", "cell-panel-head");
-    this.panelCol = el("strong");
-    this.panelCol.id = "cell-col";
-    this.panelType = el("span", "muted");
-    this.panelType.id = "cell-type";
-    const close = el("button", "", "×");
-    close.type = "button";
-    close.id = "cell-close";
-    close.title = "Close";
-    close.addEventListener("click", () => {
-      panel.hidden = true;
-      this.panelCell = null;
+    const make = (tag, id, text, className) => {
+      const node = el(tag, className, text);
+      if (id) node.id = id;
+      if (tag === "button") node.type = "button";
+      return node;
+    };
+    const els = {
+      panel: make("aside", "cell-panel", undefined, "cell-panel"),
+      col: make("strong", "cell-col"),
+      type: make("span", "cell-type", undefined, "muted"),
+      close: make("button", "cell-close", "×"),
+      view: make("div", "cell-view"),
+      actions: make("div", null, undefined, "cell-actions"),
+      save: make("button", "cell-save", "Set text"),
+      setNull: make("button", "cell-null", "Set NULL"),
+    };
+    els.panel.hidden = true;
+    els.close.title = "Close";
+    const head = make("div", null, undefined, "cell-panel-head");
+    head.append(els.col, " ", els.type, els.close);
+    els.actions.append(els.save, els.setNull);
+    els.panel.append(head, els.view, els.actions);
+    return new CellPanel(els, {
+      column: (ci) => ({ ...this.source.columns[ci], json: this.source.columns[ci].type === "JSON" }),
+      // A pending edit is shown as typed; anything else is read from the spooled result.
+      page: (row, ci, offset) =>
+        this.edits && this.edits.pending(row, ci)
+          ? this.edits.localPage(row, ci)
+          : getJson(this.cellUrl("cell", row, ci, `&offset=${offset}`)),
+      editable: (row, ci) => Boolean(this.edits && this.edits.editable(ci)),
+      readOnlyReason: () => this.readOnlyReason || "",
+      file: (row, ci) => ({
+        href: this.cellUrl("cell/download", row, ci),
+        save: { url: `/api/query/${this.source.jobId}/cell/save`, body: { result: this.source.result, row: row.pos, col: ci } },
+      }),
+      setValue: (row, ci, value) => this.edits && this.edits.setValue(row, ci, value),
     });
-    head.append(this.panelCol, " ", this.panelType, close);
-    this.panelView = el("div");
-    this.panelView.id = "cell-view";
-    this.panelActions = el("div", "cell-actions");
-    this.panelActions.hidden = true;
-    const setText = el("button", "", "Set text");
-    setText.type = "button";
-    setText.id = "cell-save";
-    const setNull = el("button", "", "Set NULL");
-    setNull.type = "button";
-    setNull.id = "cell-null";
-    setText.addEventListener("click", () => this.panelSet(false));
-    setNull.addEventListener("click", () => this.panelSet(true));
-    this.panelActions.append(setText, setNull);
-    panel.append(head, this.panelView, this.panelActions);
-    return panel;
   }
 
   destroy() {
@@ -348,69 +354,9 @@ export class ResultView {
     }
   }
 
-  // The real value in the side panel, read from the spooled result a page at a time (or, for a
-  // pending edit, the value typed).
-  async openCell(row, ci, offset = 0) {
-    if (!row) return;
-    this.panelCell = { row, ci, complete: false };
-    const col = this.source.columns[ci];
-    this.panel.hidden = false;
-    this.panelCol.textContent = col.name;
-    this.panelType.textContent = col.type;
-    this.panelView.textContent = "Reading the value…";
-    this.panelActions.hidden = true;
-    let page;
-    const pending = this.edits && this.edits.pending(row, ci);
-    try {
-      page = pending ? this.edits.localPage(row, ci) : await getJson(this.cellUrl("cell", row, ci, `&offset=${offset}`));
-    } catch (error) {
-      this.panelView.textContent = error.message;
-      return;
-    }
-    if (!this.panelCell || this.panelCell.row !== row || this.panelCell.ci !== ci) return;
-    const editable = Boolean(this.edits && this.edits.editable(ci));
-    const whole = page.kind !== "null" && !pending;
-    const area = renderPage(this.panelView, page, {
-      editable,
-      readOnlyReason: editable ? "" : this.readOnlyReason || "",
-      json: col.type === "JSON" || /^\s*[[{]/.test(typeof page.value === "string" ? page.value.slice(0, 10) : ""),
-      onPage: (next) => this.openCell(row, ci, next),
-      downloadHref: whole ? this.cellUrl("cell/download", row, ci) : null,
-      onSaveFile: whole ? () => this.saveValue(row, ci) : null,
-    });
-    if (area && !editable) area.readOnly = true;
-    Object.assign(this.panelCell, { complete: page.complete, kind: page.kind, shown: area ? area.value : null, value: page.value });
-    this.panelActions.hidden = !editable || !page.complete;
-  }
-
-  panelSet(toNull) {
-    const cell = this.panelCell;
-    if (!cell || !cell.complete || !this.edits) return;
-    if (toNull) this.edits.setValue(cell.row, cell.ci, null);
-    else {
-      const area = this.panelView.querySelector("#cell-text");
-      if (!area || cell.kind === "binary") return;
-      this.edits.setValue(cell.row, cell.ci, area.value === cell.shown ? cell.value : area.value);
-    }
-    this.openCell(cell.row, cell.ci);
-  }
-
-  async saveValue(row, ci) {
-    const status = this.panel.querySelector(".cell-file");
-    try {
-      if (await hasNativeDialogs()) {
-        const body = { result: this.source.result, row: row.pos, col: ci };
-        const saved = await api(`/api/query/${this.source.jobId}/cell/save`, { body });
-        if (saved.saved && status) status.append(` Saved ${saved.bytes.toLocaleString("en-US")} bytes to ${saved.path}`);
-        return;
-      }
-      const link = document.createElement("a");
-      link.href = this.cellUrl("cell/download", row, ci);
-      link.setAttribute("download", "");
-      link.click();
-    } catch (error) {
-      if (status) status.append(` Not saved: ${error.message}`);
-    }
+  // The real value in the side panel, read from the spooled result a page at a time.
+  openCell(row, ci) {
+    return this.panel.show(row, ci);
   }
 
   // -- editing: a result from one table that holds its key -----------------------------------

@@ -3,7 +3,8 @@
 import { api } from "./eddy.js";
 import { DataGrid, buildColumnsPanel, cellText } from "./datagrid.js";
 import { copyGridSelection, plain, wholeValues } from "./grid_copy.js";
-import { hasNativeDialogs, isCut, renderPage } from "./cell_values.js";
+import { isCut } from "./cell_values.js";
+import { CellPanel } from "./cell_panel.js";
 import { TableEdits } from "./table_edits.js";
 import { EditJournal } from "./edit_journal.js";
 
@@ -110,7 +111,7 @@ const grid = new DataGrid($("grid"), {
   onResize: () => savePrefs(),
   onOpen: (row, ci) => openCell(row, ci),
   onActive: (row, ci) => {
-    if (!$("cell-panel").hidden) openCell(row, ci);
+    if (panel.isOpen) openCell(row, ci);
   },
   onSave: () => edits.apply(),
   onCopy: () => copySelection(grid.wholeRows() ? $("copy-format").value : "TSV"),
@@ -423,7 +424,6 @@ $("btn-copy").addEventListener("click", () => copySelection($("copy-format").val
 
 // -- the cell panel: the real value read from the server a page at a time, JSON, binary, NULL,
 // foreign keys both ways. A value is edited here only when the panel holds all of it.
-let panelCell = null; // {row, ci, complete}
 
 // The page to show: the user's own (pending, new) values and values the grid holds whole are
 // shown as they are; only a value cut for display is read from the server.
@@ -474,23 +474,6 @@ function cellPlace(row, ci) {
   return { key: {}, at: { position: row.pos, sort: state.sort, filter: state.filter }, size, column: names[ci] };
 }
 
-async function saveCellToFile(row, ci) {
-  const body = cellPlace(row, ci);
-  try {
-    if (await hasNativeDialogs()) {
-      const saved = await api(`${base}/cell/save`, { body });
-      if (saved.saved) flash(`Saved ${saved.bytes.toLocaleString("en-US")} bytes to ${saved.path}`);
-      return;
-    }
-    const link = document.createElement("a");
-    link.href = downloadHref(row, ci);
-    link.setAttribute("download", "");
-    link.click();
-  } catch (error) {
-    showError(`Not saved: ${error.message}`);
-  }
-}
-
 function downloadHref(row, ci) {
   const place = cellPlace(row, ci);
   const query = new URLSearchParams({ key: JSON.stringify(place.key), column: place.column });
@@ -501,43 +484,31 @@ function downloadHref(row, ci) {
   return `${base}/download?${query}`;
 }
 
-async function openCell(row, ci, offset = 0) {
-  if (!row) return;
-  panelCell = { row, ci, complete: false };
-  const col = meta.columns[ci];
-  $("cell-panel").hidden = false;
-  $("cell-col").textContent = col.name;
-  $("cell-type").textContent = col.type;
-  const view = $("cell-view");
-  view.textContent = "Reading the value from the server…";
-  $("cell-actions").hidden = true;
-  let page;
-  try {
-    page = await cellPage(row, ci, offset);
-  } catch (error) {
-    view.textContent = error.message;
-    return;
-  }
-  if (!panelCell || panelCell.row !== row || panelCell.ci !== ci) return;
-  const editable = !meta.read_only_reason && !col.generated;
-  const saved = row.kind === "server" && page.kind !== "null" && !page.local;
-  const area = renderPage(view, page, {
-    editable,
-    readOnlyReason: meta.read_only_reason || (col.generated ? "Read-only: a generated column." : ""),
-    json: col.json || /^\s*[[{]/.test(typeof page.value === "string" ? page.value.slice(0, 10) : ""),
-    onPage: (next) => openCell(row, ci, next),
-    downloadHref: saved ? downloadHref(row, ci) : null,
-    onSaveFile: saved ? () => saveCellToFile(row, ci) : null,
-  });
-  if (page.isDefault) $("cell-size").textContent = "DEFAULT";
-  panelCell.complete = page.complete;
-  panelCell.kind = page.kind;
-  // What the panel shows may be reformatted (JSON pretty-printed): unchanged, it stands for the value itself.
-  panelCell.shown = area ? area.value : null;
-  panelCell.value = page.value;
-  $("cell-actions").hidden = !editable || !page.complete;
-  $("cell-save").hidden = page.kind === "binary";
-  showForeignKeys(row, ci);
+const panel = new CellPanel(
+  {
+    panel: $("cell-panel"),
+    col: $("cell-col"),
+    type: $("cell-type"),
+    view: $("cell-view"),
+    actions: $("cell-actions"),
+    save: $("cell-save"),
+    setNull: $("cell-null"),
+    close: $("cell-close"),
+  },
+  {
+    column: (ci) => meta.columns[ci],
+    page: cellPage,
+    editable: (row, ci) => edits.editable(ci),
+    readOnlyReason: (ci) => meta.read_only_reason || (meta.columns[ci].generated ? "Read-only: a generated column." : ""),
+    file: (row, ci) =>
+      row.kind === "server" ? { href: downloadHref(row, ci), save: { url: `${base}/cell/save`, body: cellPlace(row, ci) } } : null,
+    setValue: (row, ci, value) => edits.setValue(row, ci, value),
+    after: showForeignKeys,
+  },
+);
+
+function openCell(row, ci) {
+  return panel.show(row, ci);
 }
 
 function showForeignKeys(row, ci) {
@@ -570,23 +541,6 @@ function showForeignKeys(row, ci) {
     refs.append(a);
   }
 }
-
-$("cell-close").addEventListener("click", () => {
-  $("cell-panel").hidden = true;
-  panelCell = null;
-});
-$("cell-null").addEventListener("click", () => {
-  if (!panelCell || !panelCell.complete) return;
-  edits.setValue(panelCell.row, panelCell.ci, null);
-  openCell(panelCell.row, panelCell.ci);
-});
-$("cell-save").addEventListener("click", () => {
-  // Only a value the panel holds whole can be edited: a page of it would overwrite the rest.
-  if (!panelCell || !panelCell.complete || panelCell.kind === "binary" || !$("cell-text")) return;
-  const text = $("cell-text").value;
-  edits.setValue(panelCell.row, panelCell.ci, text === panelCell.shown ? panelCell.value : text);
-  openCell(panelCell.row, panelCell.ci);
-});
 
 grid.render();
 
