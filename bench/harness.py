@@ -78,7 +78,9 @@ class ExistingServer:
 
 @contextmanager
 def private_server():
-    base = Path(tempfile.mkdtemp(prefix="eddy-bench-"))
+    # EDDY_BENCH_TMP=/dev/shm puts the datadir on tmpfs: CREATE TABLE then costs no fsync, so the
+    # tree bench makes 200,000 tables in minutes rather than hours (~50 tables/s on this disk).
+    base = Path(tempfile.mkdtemp(prefix="eddy-bench-", dir=os.environ.get("EDDY_BENCH_TMP") or None))
     server = MariaDBServer(base, die_with_parent=True)  # an interrupted bench leaves no server
     server.start()
     try:

@@ -167,8 +167,9 @@ def test_binary_serves_login_connects_shows_a_table_and_stops_on_sigterm(eddy_bi
         form["database"] = sample_db
         with opener.open(
             base_url.split("/auth")[0] + "/login", data=urllib.parse.urlencode(form).encode(), timeout=20
-        ) as response:
-            assert response.url.endswith(f"/db/{sample_db}"), response.url
+        ) as response:  # the workspace window, the database in its tab
+            assert response.url.endswith(f"/workspace?open=/db/{sample_db}"), response.url
+            assert 'id="ws-tabs"' in response.read().decode(), "the bundled workspace renders"
         with opener.open(base_url.split("/auth")[0] + f"/db/{sample_db}/table/people", timeout=20) as response:
             assert "people" in response.read().decode(), "the table page renders"
         rows_request = urllib.request.Request(

@@ -49,3 +49,39 @@ def test_native_window_follows_a_dark_system_setting_without_csp_violations(tmp_
     assert code == 0, output
     assert mean_brightness(shot) < 0.35, "the window's page is not dark"
     assert "Refused to apply inline style" not in output, output
+
+
+def read_until_seen(proc, text, timeout) -> list[str]:
+    """Output lines until one contains `text` (log lines start with a time, not a marker)."""
+    lines, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            if proc.poll() is not None:
+                break
+            continue
+        lines.append(line.rstrip("\n"))
+        if text in line:
+            return lines
+    raise AssertionError(f"{text!r} not seen; output was:\n" + "\n".join(lines))
+
+
+def test_the_window_lands_in_the_workspace_with_the_sandbox_orders_in_a_tab(tmp_path, xvfb):  # noqa: F811
+    """The window path (pywebview + Qt) after `--sandbox`: the launch link lands in /workspace,
+    whose tab loads the orders grid and its rows (read from the access log, --debug)."""
+    from core.services.sandbox.manager import SandboxManager
+
+    data_dir = tmp_path / "data"
+    proc = start_launcher(["--sandbox", "--debug"], data_dir, {"DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb"})
+    try:
+        lines = read_until_seen(proc, "POST /api/db/eddy_shop/table/orders/rows", timeout=180)
+    finally:
+        code, out = stop(proc, timeout=120)  # the window, then the sandbox server, under load
+        SandboxManager(data_dir / "sandbox").delete()
+    requests = [line.split("tornado.access: ", 1)[1] for line in lines if "tornado.access: " in line]
+    gets = [r.split()[2] for r in requests if r.split()[1] == "GET"]
+    pages = [path for path in gets if not path.startswith(("/api", "/static"))]
+    assert pages[:3] == ["/auth", "/workspace", "/db/eddy_shop/table/orders"], requests
+    failed = [r for r in requests if not r.startswith(("200", "302", "304")) and "/favicon.ico" not in r]
+    assert not failed, failed
+    assert code == 0, out

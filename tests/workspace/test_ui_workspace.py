@@ -41,6 +41,7 @@ def test_connecting_lands_in_the_workspace_with_the_database_in_a_tab(page, runn
     expect(tab.locator("#tables")).to_contain_text("child")
     expect(tab.locator(".topbar")).to_be_hidden()
     expect(page.locator(".topbar")).to_be_visible()
+    expect(tab.locator("html")).to_have_attribute("data-tour", "in-tab")  # the shell's tour only
     shot(page, "landing-1280x800")
     page.set_viewport_size({"width": 820, "height": 540})
     expect(tab.locator("#tables")).to_be_visible()

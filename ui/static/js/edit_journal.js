@@ -13,6 +13,7 @@ export class EditJournal {
     Object.assign(this, { url, where, name, restore });
     this.ready = false; // no write until the offer (if any) is answered: it would erase the journal
     this.latest = null;
+    this.empty = false; // the store holds nothing for this table: no need to say "none" again
     this.timer = null;
   }
 
@@ -24,7 +25,10 @@ export class EditJournal {
       entry = null; // no journal is no reason to stop the page
     }
     if (entry && entry.count) this.offer(entry);
-    else this.begin();
+    else {
+      this.empty = !entry;
+      this.begin();
+    }
   }
 
   begin() {
@@ -37,12 +41,14 @@ export class EditJournal {
     this.latest = changes;
     if (!this.ready) return;
     clearTimeout(this.timer);
+    if (!changes.length && this.empty) return;
     this.timer = setTimeout(() => this.write(changes), DELAY_MS);
   }
 
   async write(changes) {
     try {
       await api(this.url, { method: "PUT", body: { changes } });
+      this.empty = !changes.length;
       document.body.dataset.journaled = String(changes.length);
     } catch {
       document.body.dataset.journaled = "failed"; // the edits are still on the page; Apply still works

@@ -137,6 +137,8 @@ function decided(value) {
 }
 
 async function start() {
+  // A page inside a workspace tab: the shell around it runs the one tour (it was shown twice).
+  if (window.parent !== window) return decided("in-tab");
   if (navigator.webdriver) return decided("automation");
   let state;
   try {
