@@ -34,7 +34,6 @@ UI_METHODS = {
 # served: the login page needs none of them (nor PyMySQL's cursors, the keyring, the transfer
 # code...), and importing them all before it cost about half of the start-up time.
 LAZY_ROUTE_MODULES = (
-    "core.web.api_sql",
     "core.web.pages_admin",
     "core.web.api_structure",
     "core.web.api_compare",

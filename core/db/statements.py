@@ -1,6 +1,6 @@
 """Classifying a statement before it runs: may a read-only connection send it?
 
-One checker for every path (editor, /api/sql, grid filters, exports, script import, EXPLAIN): the
+One checker for every path (editor, grid filters, exports, script import, EXPLAIN): the
 read-only Connection and its cursors call it before anything is sent.
 
 It works on tokens, as the server's lexer does: comments and odd whitespace separate words but cannot

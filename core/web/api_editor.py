@@ -15,7 +15,7 @@ from core.services.query.jobs import RUNNING, pick_statements
 from core.services.saved_files import save_file
 from core.services.schema import tree
 from core.web.api_transfer import attachment
-from core.web.base import CONTENT_SECURITY_POLICY, ApiHandler, BaseHandler, UserError
+from core.web.base import CONTENT_SECURITY_POLICY, ApiHandler, BaseHandler, UserError, as_int
 
 LONG_POLL_SECONDS = 10
 MAX_WINDOW = 5000
@@ -66,14 +66,6 @@ async def wait_for_change(job, after: int, timeout: float) -> None:
         await asyncio.wait_for(changed.wait(), timeout)
     except TimeoutError:
         pass
-
-
-def as_int(value, name: str) -> int:
-    """An integer field or argument, or a 400 naming it."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise UserError(400, f"'{name}' must be an integer") from None
 
 
 class SqlPageHandler(BaseHandler):
@@ -169,10 +161,7 @@ class CellApi(QueryApi):
 
     async def cell_value(self, args: dict):
         job = self.job_or_404(self.path_kwargs["job_id"])
-        try:
-            result = job.result(as_int(args.get("result", 0), "result"))
-        except KeyError as exc:
-            raise UserError(400, "Bad result number") from exc
+        result = job.result(as_int(args.get("result", 0), "result"))  # a NoSuchResult answers 400
         if result.spool is None:
             raise UserError(400, "This statement returned no rows")
         row, col = as_int(args.get("row"), "row"), as_int(args.get("col"), "col")
@@ -288,10 +277,7 @@ class SaveExportHandler(QueryApi):
         fmt = body.get("format", "csv")
         if fmt not in export.FORMATS:
             raise UserError(400, "Format must be csv, json or sql")
-        try:
-            result = job.result(as_int(body.get("result", 0), "result"))
-        except KeyError as exc:
-            raise UserError(400, "Bad result number") from exc
+        result = job.result(as_int(body.get("result", 0), "result"))  # a NoSuchResult answers 400
         if result.spool is None:
             raise UserError(400, "This statement returned no rows")
         dialogs = self.native_dialogs(links="links")

@@ -6,10 +6,8 @@ import logging
 from tornado.ioloop import IOLoop
 
 from core.services.grid import cell_values
-from core.services.grid.edits import EditError, apply_changes
-from core.services.grid.filters import FilterError
+from core.services.grid.edits import apply_changes
 from core.services.grid.state import GridState
-from core.services.grid.windows import GridError
 from core.services.saved_files import save_file
 from core.web.api_transfer import attachment
 from core.web.base import ApiHandler, UserError
@@ -39,10 +37,7 @@ class GridHandler(ApiHandler):
             meta = state.meta(conn, scope, db, table, fresh=fresh)
             return fn(conn, meta, *args, **kwargs)
 
-        try:
-            return await self.with_connection(work)
-        except (GridError, FilterError, EditError, cell_values.CellError) as exc:
-            raise UserError(400, str(exc)) from exc
+        return await self.with_connection(work)  # a GridError, FilterError, EditError or CellError answers 400
 
 
 class MetaHandler(GridHandler):

@@ -6,7 +6,6 @@ from urllib.parse import quote
 from core.services.connections import server_probe
 from core.services.connections.profiles import SANDBOX_PROFILE_NAME, ensure_sandbox_profile
 from core.services.sandbox import sample_data
-from core.services.sandbox.server import SandboxError, ServerBinaryMissing
 from core.web.base import BaseHandler, UserError
 from core.web.pages_workspace import workspace_url
 
@@ -21,14 +20,6 @@ class SandboxBase(BaseHandler):
     @property
     def sandbox(self):
         return self.application.sandbox
-
-    async def run_sandbox(self, fn, *args):
-        try:
-            return await self.run_blocking(fn, *args)
-        except ServerBinaryMissing as exc:
-            raise UserError(424, str(exc)) from exc
-        except SandboxError as exc:
-            raise UserError(500, str(exc)) from exc
 
     async def log_in(self, params) -> None:
         """Open a session on `params` and make it this browser's current connection (the ones open
@@ -62,7 +53,7 @@ class SandboxStartHandler(SandboxBase):
     """Start (or reuse) the sandbox and log in to it."""
 
     async def post(self):
-        params = await self.run_sandbox(self.sandbox.start)
+        params = await self.run_blocking(self.sandbox.start)
         await self.log_in(params)
         status = await self.run_blocking(self.sandbox.status)
         self.write({"redirect": workspace_url(SAMPLE_LANDING if status["sample_loaded"] else "/"), "sandbox": status})
@@ -70,7 +61,7 @@ class SandboxStartHandler(SandboxBase):
 
 class SandboxStopHandler(SandboxBase):
     async def post(self):
-        await self.run_sandbox(self.sandbox.stop)
+        await self.run_blocking(self.sandbox.stop)
         self.write({"sandbox": await self.run_blocking(self.sandbox.status)})
 
 
@@ -78,14 +69,14 @@ class SandboxResetHandler(SandboxBase):
     """Throw the sandbox's databases away and start an empty one."""
 
     async def post(self):
-        params = await self.run_sandbox(self.sandbox.reset)
+        params = await self.run_blocking(self.sandbox.reset)
         await self.log_in(params)
         self.write({"redirect": workspace_url(), "sandbox": await self.run_blocking(self.sandbox.status)})
 
 
 class SandboxDeleteHandler(SandboxBase):
     async def post(self):
-        await self.run_sandbox(self.sandbox.delete)
+        await self.run_blocking(self.sandbox.delete)
         self.write({"sandbox": await self.run_blocking(self.sandbox.status)})
 
 
@@ -93,7 +84,7 @@ class SandboxSampleHandler(SandboxBase):
     """Load the sample shop database into the sandbox and open it."""
 
     async def post(self):
-        params, counts = await self.run_sandbox(self.sandbox.load_sample_data)
+        params, counts = await self.run_blocking(self.sandbox.load_sample_data)
         await self.log_in(params)
         self.write({"redirect": workspace_url(SAMPLE_LANDING), "rows": counts})
 
@@ -105,7 +96,7 @@ class SandboxServerPathHandler(SandboxBase):
         path = self.read_json().get("server_path") or None
         if path is not None and not isinstance(path, str):
             raise UserError(400, '"server_path" must be a string')
-        saved = await self.run_sandbox(self.sandbox.use_server_binary, path)
+        saved = await self.run_blocking(self.sandbox.use_server_binary, path)
         await self.run_blocking(self.application.store.set_setting, "sandbox.server_path", saved)
         self.write({"sandbox": await self.run_blocking(self.sandbox.status)})
 

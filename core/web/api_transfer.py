@@ -151,17 +151,14 @@ class PreviewHandler(TransferHandler):
     async def post(self):
         body = self.read_json()
         entry = await self.file_for(body.get("file"))
-        try:
-            result = await self.with_connection(
-                preview.preview,
-                entry.path,
-                body.get("database"),
-                body.get("table") or None,
-                body.get("dialect"),
-                entry.name,
-            )
-        except ValueError as exc:
-            raise UserError(400, str(exc)) from exc
+        result = await self.with_connection(  # a BadOptions answers 400
+            preview.preview,
+            entry.path,
+            body.get("database"),
+            body.get("table") or None,
+            body.get("dialect"),
+            entry.name,
+        )
         result["name"] = entry.name
         self.write_json(result)
 
@@ -179,12 +176,9 @@ class ImportHandler(TransferHandler):
         create_sql = (body.get("create_sql") or "").strip() or None
         if not table and not create_sql:
             raise UserError(400, "Give a table to import into, or a CREATE TABLE to make one")
-        try:
-            dialect = Dialect.from_dict(body.get("dialect") or {})
-            opts = csv_import.ImportOptions.from_dict(body.get("options") or {})
-            mapping = csv_import.mapping_from_list(body["mapping"]) if body.get("mapping") else None
-        except (ValueError, TypeError) as exc:
-            raise UserError(400, str(exc)) from exc
+        dialect = Dialect.from_dict(body.get("dialect") or {})  # these parsers raise BadOptions: a 400
+        opts = csv_import.ImportOptions.from_dict(body.get("options") or {})
+        mapping = csv_import.mapping_from_list(body["mapping"]) if body.get("mapping") else None
         rejects_dir = self.application.transfer_files.folder
         files = self.application.transfer_files
         owner = self.owner
@@ -223,10 +217,7 @@ class SqlImportHandler(TransferHandler):
     async def post(self):
         body = self.read_json()
         entry = await self.file_for(body.get("file"))
-        try:
-            opts = sql_import.ScriptOptions.from_dict(body)
-        except ValueError as exc:
-            raise UserError(400, str(exc)) from exc
+        opts = sql_import.ScriptOptions.from_dict(body)  # a BadOptions answers 400
 
         def work(conn, job):
             # Refuses (nothing run) a script naming other databases than opts.database, unless
@@ -242,10 +233,7 @@ class ExportHandler(TransferHandler):
 
     async def post(self):
         body = self.read_json()
-        try:
-            opts = export.ExportOptions.from_dict(body.get("options") or {})
-        except (ValueError, TypeError) as exc:
-            raise UserError(400, str(exc)) from exc
+        opts = export.ExportOptions.from_dict(body.get("options") or {})  # a BadOptions answers 400
         source = export.ExportSource(
             database=body.get("database") or None,
             table=body.get("table") or None,

@@ -1,7 +1,7 @@
 """JSON for the schema tree, the command palette and autocomplete's on-demand names (thin handlers)."""
 
 from core.services.schema import tree
-from core.web.base import ApiHandler, UserError
+from core.web.base import ApiHandler, UserError, as_int
 
 MAX_NAME = 256  # longer than any identifier the server allows
 MAX_REFS = 64
@@ -20,10 +20,7 @@ def _name(value, field: str, required: bool = True) -> str:
 def _int(value: str, field: str, default: int) -> int:
     if value in (None, ""):
         return default
-    try:
-        return int(value)
-    except ValueError:
-        raise UserError(400, f"'{field}' must be an integer") from None
+    return as_int(value, field)
 
 
 class TreeApiHandler(ApiHandler):

@@ -86,6 +86,14 @@ class UserError(tornado.web.HTTPError):
         self.message = message
 
 
+def as_int(value, name: str) -> int:
+    """An integer field or argument, or a 400 naming it (the one parser of numbers sent to handlers)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise UserError(400, f"'{name}' must be an integer") from None
+
+
 def error_for(exc: DatabaseError | ServiceError) -> UserError:
     """The one exception -> HTTP mapping: a service's refusal answers with its own status
     (NotFound 404, JobBusy 409, else 400); database errors by kind."""

@@ -133,11 +133,6 @@ class EditorOptionsBody(Body):
     on_error: Str = UNSET
 
 
-class SqlBody(Body):
-    sql: Str = UNSET
-    database: OptStr = UNSET
-
-
 # Table grid (core.web.api_grid)
 class SortKeyBody(Body):
     column: str
@@ -354,7 +349,6 @@ SCHEMAS: dict[str, type[Body]] = {
     "core.web.api_editor.SavedQueriesHandler": SavedQueryBody,
     "core.web.api_editor.TabsHandler": EditorTabsBody,
     "core.web.api_editor.OptionsHandler": EditorOptionsBody,
-    "core.web.api_sql.SqlHandler": SqlBody,
     "core.web.api_grid.RowsHandler": GridRowsBody,
     "core.web.api_grid.CountHandler": GridCountBody,
     "core.web.api_grid.ApplyHandler": GridApplyBody,

@@ -181,15 +181,14 @@ class ProfileConnectHandler(ConnectionsBase):
             session = await self.run_blocking(
                 profiles.open_session, registry, profile, typed, self.known_hosts, self.application.sandbox
             )
-        except SandboxError as exc:
-            return await self.show(profile, str(exc), status=502)
         except tunnels.HostKeyUnknown as exc:
             key = {"token": self.remember_host_key(exc), "fingerprint": exc.fingerprint, "type": exc.key.get_name()}
             return await self.show(profile, exc.message, status=409, host_key=key)
         except (tunnels.TunnelError, ProfileError) as exc:
             return await self.show(profile, exc.message, status=400)
-        except UserError as exc:
-            return await self.show(profile, exc.message, status=400)
+        except UserError as exc:  # run_blocking's mapping: a sandbox that would not start is the upstream's fault
+            status = 502 if isinstance(exc.__cause__, SandboxError) else 400
+            return await self.show(profile, exc.message, status=status)
         # Without a keyring the password is not kept; this page said so beside "remember" already.
         note = await self.run_blocking(
             profiles.save_passwords, self.application.store, profile, typed, bool(fields.get("remember"))

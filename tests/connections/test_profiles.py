@@ -8,6 +8,7 @@ import pytest
 from core.db import Connection
 from tests.connections.conftest import profile_form
 from tests.security.client import error_text
+from tests.web.sql_editor import run_sql
 
 
 def profile_ids(client) -> dict[str, int]:
@@ -27,10 +28,6 @@ def connect(client, profile_id, **fields):
     response = client.post_form(f"/connections/{profile_id}/connect", fields)
     assert response.status == 302, error_text(response) or response.text[:500]
     return response
-
-
-def sql(client, statement, database=None):
-    return client.post_json("/api/sql", {"sql": statement, "database": database})
 
 
 def test_create_edit_duplicate_delete(user, mariadb, memory_keyring):
@@ -134,7 +131,7 @@ def test_read_only_profile_refuses_changes_on_the_server_side(user, mariadb, mem
     connect(user, pid)
     home = user.get("/").text
     assert 'id="read-only-badge"' in home and "tag-red" in home
-    assert sql(user, "SELECT v FROM t", "eddy_test_prof").json()["rows"] == [[10]]
+    assert run_sql(user, "SELECT v FROM t", "eddy_test_prof").rows == [[10]]
     for statement in (
         "UPDATE t SET v = 0",
         "DELETE FROM t",
@@ -144,18 +141,17 @@ def test_read_only_profile_refuses_changes_on_the_server_side(user, mariadb, mem
         "/*!50000 DELETE FROM t */",
         "GRANT ALL ON *.* TO 'x'@'%'",
     ):
-        response = sql(user, statement, "eddy_test_prof")
-        assert response.status == 403, statement
-        assert "Read-only connection" in response.json()["error"]
-    assert sql(user, "SELECT @@tx_read_only").json()["rows"] == [[1]]
+        error = run_sql(user, statement, "eddy_test_prof").error
+        assert error and "Read-only connection" in error, statement
+    assert run_sql(user, "SELECT @@tx_read_only").rows == [[1]]
     assert canary.query("SELECT v FROM eddy_test_prof.t") == [{"v": 10}]
 
 
 def test_safe_mode_profile_refuses_update_without_key(user, mariadb, memory_keyring, canary):
     pid = create(user, mariadb, name="Safe", safe_mode="on")
     connect(user, pid)
-    response = sql(user, "UPDATE t SET v = 0", "eddy_test_prof")
-    assert response.status == 400 and "1175" in response.json()["error"]
+    error = run_sql(user, "UPDATE t SET v = 0", "eddy_test_prof").error
+    assert error and "1175" in error
     assert canary.query("SELECT v FROM eddy_test_prof.t") == [{"v": 10}]
 
 
@@ -167,12 +163,12 @@ def test_several_connections_at_once_with_a_switcher(user, mariadb, memory_keyri
     connect(user, rw)
     home = user.get("/").text
     assert "<strong>Writer</strong>" in home and 'id="session-switcher"' in home and "Reader" in home
-    assert sql(user, "SELECT @@tx_read_only").json()["rows"] == [[0]]
+    assert run_sql(user, "SELECT @@tx_read_only").rows == [[0]]
     session_ids = re.findall(r'name="session" value="([^"]+)"', home)
     assert len(session_ids) == 1
     assert user.post_form("/connections/switch", {"session": session_ids[0]}).status == 302
     assert "<strong>Reader</strong>" in user.get("/").text
-    assert sql(user, "SELECT @@tx_read_only").json()["rows"] == [[1]]
+    assert run_sql(user, "SELECT @@tx_read_only").rows == [[1]]
     assert user.post_form("/connections/switch", {"session": "not-mine"}).status == 400
     # Logging out closes the active connection only; the other one takes over.
     assert user.post_form("/logout", {}).headers["Location"] == "/workspace?open=/"
@@ -299,6 +295,6 @@ def test_a_read_only_session_on_tidb_says_only_eddys_guard_keeps_it_read_only(
     assert badge and badge.group(2) == "read-only · Eddy*"
     assert "TiDB does not support read-only sessions" in badge.group(1) and "statement guard" in badge.group(1)
     # Eddy's own guard still refuses writes.
-    response = sql(user, "UPDATE t SET v = 0", "eddy_test_prof")
-    assert response.status == 403 and "Read-only connection" in response.json()["error"]
+    error = run_sql(user, "UPDATE t SET v = 0", "eddy_test_prof").error
+    assert error and "Read-only connection" in error
     assert canary.query("SELECT v FROM eddy_test_prof.t") == [{"v": 10}]

@@ -12,6 +12,7 @@ from core.services.connections.profiles import Passwords, Profile
 from core.services.connections.sessions import SessionRegistry
 from tests import sshd
 from tests.security.client import error_text
+from tests.web.sql_editor import run_sql
 
 # A forwarding thread that dies with a traceback is a bug, even if the test passes.
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
@@ -146,5 +147,4 @@ def test_connect_page_asks_to_trust_then_connects_through_ssh(ssh_server, mariad
     home = user.get("/").text
     assert "<strong>Through SSH</strong>" in home and ">SSH<" in home
     assert "via root@127.0.0.1" in home, "the label names the SSH hop, not the tunnel's local port"
-    rows = user.post_json("/api/sql", {"sql": "SELECT 40 + 2"}).json()["rows"]
-    assert rows == [[42]]
+    assert run_sql(user, "SELECT 40 + 2").rows == [[42]]

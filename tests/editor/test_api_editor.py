@@ -5,6 +5,7 @@ import json
 import pytest
 
 from tests.web.client import ConnectedAppCase
+from tests.web.sql_editor import run_sql
 
 
 @pytest.fixture(scope="class")
@@ -29,13 +30,10 @@ class TestEditorApi(ConnectedAppCase):
         response = self.request(path)
         return response.code, json.loads(response.body)
 
-    def run_sql(self, sql, **extra):
-        response = self.post_json("/api/query", {"sql": sql, "database": self.sample_db, **extra})
-        assert response.code == 200, self.text(response)
-        job = json.loads(response.body)
-        while job["state"] == "running":
-            _, job = self.get_json(f"/api/query/{job['id']}?after={job['version']}")
-        return job
+    def run_sql(self, sql, tab="default"):
+        ran = run_sql(self, sql, self.sample_db, tab=tab)
+        assert ran.status == 200, ran.error
+        return ran.job
 
     @pytest.mark.mariadb_only
     def test_rows_come_in_windows(self):
@@ -68,6 +66,16 @@ class TestEditorApi(ConnectedAppCase):
         job = self.run_sql("SELECT 1")
         assert self.request(f"/api/query/{job['id']}?after=soon").code == 400
         assert self.request(f"/api/query/{job['id']}/rows?from=x").code == 400
+        # A result number the job lacks: each handler's sentence, a 400.
+        for path, message in (
+            (f"/api/query/{job['id']}/rows?result=9", "Bad result number or window"),
+            (f"/api/query/{job['id']}/cell?result=9&row=0&col=0", "Bad result number"),
+            (f"/api/query/{job['id']}/export?result=9", "Bad result number"),
+        ):
+            code, data = self.get_json(path)
+            assert (code, data["error"]) == (400, message), path
+        response = self.post_json(f"/api/query/{job['id']}/save", {"result": 9})
+        assert (response.code, json.loads(response.body)["error"]) == (400, "Bad result number")
 
     def test_busy_tab_is_409(self):
         first = json.loads(self.post_json("/api/query", {"sql": "SELECT SLEEP(3)", "tab": "busy"}).body)

@@ -9,6 +9,7 @@ import pytest
 from tests.grid.big_values import BIG_BLOB_BYTES, BIG_DB, BIG_TEXT_CHARS, big_packet, create_big_db, drop_big_db
 from tests.transfer.test_api_transfer import FakeDialogs
 from tests.web.client import ConnectedAppCase
+from tests.web.sql_editor import run_sql
 
 BIG_TEXT = "0123456789" * 2_500_000 + "END"
 
@@ -100,16 +101,8 @@ class TestCellApis(ConnectedAppCase):
         response = self.request(f"/api/db/{BIG_DB}/table/docs/cell", method="POST", body="x" * 1000)
         assert response.code in (400, 403) and json.loads(response.body)["error"]
 
-    def run_sql(self, sql):
-        response = self.post_json("/api/query", {"sql": sql, "database": BIG_DB})
-        assert response.code == 200, self.text(response)
-        job = json.loads(response.body)
-        while job["state"] == "running":
-            _, job = self.get_json(f"/api/query/{job['id']}?after={job['version']}")
-        return job
-
     def test_the_editor_reads_a_spooled_cell_in_pages_and_whole(self):
-        job = self.run_sql("SELECT id, body, bin, t3 FROM docs ORDER BY id")
+        job = run_sql(self, "SELECT id, body, bin, t3 FROM docs ORDER BY id", BIG_DB).job
         inline = job["results"][0]["rows"]
         assert inline[0][1] == {"text": BIG_TEXT[:2000], "length": BIG_TEXT_CHARS, "truncated": True}
         assert inline[0][2]["truncated"] and inline[0][2]["size"] == BIG_BLOB_BYTES

@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from core.services.connections.profiles import ensure_sandbox_profile
 from core.services.sandbox.sample_data import SIZES
 from tests.web.client import AppCase
 
@@ -103,6 +104,16 @@ class TestSandboxApi(AppCase):
         response = self.post_json("/api/sandbox/start", {})
         assert response.code == 424
         assert "Install MariaDB" in self.json(response)["error"]
+
+    def test_connecting_the_saved_sandbox_without_a_server_shows_the_form_again_with_502(self):
+        """The connect form's one sandbox case: the message of the failure, the form, 502 (the server
+        behind Eddy failed), though the sandbox API answers the same failure with 424."""
+        self.launch()
+        pid = ensure_sandbox_profile(self.app.store)
+        self.app.sandbox.server_path = "/nowhere/mariadbd"
+        response = self.post_form(f"/connections/{pid}/connect", {})
+        assert response.code == 502, self.text(response)[:300]
+        assert "Install MariaDB" in self.error_text(response) and "<form" in self.text(response)
 
     def test_sandbox_actions_need_xsrf(self):
         self.launch()

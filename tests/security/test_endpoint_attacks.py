@@ -18,6 +18,7 @@ from core.db import Connection
 from tests.security.client import Client, error_text
 from tests.security.conftest import SEC_DB, XSS_COLUMN, XSS_TABLE, active_content, server_state
 from tests.security.test_local_server import Attack, route_samples, seg
+from tests.web.sql_editor import run_sql
 
 GRID = f"/api/db/{SEC_DB}/table/canary"
 SLEEP_SQL = "(SELECT SLEEP(5))"
@@ -286,7 +287,7 @@ def reader(eddy, mariadb) -> Client:
     pid = page.split('data-profile-id="')[-1].split('"')[0]
     response = tab.post_form(f"/connections/{pid}/connect", {"db_password": mariadb.user.password})
     assert response.status == 302, error_text(response) or response.text[:300]
-    assert tab.post_json("/api/sql", {"sql": "SELECT @@tx_read_only"}).json()["rows"] == [[1]]
+    assert run_sql(tab, "SELECT @@tx_read_only").rows == [[1]]
     return tab
 
 

@@ -19,7 +19,6 @@ from core.services.connections import profiles
 from core.services.errors import ServiceError
 from core.services.grid.table_meta import load_table_meta
 from core.services.grid.windows import WindowPlanner
-from core.services.query.runner import run_statement
 from core.services.transfer import load_data as load_data_module
 from core.services.transfer.csv_import import ImportFailed, ImportOptions, run_import
 from core.services.transfer.export import ExportOptions, ExportSource, run_export
@@ -50,7 +49,7 @@ def _csv(path: Path, rows: int, start: int = 100) -> Path:
 
 
 def every_path(conn: Connection, tmp: Path) -> list[str]:
-    """Run the import (INSERT and LOAD DATA), export, editor and /api/sql paths; what each said."""
+    """Run the import (INSERT and LOAD DATA), export, grid and editor paths; what each said."""
     outcomes = []
     steps = [
         ("import insert", lambda: run_import(conn, DB, "t", _csv(tmp / "a.csv", 50, 100), CSV, ImportOptions())),
@@ -62,7 +61,6 @@ def every_path(conn: Connection, tmp: Path) -> list[str]:
             "export",
             lambda: run_export(conn, ExportSource(database=DB, table="t"), ExportOptions(format="csv"), tmp / "o.csv"),
         ),
-        ("api sql", lambda: run_statement(conn, "SELECT v FROM t", DB)),
         ("grid", lambda: WindowPlanner().window(conn, load_table_meta(conn, DB, "t"), "scope", None, None, 0, 50)),
         ("editor cursor", lambda: _editor_cursor(conn)),
     ]

@@ -1,13 +1,13 @@
 """Read-only means no write anywhere: tables, files on the server host, server settings, sequences.
 
-Each attempt below runs on a read-only profile through every path that sends user SQL: /api/sql,
-the SQL editor, the grid's raw WHERE, EXPLAIN ANALYZE, an export of a query and a SQL-script import.
+Each attempt below runs on a read-only profile through every path that sends user SQL: the SQL
+editor (its statements confirmed where it asks), the grid's raw WHERE, EXPLAIN ANALYZE, an export
+of a query and a SQL-script import.
 After each, the server is unchanged: table checksums, tables, sequence, global variables, and no file
 in the folder the attempts try to write into.
 """
 
 import re
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from core.services.transfer.export import ExportOptions, ExportSource, run_expor
 from core.services.transfer.sql_import import ScriptFailed, ScriptOptions, run_script
 from tests.connections.conftest import memory_keyring  # noqa: F401 - a fixture used below
 from tests.connections.test_profiles import connect, create
+from tests.web.sql_editor import run_sql
 
 DB = "eddy_sec_ro"
 OUT = "{out}"  # replaced by the folder attempts try to write into
@@ -202,19 +203,8 @@ def _fill(sql: str, out: Path) -> str:
     return sql.replace(OUT, str(out))
 
 
-def via_api_sql(tab, sql, **_):
-    return tab.post_json("/api/sql", {"sql": sql, "database": DB})
-
-
 def via_editor(tab, sql, **_):
-    response = tab.post_json("/api/query", {"sql": sql, "database": DB, "tab": "ro", "mode": "all", "wait": 1})
-    if response.status != 200:
-        return response
-    job = response.json()
-    deadline = time.monotonic() + 20
-    while job.get("state") == "running" and time.monotonic() < deadline:
-        job = tab.get(f"/api/query/{job['id']}?after={job.get('version', 0)}").json()
-    return job
+    return run_sql(tab, sql, DB, tab="ro")
 
 
 def via_explain_analyze(tab, sql, **_):
@@ -243,7 +233,7 @@ def via_script_import(tab, sql, conn=None, out=None, **_):
         return exc
 
 
-PATHS = [via_api_sql, via_editor, via_explain_analyze, via_grid_where, via_export, via_script_import]
+PATHS = [via_editor, via_explain_analyze, via_grid_where, via_export, via_script_import]
 
 
 def test_the_table_of_attempts_is_large_enough():
@@ -281,16 +271,16 @@ def _diff(before: dict, after: dict) -> str:
 
 @pytest.mark.parametrize("sql", HARMLESS)
 def test_reads_still_work_on_a_read_only_profile(ro_tab, ro_server, sql):
-    response = via_api_sql(ro_tab, sql)
-    assert response.status == 200, response.text[:300]
+    ran = via_editor(ro_tab, sql)
+    assert ran.status == 200 and ran.error is None, ran.error
 
 
 def test_refusal_says_why(ro_tab, ro_server):
-    error = via_api_sql(ro_tab, "SELECT f_global()").json()["error"]
+    error = via_editor(ro_tab, "SELECT f_global()").error
     assert "Read-only connection" in error and "f_global" in error and "CONTAINS SQL" in error
-    error = via_api_sql(ro_tab, "SELECT f_liar()").json()["error"]
+    error = via_editor(ro_tab, "SELECT f_liar()").error
     assert "f_liar" in error and "INSERT" in error
-    error = via_api_sql(ro_tab, "SELECT 1 INTO/**/OUTFILE '/tmp/x'").json()["error"]
+    error = via_editor(ro_tab, "SELECT 1 INTO/**/OUTFILE '/tmp/x'").error
     assert "OUTFILE" in error and "Nothing was sent" in error
 
 

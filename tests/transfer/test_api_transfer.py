@@ -8,6 +8,7 @@ import pytest
 
 from tests.transfer.conftest import DB
 from tests.web.client import ConnectedAppCase
+from tests.web.sql_editor import run_sql
 
 
 class FakeDialogs:
@@ -26,6 +27,13 @@ class FakeDialogs:
         return str(self.save_path) if self.save_path else None
 
 
+def sql(case, statement: str) -> list[list]:
+    """Run a statement in the SQL editor, as the user would to check an import; its rows."""
+    ran = run_sql(case, statement)
+    assert ran.status == 200 and ran.error is None, ran.error
+    return ran.rows
+
+
 @pytest.fixture(scope="class")
 def env(request, mariadb, transfer_db, tmp_path_factory):
     request.cls.mariadb = mariadb
@@ -36,11 +44,8 @@ def env(request, mariadb, transfer_db, tmp_path_factory):
 class TestTransferApi(ConnectedAppCase):
     def setUp(self):
         super().setUp()
-        self.post_json("/api/sql", {"sql": f"DROP TABLE IF EXISTS `{DB}`.`api t`"})
-        r = self.post_json(
-            "/api/sql", {"sql": f"CREATE TABLE `{DB}`.`api t` (id INT PRIMARY KEY, name VARCHAR(50), note TEXT)"}
-        )
-        assert r.code == 200, self.text(r)
+        sql(self, f"DROP TABLE IF EXISTS `{DB}`.`api t`")
+        sql(self, f"CREATE TABLE `{DB}`.`api t` (id INT PRIMARY KEY, name VARCHAR(50), note TEXT)")
 
     def json(self, response):
         assert response.code == 200, self.text(response)
@@ -76,7 +81,7 @@ class TestTransferApi(ConnectedAppCase):
         done = self.finish(job)
         assert done["state"] == "done", done
         assert done["result"]["rows"] == 2 and done["fraction"] == 1.0
-        rows = self.json(self.post_json("/api/sql", {"sql": f"SELECT * FROM `{DB}`.`api t` ORDER BY id"}))["rows"]
+        rows = sql(self, f"SELECT * FROM `{DB}`.`api t` ORDER BY id")
         assert rows == [[1, 'Zoë, "Z"', None], [2, "", "NULL"]]
 
     def test_import_error_is_a_failed_job_with_line(self):
@@ -84,7 +89,7 @@ class TestTransferApi(ConnectedAppCase):
         job = self.json(self.post_json("/api/transfer/import", {"file": up["file"], "database": DB, "table": "api t"}))
         done = self.finish(job)
         assert done["state"] == "failed" and "line 3" in done["error"] and "id" in done["error"]
-        count = self.json(self.post_json("/api/sql", {"sql": f"SELECT COUNT(*) FROM `{DB}`.`api t`"}))["rows"]
+        count = sql(self, f"SELECT COUNT(*) FROM `{DB}`.`api t`")
         assert count == [[0]]
 
     def test_new_table_from_csv_is_created_from_edited_ddl(self):
@@ -93,19 +98,18 @@ class TestTransferApi(ConnectedAppCase):
         ddl = preview["create_sql"]
         assert "`code` VARCHAR" in ddl and "DECIMAL" in ddl and "DATE" in ddl
         ddl = ddl.replace("`new stuff`", "`api new`")
-        self.post_json("/api/sql", {"sql": f"DROP TABLE IF EXISTS `{DB}`.`api new`"})
+        sql(self, f"DROP TABLE IF EXISTS `{DB}`.`api new`")
         job = self.json(self.post_json("/api/transfer/import", {"file": up["file"], "database": DB, "create_sql": ddl}))
         done = self.finish(job)
         assert done["state"] == "done", done
         assert done["result"]["table"] == "api new"
-        rows = self.json(self.post_json("/api/sql", {"sql": f"SELECT code FROM `{DB}`.`api new` ORDER BY code"}))
-        assert rows["rows"] == [["007"], ["008"]]
+        assert sql(self, f"SELECT code FROM `{DB}`.`api new` ORDER BY code") == [["007"], ["008"]]
 
     def test_a_new_table_keeps_the_rows_a_batched_import_committed_before_failing(self):
         body = b"code,amount\n" + b"".join(b"%d,1.5\n" % i for i in range(1, 301)) + b"bad,not a number\n"
         up = self.upload(body, "batched.csv")
         ddl = f"CREATE TABLE `{DB}`.`api batched` (code INT, amount DECIMAL(5,2))"
-        self.post_json("/api/sql", {"sql": f"DROP TABLE IF EXISTS `{DB}`.`api batched`"})
+        sql(self, f"DROP TABLE IF EXISTS `{DB}`.`api batched`")
         options = {"commit_every": 100, "batch_bytes": 200}
         job = self.json(
             self.post_json(
@@ -115,12 +119,12 @@ class TestTransferApi(ConnectedAppCase):
         done = self.finish(job)
         assert done["state"] == "failed" and "were committed" in done["error"]
         # The message says the committed rows stay: the new table must not be dropped under them.
-        count = self.json(self.post_json("/api/sql", {"sql": f"SELECT COUNT(*) FROM `{DB}`.`api batched`"}))["rows"]
+        count = sql(self, f"SELECT COUNT(*) FROM `{DB}`.`api batched`")
         assert count[0][0] >= 100
-        self.post_json("/api/sql", {"sql": f"DROP TABLE IF EXISTS `{DB}`.`api batched`"})
+        sql(self, f"DROP TABLE IF EXISTS `{DB}`.`api batched`")
 
     def test_export_download_in_browser_mode(self):
-        self.post_json("/api/sql", {"sql": f"INSERT INTO `{DB}`.`api t` VALUES (1, '中文', NULL), (2, '', 'NULL')"})
+        sql(self, f"INSERT INTO `{DB}`.`api t` VALUES (1, '中文', NULL), (2, '', 'NULL')")
         job = self.json(
             self.post_json("/api/transfer/export", {"database": DB, "table": "api t", "options": {"format": "csv"}})
         )
@@ -207,13 +211,13 @@ class TestSqlImportApi(ConnectedAppCase):
     upload = TestTransferApi.upload
 
     def test_sql_import_refuses_a_script_naming_another_database_and_lists_it(self):
-        self.post_json("/api/sql", {"sql": f"DROP TABLE IF EXISTS `{DB}`.`api first`"})
+        sql(self, f"DROP TABLE IF EXISTS `{DB}`.`api first`")
         up = self.upload(b"CREATE TABLE `api first` (id INT);\nUSE other_place;\n", "s.sql")
         job = self.finish(self.json(self.post_json("/api/transfer/sql-import", {"file": up["file"], "database": DB})))
         assert job["state"] == "failed" and job["result"]["refused"] is True
         assert job["result"]["other_databases"] == [{"name": "other_place", "line": 2, "how": "USE"}]
         assert "Nothing was run" in job["error"]
-        rows = self.json(self.post_json("/api/sql", {"sql": f"SHOW TABLES FROM `{DB}` LIKE 'api first'"}))["rows"]
+        rows = sql(self, f"SHOW TABLES FROM `{DB}` LIKE 'api first'")
         assert rows == []
 
     def test_sql_import_rejects_wrong_types(self):

@@ -8,6 +8,7 @@ import urllib.parse
 import pytest
 
 from tests.web.client import AppCase, login_fields
+from tests.web.sql_editor import run_sql
 
 
 @pytest.fixture(scope="class")
@@ -155,31 +156,29 @@ class TestPages(AppCase):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "Access-Control-Allow-Origin" not in response.headers
 
-    def test_api_sql_runs_a_statement(self):
+    def test_the_sql_editor_runs_a_statement(self):
         self.connect()
-        response = self.post_json(
-            "/api/sql", {"sql": "SELECT name, note FROM people ORDER BY id", "database": "eddy_test"}
-        )
-        data = json.loads(response.body)
-        assert response.code == 200
-        assert data["rows"][1] == ["NULL", "the string NULL, not SQL NULL"]
-        assert data["rows"][4][1] is None
+        ran = run_sql(self, "SELECT name, note FROM people ORDER BY id", "eddy_test")
+        assert ran.status == 200 and ran.error is None
+        assert ran.rows[1] == ["NULL", "the string NULL, not SQL NULL"]
+        assert ran.rows[4][1] is None
 
     def test_api_errors_are_json(self):
         self.connect()
-        response = self.post_json("/api/sql", {"sql": "SELECT * FROM nope", "database": "eddy_test"})
-        assert response.code == 400
-        assert "1146" in json.loads(response.body)["error"]
+        ran = run_sql(self, "SELECT * FROM nope", "eddy_test")
+        assert ran.status == 200 and "1146" in ran.error, "an SQL error is shown in its result, as in the editor"
+        response = self.post_json("/api/query", {"sql": "  ", "database": "eddy_test"})
+        assert response.code == 400 and "editor is empty" in json.loads(response.body)["error"]
         headers = {"X-XSRFToken": self.xsrf(), "Content-Type": "application/json"}
-        response = self.request("/api/sql", "POST", "{not json", headers=headers)
+        response = self.request("/api/query", "POST", "{not json", headers=headers)
         assert response.code == 400 and "not valid JSON" in json.loads(response.body)["error"]
         headers["Content-Type"] = "text/plain"
-        response = self.request("/api/sql", "POST", '{"sql": "SELECT 1"}', headers=headers)
+        response = self.request("/api/query", "POST", '{"sql": "SELECT 1"}', headers=headers)
         assert response.code == 415 and "application/json" in json.loads(response.body)["error"]
 
     def test_api_needs_a_session(self):
         self.launch()
-        response = self.post_json("/api/sql", {"sql": "SELECT 1"})
+        response = self.post_json("/api/query", {"sql": "SELECT 1"})
         assert response.code == 401 and "error" in json.loads(response.body)
 
     def test_slow_query_does_not_block_other_pages(self):
@@ -191,20 +190,24 @@ class TestPages(AppCase):
         }
 
         async def scenario():
-            slow = self.http_client.fetch(
-                self.get_url("/api/sql"),
+            start = await self.http_client.fetch(
+                self.get_url("/api/query"),
                 method="POST",
                 headers={**headers, "Content-Type": "application/json"},
-                body=json.dumps({"sql": "SELECT SLEEP(5)"}),
-                request_timeout=20,
+                body=json.dumps({"sql": "SELECT SLEEP(5)", "tab": "slow"}),
             )
+            job = json.loads(start.body)
             await self.io_loop.run_in_executor(None, time.sleep, 0.3)
             started = time.perf_counter()
             page = await self.http_client.fetch(self.get_url("/db/eddy_test"), headers=headers)
             elapsed = time.perf_counter() - started
             assert page.code == 200
-            assert not slow.done(), "the slow query should still be running"
+            state = await self.http_client.fetch(self.get_url(f"/api/query/{job['id']}"), headers=headers)
+            assert json.loads(state.body)["state"] == "running", "the slow query should still be running"
             assert elapsed < 1.0, f"a page took {elapsed:.2f}s while SLEEP(5) ran"
-            assert (await slow).code == 200
+            stop = await self.http_client.fetch(
+                self.get_url(f"/api/query/{job['id']}/cancel"), method="POST", headers=headers, body=""
+            )
+            assert stop.code == 200
 
         self.io_loop.run_sync(scenario, timeout=30)

@@ -15,6 +15,7 @@ from core.db import Connection
 from core.db.errors import ConnectionLost, DatabaseError
 from core.db.flavour import DEFAULT_FLAVOUR, Flavour
 from core.db.sql import qualified, quote_for_format, quote_identifier, render_sql
+from core.services.errors import ServiceError
 from core.services.grid.filters import FilterError, decode_value
 from core.services.grid.table_meta import TableMeta
 
@@ -29,8 +30,8 @@ def _display_param(value):
     return value
 
 
-class EditError(ValueError):
-    """A change that cannot even be built (read-only table, unknown column, missing key)."""
+class EditError(ServiceError, ValueError):
+    """A change that cannot even be built (read-only table, unknown column, missing key): a 400."""
 
 
 @dataclass

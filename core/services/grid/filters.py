@@ -10,6 +10,7 @@ Compiled SQL uses PyMySQL's format (%s placeholders, %% for a literal percent si
 from dataclasses import dataclass, field
 
 from core.db.sql import quote_for_format
+from core.services.errors import ServiceError
 
 # op -> (SQL template, how many values). {c} is the quoted column.
 OPERATORS = {
@@ -29,8 +30,8 @@ OPERATORS = {
 }
 
 
-class FilterError(ValueError):
-    """The filter cannot be compiled (unknown column or operator, missing value)."""
+class FilterError(ServiceError, ValueError):
+    """The filter cannot be compiled (unknown column or operator, missing value): a 400."""
 
 
 @dataclass

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from core.db import Connection
 from core.db.errors import DatabaseError
 from core.db.sql import qualified, quote_for_format, render_sql
+from core.services.errors import ServiceError
 from core.services.grid import cells
 from core.services.grid.filters import CompiledFilter, compile_filter
 from core.services.grid.table_meta import TableMeta
@@ -42,8 +43,8 @@ TEXT_LIMIT = cells.TEXT_PREVIEW  # characters of text sent per cell; the rest on
 BINARY_LIMIT = cells.BINARY_PREVIEW  # bytes of binary sent per cell
 
 
-class GridError(ValueError):
-    """A bad request for a window (unknown sort column, bad numbers)."""
+class GridError(ServiceError, ValueError):
+    """A bad request for a window (unknown sort column, bad numbers): a 400 with this sentence."""
 
 
 @dataclass

@@ -18,6 +18,10 @@ class JobBusy(ServiceError):
     status = 409
 
 
+class NoSuchResult(ServiceError, KeyError):
+    """A result number the job does not have: a 400 (still a KeyError, for callers that catch one)."""
+
+
 @dataclass
 class Result:
     """What one statement produced: a row set (kind 'rows') or a status (kind 'status'/'error')."""
@@ -151,7 +155,7 @@ class QueryJob(Job):
 
     def result(self, number: int) -> Result:
         if not 0 <= number < len(self.results):
-            raise KeyError(number)
+            raise NoSuchResult("Bad result number")
         return self.results[number]
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from core.appdata import write_atomic
 from core.db import ConnectionParams
 from core.db.driver import send_shutdown, server_answers
+from core.services.errors import ServiceError
 
 INSTALL_HINTS = {
     "linux": "Install MariaDB: 'sudo apt-get install mariadb-server' (Debian/Ubuntu) "
@@ -29,12 +30,16 @@ INSTALL_HINTS = {
 }
 
 
-class SandboxError(Exception):
-    """The sandbox server could not be found, initialised or started."""
+class SandboxError(ServiceError):
+    """The sandbox server could not be found, initialised or started: a 500 with this sentence."""
+
+    status = 500
 
 
 class ServerBinaryMissing(SandboxError):
-    pass
+    """No server binary to run (the message says how to install one): a 424, Failed Dependency."""
+
+    status = 424
 
 
 def install_hint() -> str:

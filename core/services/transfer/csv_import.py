@@ -21,7 +21,7 @@ from core.db import Connection, DatabaseError
 from core.db.errors import ConnectionLost
 from core.db.flavour import DEFAULT_FLAVOUR, Flavour
 from core.db.sql import qualified, quote_identifier
-from core.services.errors import ServiceError
+from core.services.errors import ServiceError, refuses_as_bad_options
 from core.services.jobs import Cancelled, ProgressJob
 from core.services.transfer.batches import NULL_MARK, RAW_MARK, BatchBuilder
 from core.services.transfer.columns import kind_of_data_type
@@ -67,6 +67,7 @@ class ImportOptions:
     batch_bytes: int = 0  # 0: from max_allowed_packet
 
     @classmethod
+    @refuses_as_bad_options(ValueError, TypeError)
     def from_dict(cls, data: dict) -> "ImportOptions":
         known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
         opts = cls(**known)
@@ -131,6 +132,7 @@ def default_mapping(header: list[str] | None, width: int, columns: list[dict]) -
     return [Target(n, source=i) for i, n in enumerate(names[:width])]
 
 
+@refuses_as_bad_options(ValueError, TypeError)
 def mapping_from_list(items: list[dict]) -> list[Target]:
     targets = []
     if not isinstance(items, list):

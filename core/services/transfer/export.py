@@ -25,6 +25,7 @@ from pathlib import Path
 from core.db import Connection, DatabaseError
 from core.db.rawstream import stream_line_batches
 from core.db.sql import qualified, quote_identifier
+from core.services.errors import refuses_as_bad_options
 from core.services.jobs import ProgressJob
 from core.services.transfer.archive_names import member_names
 from core.services.transfer.columns import ColumnKind, describe, source_sql
@@ -61,6 +62,7 @@ class ExportOptions:
     sql_create: bool = True  # SQL: DROP/CREATE TABLE before the INSERTs
 
     @classmethod
+    @refuses_as_bad_options(ValueError, TypeError)
     def from_dict(cls, data: dict) -> "ExportOptions":
         known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
         opts = cls(**known)

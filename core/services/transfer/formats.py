@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.services.errors import refuses_as_bad_options
+
 SAMPLE_BYTES = 256 * 1024
 # A record is held whole while it is parsed: RecordReader caps it (`limit`, characters) at what
 # the server can accept, so a file with a 1 GB line (or an unclosed quote) costs a bounded amount
@@ -35,6 +37,7 @@ class Dialect:
     escapes: bool = False  # MySQL-style backslash escapes (\N, \t, \n, \\): Eddy's TSV
 
     @classmethod
+    @refuses_as_bad_options(ValueError, TypeError)
     def from_dict(cls, data: dict) -> "Dialect":
         known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
         d = cls(**known)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from core.db import Connection
 from core.db.sql import qualified, quote_identifier
+from core.services.errors import refuses_as_bad_options
 from core.services.transfer.csv_import import (
     default_mapping,
     max_packet,
@@ -27,6 +28,7 @@ INT = re.compile(r"[+-]?\d+$")
 DEC = re.compile(r"[+-]?(\d*)\.(\d+)$")
 
 
+@refuses_as_bad_options(ValueError)  # a bad dialect, a record too large, undecodable text: a 400
 def preview(
     conn: Connection, path: Path, database: str | None, table: str | None, overrides: dict | None, name: str = ""
 ) -> dict:

@@ -19,7 +19,7 @@ from pathlib import Path
 from core.db import Connection, DatabaseError
 from core.db.errors import ConnectionLost
 from core.db.sql import StatementTooLarge, Token, iter_statements, qualified, quote_identifier, tokens
-from core.services.errors import ServiceError
+from core.services.errors import ServiceError, refuses_as_bad_options
 from core.services.jobs import Cancelled, ProgressJob
 from core.services.transfer.formats import detect_encoding
 
@@ -49,6 +49,7 @@ class ScriptOptions:
     allow_databases: tuple[str, ...] = ()
 
     @classmethod
+    @refuses_as_bad_options(ValueError)
     def from_dict(cls, data: dict) -> "ScriptOptions":
         data = data or {}
         database = data.get("database")
