@@ -16,7 +16,7 @@ from tornado.ioloop import IOLoop
 from core.db import Connection
 from core.services.transfer import csv_import, export, preview, sql_import
 from core.services.transfer.formats import Dialect
-from core.services.transfer.new_table import create_table, drop_if_empty
+from core.services.transfer.new_table import import_creating_table
 from core.web.base import ApiHandler, UserError
 
 MAX_UPLOAD_BYTES = 256 * 1024**3
@@ -185,19 +185,17 @@ class ImportHandler(TransferHandler):
 
         def work(conn, job):
             job.bytes_total = entry.path.stat().st_size
-            target, created = table, False
-            if create_sql:
-                target = create_table(conn, database, create_sql)
-                created = True
-            try:
-                result = csv_import.run_import(
+
+            def run_import(target):
+                return csv_import.run_import(
                     conn, database, target, entry.path, dialect, opts, mapping, job, rejects_dir
                 )
-            except BaseException:
-                if created:
-                    drop_if_empty(conn, database, target)
-                raise
-            result["table"] = target
+
+            if create_sql:
+                result = import_creating_table(conn, database, create_sql, run_import)
+            else:
+                result = {**run_import(table), "table": table}
+            target = result["table"]
             if result.get("rejects_path"):
                 rejects = files.add(
                     Path(result.pop("rejects_path")),

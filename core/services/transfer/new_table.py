@@ -22,3 +22,15 @@ def drop_if_empty(conn: Connection, database: str, table: str) -> None:
     """Undo a table the import created, only while it is empty: a batched import's checkpoints stay."""
     if conn.get(f"SELECT 1 AS kept FROM {qualified(database, table)} LIMIT 1") is None:
         conn.execute(f"DROP TABLE IF EXISTS {qualified(database, table)}")
+
+
+def import_creating_table(conn: Connection, database: str, create_sql: str, run_import) -> dict:
+    """Create the table, then run_import(table) into it; a failed or cancelled import drops the table
+    again while it is still empty (the import's result names the table)."""
+    table = create_table(conn, database, create_sql)
+    try:
+        result = run_import(table)
+    except BaseException:
+        drop_if_empty(conn, database, table)
+        raise
+    return {**result, "table": table}
