@@ -1,7 +1,9 @@
 """Running one statement the user typed and shaping its result for the API."""
 
 from core.db import Connection
+from core.db.sql import first_keyword
 from core.services.grid import cells
+from core.services.schema import name_cache
 
 MAX_ROWS = 10_000
 
@@ -12,7 +14,10 @@ def run_statement(conn: Connection, sql: str, database: str | None = None, max_r
         raise ValueError("Nothing to run: the statement is empty")
     if database:
         conn.use(database)
-    result = conn.select(sql)
+    try:
+        result = conn.select(sql)
+    finally:
+        name_cache.after_statement(conn, first_keyword(sql))
     truncated = len(result.rows) > max_rows
     rows = result.rows[:max_rows]
     return {
