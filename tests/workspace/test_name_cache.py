@@ -96,6 +96,10 @@ def test_search_from_memory_finds_what_the_server_finds(mariadb, fk_db, many_tab
         assert a["items"] == b["items"], q
     assert {"db": CACHE_DB, "name": "alpha_view", "kind": "view"} in held[5]["items"]
     assert {"db": fk_db, "name": "parent_names", "kind": "view"} in held[0]["items"]
+    broad = tree.search(conn, "T", many_tables_db, limit=3)  # 3,000 matches: the best 3, and "more"
+    assert [i["name"] for i in broad["items"]] == ["t000000", "t000001", "t000002"] and broad["more"]
+    loose = tree.search(conn, "t2999", many_tables_db, limit=2)  # no substring match: in order only
+    assert loose == {"items": [{"db": many_tables_db, "name": "t002999", "kind": "table"}], "more": False}
 
 
 def test_memory_is_bounded_least_recently_used_first(mariadb, many_tables_db, fk_db, cache_db):

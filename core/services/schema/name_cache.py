@@ -16,6 +16,7 @@ LIMIT); here the first read of a database lists it once and the rest is answered
 """
 
 import bisect
+import heapq
 import itertools
 import operator
 import re
@@ -72,6 +73,33 @@ class Names:
         rx = re.compile(pattern, re.S)
         return list(itertools.compress(range(len(self.keys)), map(rx.search, self.keys)))
 
+    def prefix_range(self, text: str) -> tuple[int, int]:
+        key = text.lower()
+        start = bisect.bisect_left(self.keys, key)
+        end = bisect.bisect_left(self.keys, key + _END, lo=start) if key else len(self.keys)
+        return start, end
+
+    def best(self, text: str, limit: int, fuzzy: bool = False) -> list[int]:
+        """Up to `limit` indexes of the best matches, best first: the exact name, then names starting
+        with text, then containing it (or, with fuzzy, holding its characters in order only), each
+        shortest first, then A-Z. Ranked without a Python call per name: a one-letter search on
+        200,000 names stays in tens of milliseconds."""
+        start, end = self.prefix_range(text)
+        if fuzzy:
+            loose = self.fuzzy(text)
+            hits = set(self.containing(text)) if loose else set()
+            pools = [[i for i in loose if i not in hits]]
+        else:
+            pools = [range(start, end), [i for i in self.containing(text) if not start <= i < end]]
+        chosen: list[int] = []
+        for pool in pools:
+            if len(chosen) >= limit:
+                break
+            # (length, index) orders as (length, name): the indexes follow the name order.
+            lengths = map(len, map(self.keys.__getitem__, pool))
+            chosen += [i for _, i in heapq.nsmallest(limit - len(chosen), zip(lengths, pool))]
+        return chosen
+
     def page(self, offset: int, limit: int, filter_text: str = "") -> tuple[list[str], int]:
         if not filter_text:
             return self.names[offset : offset + limit], len(self.names)
@@ -89,9 +117,7 @@ class Names:
         return first if first < len(self.keys) and self.keys[first] == key else -1
 
     def starting(self, prefix: str, limit: int) -> list[str]:
-        key = prefix.lower()
-        start = bisect.bisect_left(self.keys, key)
-        end = bisect.bisect_left(self.keys, key + _END, lo=start) if key else len(self.keys)
+        start, end = self.prefix_range(prefix)
         return self.names[start : min(end, start + limit)]
 
 

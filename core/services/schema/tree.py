@@ -125,7 +125,7 @@ def search(conn: Connection, query: str, database: str | None = None, limit: int
                 for r in catalog.search_tables(conn, pattern, SEARCH_LIMIT + 1, db):
                     found.setdefault((r.db, r.name, "table"), {"db": r.db, "name": r.name, "kind": "table"})
                 continue
-            for i in names.fuzzy(query) if fuzzy else names.containing(query):
+            for i in names.best(query, limit + 1, fuzzy):  # the best few of each database
                 name = names.names[i]
                 found.setdefault((db, name, "table"), {"db": db, "name": name, "kind": "table"})
         for r in catalog.search_routines(conn, pattern, SEARCH_LIMIT + 1, database):
