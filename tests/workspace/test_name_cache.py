@@ -8,7 +8,7 @@ import pytest
 
 from core.db import Connection
 from core.services.query.runner import run_statement
-from core.services.schema import name_cache, structure, tree
+from core.services.schema import browse, name_cache, structure, tree
 from core.services.schema.name_cache import NAMES, NameCache, Names
 from core.services.schema.plans import run_plan
 from tests.web.client import ConnectedAppCase
@@ -54,6 +54,9 @@ def test_one_listing_then_pages_counts_locate_and_completion_from_memory(mariadb
     assert tree.completion_tables(conn, many_tables_db, "t00299")["tables"] == [f"t00299{i}" for i in range(10)]
     assert tree.database_groups(conn, many_tables_db)["tables"] == MANY_TABLES
     assert conn.statements == [], "pages, filter, locate, completion and the count read nothing"
+    page = browse.tables_page(conn, many_tables_db)  # the database page, past 1,000 tables: names only
+    assert page["total"] == MANY_TABLES and page["tables"][999]["name"] == "t000999"
+    assert name_reads(conn) == [], "the database page lists no names the tree holds"
 
 
 def test_a_table_created_or_dropped_through_eddy_shows_at_once(mariadb, cache_db):

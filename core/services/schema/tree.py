@@ -1,7 +1,8 @@
 """The schema tree, the command palette's object search and autocomplete's on-demand names.
 
 Nodes load lazily and in pages, so a database with 200,000 tables opens as fast as one with ten:
-the client asks for the window of names it shows."""
+the client asks for the window of names it shows. A database's table names are listed once and
+then held for a minute (name_cache): pages, counts, locate, completion and search read memory."""
 
 import heapq
 
@@ -49,8 +50,9 @@ def group_items(
         if cached is not None:  # every page, count and filter from memory (one listing per minute)
             names, total = cached.page(offset, limit, filter_text)
             return {"items": [{"name": n, "kind": "table"} for n in names], "offset": offset, "total": total}
-        # Too many names to keep: names only: telling a view from a table means reading its definition file, which costs
-        # more per name than listing them all; the client marks views from the views group.
+        # Too many names to hold (name_cache.MAX_NAMES): a page from the server. Names only: telling
+        # a view from a table means reading its definition file, which costs more per name than
+        # listing them all; the client marks views from the views group.
         names = catalog.table_names(conn, database, offset, limit, like)
         # The count costs a directory read: only with the first page (the client keeps it). One
         # statement with COUNT(*) OVER () costs the same as the two (it sorts every name).
