@@ -8,8 +8,9 @@ LIMIT); here the first read of a database lists it once and the rest is answered
 - Fresh enough: an entry lives MAX_AGE seconds (so tables made by others appear); the tree's Refresh
   drops it; Eddy's own DDL (plans, the SQL editor, script imports) drops the server's entries.
 - Bounded: MAX_NAMES names in all (least recently used databases go first); a database with more
-  names than that is not cached (its reads go to the server as before). 200,000 names of 7 to 20
-  characters cost about 20 MB (measured in tests/workspace/test_name_cache.py).
+  names than that is not cached (its reads go to the server as before). 200,000 names cost 14 MB
+  (7 lower-case characters) to 32 MB (22 characters, mixed case: a lower-case copy is kept for
+  matching), 40-46 MB while being sorted (tests/workspace/test_name_cache.py measures).
 - Thread-safe: handlers run in a worker pool; one listing per database at a time (others wait).
 - Names only: a table's kind (table/view) means reading its definition (3× the listing's cost),
   so kinds are read for the few names shown and remembered here.
@@ -29,7 +30,7 @@ from core.db import catalog
 from core.db.connection import Connection
 
 MAX_AGE = 60.0  # seconds
-MAX_NAMES = 600_000  # names held at most, all servers together
+MAX_NAMES = 400_000  # names held at most, all servers together (65 MB at most)
 _END = "\U0010ffff"  # sorts after any character: the end of a prefix range
 
 
