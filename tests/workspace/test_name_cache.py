@@ -85,6 +85,26 @@ def test_a_table_made_behind_eddys_back_shows_after_max_age(mariadb, cache_db, m
     assert "late" in names_of(conn)
 
 
+def test_scrolling_an_open_list_is_not_stalled_by_max_age(mariadb, many_tables_db, monkeypatch):
+    """Pages past the first belong to a list the client holds (its count came with the first page):
+    they read the held names up to SCROLL_AGE, so scrolling never waits for a listing nor sees the
+    offsets shift; the first page (opening or reopening the node) reads again after MAX_AGE."""
+    conn = RecordingConnection(mariadb.user)
+    now = [1000.0]
+    monkeypatch.setattr(NAMES, "clock", lambda: now[0])
+    tree.group_items(conn, many_tables_db, "tables", 0, 100)
+    now[0] += name_cache.MAX_AGE + 1
+    conn.statements.clear()
+    assert tree.group_items(conn, many_tables_db, "tables", 2000, 100)["items"][0]["name"] == "t002000"
+    assert name_reads(conn) == []
+    tree.group_items(conn, many_tables_db, "tables", 0, 100)
+    assert len(name_reads(conn)) == 1
+    now[0] += name_cache.SCROLL_AGE + 1
+    conn.statements.clear()
+    tree.group_items(conn, many_tables_db, "tables", 2000, 100)
+    assert len(name_reads(conn)) == 1, "past SCROLL_AGE a page reads again"
+
+
 def test_search_from_memory_finds_what_the_server_finds(mariadb, fk_db, many_tables_db, cache_db):
     conn = mariadb.connect()
     queries = ["parent", "0299", "t2990", "中文", "twi", "alpha", "a_v", "%", "zzz"]

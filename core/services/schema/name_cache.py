@@ -5,8 +5,10 @@ On MariaDB every read of a schema's names lists its folder (1–2 s on 200,000 t
 LIMIT); here the first read of a database lists it once and the rest is answered from memory.
 
 - Per server: the key is the connection's user@host:port (or socket), never shared across servers.
-- Fresh enough: an entry lives MAX_AGE seconds (so tables made by others appear); the tree's Refresh
-  drops it; Eddy's own DDL (plans, the SQL editor, script imports) drops the server's entries.
+- Fresh enough: an entry lives MAX_AGE seconds (so tables made by others appear), SCROLL_AGE for
+  pages past the first (the client holds that list and its count: scrolling never waits for a
+  listing nor sees the offsets shift); the tree's Refresh drops it; Eddy's own DDL (plans, the
+  SQL editor, script imports) drops the server's entries.
 - Bounded: MAX_NAMES names in all (least recently used databases go first); a database with more
   names than that is not cached (its reads go to the server as before). 200,000 names cost 14 MB
   (7 lower-case characters) to 32 MB (22 characters, mixed case: a lower-case copy is kept for
@@ -30,6 +32,7 @@ from core.db import catalog
 from core.db.connection import Connection
 
 MAX_AGE = 60.0  # seconds
+SCROLL_AGE = 600.0  # seconds: pages past the first, of a list the client already holds
 MAX_NAMES = 400_000  # names held at most, all servers together (65 MB at most)
 _END = "\U0010ffff"  # sorts after any character: the end of a prefix range
 
@@ -135,13 +138,16 @@ class NameCache:
         self._generation: dict[tuple, int] = {}  # server -> bumped by each invalidation
         self.listings = 0  # catalog reads made (tests and the bench look)
 
-    def _fresh(self, key: tuple) -> Names | None:
+    def _fresh(self, key: tuple, max_age: float | None = None) -> Names | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            if self.clock() - entry.loaded_at >= self.max_age:
+            age = self.clock() - entry.loaded_at
+            if age >= max(self.max_age, SCROLL_AGE):  # no reader wants it any more
                 del self._entries[key]
+                return None
+            if age >= (max_age or self.max_age):
                 return None
             self._entries.move_to_end(key)
             return entry
@@ -150,11 +156,11 @@ class NameCache:
         """The database's names if held and fresh; never reads the server."""
         return self._fresh((server_key(conn), database))
 
-    def get(self, conn: Connection, database: str) -> Names | None:
-        """The database's names (listed now if not held or too old); None when it has too many
-        names to keep (the caller reads the server)."""
+    def get(self, conn: Connection, database: str, max_age: float | None = None) -> Names | None:
+        """The database's names (listed now if not held or older than max_age, default MAX_AGE);
+        None when it has too many names to keep (the caller reads the server)."""
         key = (server_key(conn), database)
-        entry = self._fresh(key)
+        entry = self._fresh(key, max_age)
         if entry is not None:
             return entry
         with self._lock:

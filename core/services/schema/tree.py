@@ -9,6 +9,7 @@ import heapq
 from core.db import catalog
 from core.db.connection import Connection
 from core.services.errors import ServiceError
+from core.services.schema import name_cache
 from core.services.schema.name_cache import NAMES
 
 PAGE_LIMIT = 500  # names per request at most (the tree asks for a window around what is visible)
@@ -46,8 +47,10 @@ def group_items(
     offset = max(0, offset)
     like = f"%{catalog.like_escape(filter_text)}%" if filter_text else None
     if group == "tables":
-        cached = NAMES.get(conn, database)
-        if cached is not None:  # every page, count and filter from memory (one listing per minute)
+        # Every page, count and filter from memory: the first page reads again after MAX_AGE, a page
+        # further down (a list the client holds) after SCROLL_AGE.
+        cached = NAMES.get(conn, database, name_cache.SCROLL_AGE if offset else None)
+        if cached is not None:
             names, total = cached.page(offset, limit, filter_text)
             return {"items": [{"name": n, "kind": "table"} for n in names], "offset": offset, "total": total}
         # Too many names to hold (name_cache.MAX_NAMES): a page from the server. Names only: telling
