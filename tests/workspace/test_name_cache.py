@@ -193,3 +193,20 @@ class TestRefresh(ConnectedAppCase):
 @pytest.fixture
 def cache_db_web(cache_db):
     yield
+
+
+def test_concurrent_first_reads_list_once(mariadb, many_tables_db):
+    """Handlers run in a worker pool: eight first reads of one database at once make one listing."""
+    import threading
+
+    conns = [mariadb.connect() for _ in range(8)]
+    cache = NameCache()
+    sizes = []
+    threads = [threading.Thread(target=lambda c=c: sizes.append(len(cache.get(c, many_tables_db)))) for c in conns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for c in conns:
+        c.close()
+    assert sizes == [MANY_TABLES] * 8 and cache.listings == 1
