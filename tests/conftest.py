@@ -170,3 +170,12 @@ def page(chromium):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_names_cache():
+    """Each test starts with no cached table names (the cache is per process and per server)."""
+    from core.services.schema.name_cache import NAMES
+
+    NAMES.clear()
+    yield

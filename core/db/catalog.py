@@ -195,3 +195,16 @@ def search_routines(conn: Connection, pattern: str, limit: int, database: str | 
     sql += " LIMIT %s"
     params.append(limit)
     return conn.query(sql, *params)
+
+
+def all_table_names(conn: Connection, database: str, limit: int) -> list[str]:
+    """Every table and view name of a database, unsorted, at most `limit` (one folder listing; no
+    table file is opened). The names cache sorts them itself."""
+    return [
+        r.name
+        for r in conn.query(
+            "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s LIMIT %s",
+            database,
+            limit,
+        )
+    ]

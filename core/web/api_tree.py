@@ -44,8 +44,8 @@ class TreeHandler(TreeApiHandler):
         if locate:
             return await self.answer(tree.locate_table, db, locate)
         group = _name(arg("group", ""), "group", required=False)
-        if not group:
-            return await self.answer(tree.database_groups, db)
+        if not group:  # refresh=1: the tree's Refresh (F5) reads the names again
+            return await self.answer(tree.database_groups, db, arg("refresh", "") == "1")
         offset = _int(arg("offset", ""), "offset", 0)
         limit = _int(arg("limit", ""), "limit", 500)
         text = _name(arg("filter", ""), "filter", required=False)

@@ -44,6 +44,7 @@ from core.services.query.model import (
     result_columns,
 )
 from core.services.query.spool import RowSpool, spool_dir
+from core.services.schema import name_cache
 
 __all__ = [
     "CANCELLED", "CONFIRM", "DONE", "FAILED", "RUNNING", "QueryJob", "JobBusy", "Result", "QueryJobs",
@@ -457,6 +458,7 @@ class QueryJobs:
                 job.results.append(failed)
                 produced.append(failed)
         finally:
+            name_cache.after_statement(conn, first_keyword(statement.text))
             for r in produced:
                 if r.fetching:
                     r.fetching = False

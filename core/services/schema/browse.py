@@ -2,6 +2,7 @@
 
 from core.db import Connection, catalog, schema
 from core.services.errors import ServiceError
+from core.services.schema.name_cache import NAMES
 
 
 class NotFound(ServiceError):
@@ -26,16 +27,28 @@ DATABASE_PAGE_TABLES = 1000  # tables listed on a database's page; past this, th
 def tables_page(conn: Connection, database: str, limit: int = DATABASE_PAGE_TABLES) -> dict:
     """The first `limit` tables of a database with their details, and how many there are in all."""
     require_database(conn, database)
+    held = NAMES.peek(conn, database)
+    if held is not None and len(held) > limit:  # the tree listed them lately: no listing twice
+        names, total = held.page(0, limit)
+        return {"tables": [_name_only(n) for n in names], "total": total}
     total = catalog.count_tables(conn, database)
     if total <= limit:
         return {"tables": schema.list_tables(conn, database), "total": total}
     # Names only past the limit: sizes and engines would open every table of the schema.
     names = catalog.table_names(conn, database, 0, limit)
-    rows = [
-        {"name": n, "kind": "", "rows_estimate": None, "engine": None, "size": None, "collation": None, "comment": None}
-        for n in names
-    ]
-    return {"tables": rows, "total": total}
+    return {"tables": [_name_only(n) for n in names], "total": total}
+
+
+def _name_only(name: str) -> dict:
+    return {
+        "name": name,
+        "kind": "",
+        "rows_estimate": None,
+        "engine": None,
+        "size": None,
+        "collation": None,
+        "comment": None,
+    }
 
 
 def tables(conn: Connection, database: str) -> list[dict]:

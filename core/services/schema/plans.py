@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 from core.db import Connection
 from core.db.errors import ConnectionLost, DatabaseError
+from core.db.sql import first_keyword
 from core.services.errors import ServiceError
+from core.services.schema.name_cache import NAMES, changes_names
 
 
 class ChangeRefused(ServiceError):
@@ -41,7 +43,17 @@ class Plan:
 
 
 def run_plan(conn: Connection, plan: Plan) -> dict:
-    """Run the statements in order; an error names the statement that failed."""
+    """Run the statements in order; an error names the statement that failed. A plan that may
+    create, drop or rename something drops the server's cached names (also when it failed half way)."""
+    if any(changes_names(first_keyword(s)) for s in plan.statements):
+        try:
+            return _run(conn, plan)
+        finally:
+            NAMES.invalidate(conn)
+    return _run(conn, plan)
+
+
+def _run(conn: Connection, plan: Plan) -> dict:
     if plan.database:
         conn.use(plan.database)
     done = 0

@@ -21,6 +21,7 @@ from core.db.errors import ConnectionLost
 from core.db.sql import StatementTooLarge, Token, iter_statements, qualified, quote_identifier, tokens
 from core.services.errors import ServiceError, refuses_as_bad_options
 from core.services.jobs import Cancelled, ProgressJob
+from core.services.schema.name_cache import NAMES
 from core.services.transfer.formats import detect_encoding
 
 CHUNK = 1024 * 1024
@@ -230,7 +231,15 @@ def statement_limit(conn: Connection) -> int:
 
 
 def run_script(conn: Connection, path: Path, opts: ScriptOptions, job: ProgressJob | None = None) -> dict:
-    """Run each statement in order (autocommit, as the mariadb client does); report errors by line."""
+    """Run each statement in order (autocommit, as the mariadb client does); report errors by line.
+    A script may create or drop anything: the server's cached names are dropped after it."""
+    try:
+        return _run_script(conn, path, opts, job)
+    finally:
+        NAMES.invalidate(conn)
+
+
+def _run_script(conn: Connection, path: Path, opts: ScriptOptions, job: ProgressJob | None) -> dict:
     path = Path(path)
     with open(path, "rb") as f:
         encoding = detect_encoding(f.read(64 * 1024))

@@ -470,11 +470,9 @@ export class SchemaTree {
     this.views.delete(node.db);
     node.children = null;
     node.error = null;
-    if (node.kind === "group" && node.group === "tables") node.total = null;
-    if (node.kind === "group" && node.group === "tables") {
-      const data = await api(`/api/tree?db=${seg(node.db)}`, { method: "GET" });
-      node.total = data.tables;
-    }
+    // The server keeps each database's names for a minute: refresh=1 makes it list them again.
+    const data = await api(`/api/tree?db=${seg(node.db)}&refresh=1`, { method: "GET" });
+    if (node.kind === "group" && node.group === "tables") node.total = data.tables;
     node.expanded = false;
     await this.expand(node);
     for (const child of node.children || []) {
