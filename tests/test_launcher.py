@@ -30,8 +30,9 @@ def start_launcher(args, data_dir, extra_env=None):
     )
 
 
-def read_until(proc, marker, timeout=60.0) -> list[str]:
-    """Lines of stdout up to and including the one starting with marker."""
+def read_until(proc, marker, timeout=60.0, *, anywhere=False) -> list[str]:
+    """Lines of stdout up to and including the one starting with marker (containing it: anywhere;
+    log lines start with a time, not a marker)."""
     lines, deadline = [], time.monotonic() + timeout
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
@@ -40,7 +41,7 @@ def read_until(proc, marker, timeout=60.0) -> list[str]:
                 break
             continue
         lines.append(line.rstrip("\n"))
-        if line.startswith(marker):
+        if (marker in line) if anywhere else line.startswith(marker):
             return lines
     raise AssertionError(f"{marker!r} not seen; output was:\n" + "\n".join(lines))
 

@@ -51,21 +51,6 @@ def test_native_window_follows_a_dark_system_setting_without_csp_violations(tmp_
     assert "Refused to apply inline style" not in output, output
 
 
-def read_until_seen(proc, text, timeout) -> list[str]:
-    """Output lines until one contains `text` (log lines start with a time, not a marker)."""
-    lines, deadline = [], time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            if proc.poll() is not None:
-                break
-            continue
-        lines.append(line.rstrip("\n"))
-        if text in line:
-            return lines
-    raise AssertionError(f"{text!r} not seen; output was:\n" + "\n".join(lines))
-
-
 def test_the_window_lands_in_the_workspace_with_the_sandbox_orders_in_a_tab(tmp_path, xvfb):  # noqa: F811
     """The window path (pywebview + Qt) after `--sandbox`: the launch link lands in /workspace,
     whose tab loads the orders grid and its rows (read from the access log, --debug)."""
@@ -74,7 +59,7 @@ def test_the_window_lands_in_the_workspace_with_the_sandbox_orders_in_a_tab(tmp_
     data_dir = tmp_path / "data"
     proc = start_launcher(["--sandbox", "--debug"], data_dir, {"DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb"})
     try:
-        lines = read_until_seen(proc, "POST /api/db/eddy_shop/table/orders/rows", timeout=180)
+        lines = read_until(proc, "POST /api/db/eddy_shop/table/orders/rows", timeout=180, anywhere=True)
     finally:
         code, out = stop(proc, timeout=120)  # the window, then the sandbox server, under load
         SandboxManager(data_dir / "sandbox").delete()
