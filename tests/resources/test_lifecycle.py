@@ -107,3 +107,35 @@ def test_a_connection_returned_after_log_out_is_closed_not_pooled(running_app, c
     with session.connection() as conn:  # a request still running while the user logs out
         assert client.post_form("/logout", {}).status == 302
     assert not conn.is_open and session.idle_connection_count() == 0
+
+
+def test_a_query_sent_just_after_the_stop_is_still_stopped(running_app, client, mariadb, monkeypatch):
+    """Log out (or Stop) can come between the job's last look at its cancel flag and the statement
+    reaching the server: a KILL QUERY sent then finds nothing running, and the statement would run
+    its course (60 s here). The stop keeps killing until the job has ended."""
+    from core.services.query.jobs import QueryJobs
+
+    original = QueryJobs._run_statement
+
+    def late_send(self, session, conn, job, statement):
+        time.sleep(0.5)  # the window between the cancel check and the send, made wide
+        return original(self, session, conn, job, statement)
+
+    monkeypatch.setattr(QueryJobs, "_run_statement", late_send)
+    started = client.post_json("/api/query", {"sql": "SELECT SLEEP(60)", "tab": "t1", "wait": 0}).json()
+    assert started["state"] == "running"
+    assert client.post_form("/logout", {}).status == 302
+    time.sleep(1.5)  # past the late send
+    admin = Connection(mariadb.admin)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            sleeping = admin.get(
+                "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(60)'"
+            ).n
+            if not sleeping:
+                break
+            time.sleep(0.1)
+        assert sleeping == 0, "the statement sent after the stop ran on"
+    finally:
+        admin.close()

@@ -57,6 +57,9 @@ MAX_SPOOL_BYTES = int(os.environ.get("EDDY_MAX_RESULT_BYTES", str(4 << 30)))
 FLUSH_SECONDS = 0.1
 MAX_JOBS_PER_SESSION = 30
 RESULT_IDLE_SECONDS = 30 * 60.0  # a finished result unread this long is dropped
+# A stop can land between the job's last look at its cancel flag and the statement reaching the
+# server, where KILL QUERY finds nothing to end: it is sent again until the job has ended.
+STOP_RETRY_SECONDS, STOP_PATIENCE_SECONDS = 0.25, 15.0
 DROPPED_REMEMBERED = 1000  # ids of dropped jobs kept to explain a 410 (a bounded memory)
 
 
@@ -168,9 +171,29 @@ class QueryJobs:
         if job.state != RUNNING:
             return False
         job.cancel()
-        self._kill(session, job.thread_id)
+        self._stop(session, job)
         job.changed()
         return True
+
+    def _stop(self, session: DatabaseSession, job: QueryJob) -> None:
+        """KILL QUERY now, and again in the background until the job has ended."""
+        self._kill(session, job.thread_id)
+        if job.state != RUNNING:
+            return
+
+        def until_ended() -> None:
+            deadline = time.monotonic() + STOP_PATIENCE_SECONDS
+            while job.state == RUNNING and time.monotonic() < deadline:
+                time.sleep(STOP_RETRY_SECONDS)
+                if job.state != RUNNING:
+                    return
+                try:
+                    self._kill(session, job.thread_id)
+                except DatabaseError as exc:  # the server may be gone: nothing runs there then
+                    log.info("could not stop query %s: %s", job.id, exc.message)
+                    return
+
+        threading.Thread(target=until_ended, name=f"stop-{job.id}", daemon=True).start()
 
     @staticmethod
     def _kill(session: DatabaseSession, thread_id: int | None) -> None:
@@ -204,7 +227,7 @@ class QueryJobs:
         for job in running:
             job.cancel()
             try:
-                self._kill(session, job.thread_id)
+                self._stop(session, job)
             except DatabaseError as exc:  # the server may be gone: closing the connection ends it too
                 log.info("could not stop query %s at log out: %s", job.id, exc.message)
         for key in keys:
