@@ -27,8 +27,6 @@ def answer(page, accept):
 
     def on_dialog(dialog):
         asked.append(dialog.message)
-        if len(asked) == 1 and not accept:
-            page.screenshot(path=f"{SHOTS}/result-edits-prompt.png")  # the page behind the prompt
         dialog.accept() if accept else dialog.dismiss()
 
     page.on("dialog", on_dialog)
@@ -47,6 +45,7 @@ def test_rerunning_with_pending_edits_asks_and_cancel_keeps_them(editor, stock):
     expect(page.locator("#pending-count")).to_have_text("1 pending change")
     expect(cell(page, 1, 1)).to_have_text("quince")
     expect(cell(page, 1, 1)).to_have_class(re.compile(r"\bpending\b"))
+    page.screenshot(path=f"{SHOTS}/result-edits-kept.png")  # after Cancel: the edit still pending
     # Another statement in that tab asks too; the Run button as well as the key.
     type_sql(page, "SELECT 1 AS one")
     page.keyboard.press("Escape")
