@@ -31,6 +31,12 @@ export function getJson(path) {
   return api(path, { method: "GET" });
 }
 
+// Pending grid edits are never dropped without asking, in one wording wherever that could happen
+// (a workspace tab closing, a query result run again or closed): true when the user keeps them.
+export function keepsPendingEdits(title, action) {
+  return !window.confirm(`"${title}" has pending edits. ${action} and lose them?`);
+}
+
 // A duration in seconds as the pages show it: "12.3 ms" or "1.25 s".
 export function fmtTime(seconds) {
   if (seconds == null) return "";

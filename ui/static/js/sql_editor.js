@@ -1,6 +1,6 @@
 // The SQL editor page: CodeMirror tabs (text kept in the per-user store), runs as query jobs that
 // stream their rows, Stop, confirmations for safe writes/DDL, EXPLAIN, history and saved queries.
-import { api, fmtTime, getJson } from "./eddy.js";
+import { api, fmtTime, getJson, keepsPendingEdits } from "./eddy.js";
 import { forgetCachedNames, schemaCompletions } from "./sql_complete.js";
 import { ResultView } from "./results_view.js";
 import { askConfirmation, renderPlan } from "./sql_views.js";
@@ -259,7 +259,18 @@ function switchTab(tab) {
   view.focus();
 }
 
+// Pending edits of the result shown (only the current tab's result is alive): running again,
+// showing the plan or closing the tab would drop them, so those ask first, as the workspace does.
+function pendingEdits() {
+  return state.grid && state.grid.edits ? state.grid.edits.count() : 0;
+}
+
+function keepsEdits(tab, action) {
+  return tab === state.current && pendingEdits() > 0 && keepsPendingEdits(tab.title, action);
+}
+
 function closeTab(tab) {
+  if (keepsEdits(tab, "Close it")) return;
   const i = state.tabs.indexOf(tab);
   state.tabs.splice(i, 1);
   tab.view.destroy();
@@ -299,6 +310,7 @@ function codePointOffset(text, utf16Offset) {
 async function runQuery(mode) {
   const tab = state.current;
   if (tab.job && tab.job.state === "running") return;
+  if (keepsEdits(tab, "Run the query")) return;
   const doc = view.state.doc;
   const sel = view.state.selection.main;
   let body;
@@ -560,6 +572,7 @@ function gotoLine(n) {
 // -- EXPLAIN -------------------------------------------------------------------------------------
 async function explain() {
   const tab = state.current;
+  if (keepsEdits(tab, "Show the plan")) return;
   const text = view.state.doc.toString();
   const sel = view.state.selection.main;
   const sqlText = sel.empty ? text : view.state.sliceDoc(sel.from, sel.to);
@@ -663,8 +676,9 @@ document.addEventListener("visibilitychange", () => {
 window.addEventListener("focus", () => {
   if (Date.now() - schemaLoadedAt > 10000) loadSchema();
 });
-window.addEventListener("beforeunload", () => {
+window.addEventListener("beforeunload", (e) => {
   if (saveTimer) saveTabs();
+  if (pendingEdits()) e.preventDefault(); // as the table page asks
 });
 
 // The workspace shell (tabs.js) keeps one editor and hands it "new query here" requests.

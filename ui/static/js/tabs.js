@@ -2,6 +2,7 @@
 // while hidden, so switching keeps its scroll, pending edits, filters and query results. Preview
 // tabs (single click in the tree) are reused until edited or double-clicked; tabs reorder by drag,
 // close with ×, middle click or Ctrl+W; Alt+←/→ go back and forward inside the current tab.
+import { keepsPendingEdits } from "./eddy.js";
 import { offerJournaledTables } from "./edit_journal.js";
 
 // The open tabs are remembered per connection (user@host:port): another server's tables are not
@@ -168,7 +169,7 @@ class Tabs {
 
   close(tab) {
     if (!tab) return;
-    if (tab.dirty && !window.confirm(`"${tab.title}" has pending edits. Close it and lose them?`)) return;
+    if (tab.dirty && keepsPendingEdits(tab.title, "Close it")) return;
     const i = this.tabs.indexOf(tab);
     this.tabs.splice(i, 1);
     tab.el.remove();
