@@ -7,8 +7,10 @@ Anchors are learned from every window served, and, on the first deep jump, built
 view: a chain of cheap seeks (`... >= anchor ORDER BY k LIMIT 1 OFFSET S`, reading the order's
 index only) when an index serves the order, else one narrow pass of the sort and row keys, read
 off the wire with only every SORTED_ANCHOR_SPACING-th row decoded. That pass also yields the exact
-row count. Both run in the background right after page 1 of a big view. OFFSET alone is used only
-for tables without a row key (and views).
+row count. Both run in the background right after page 1 of a big view. Until that pass has
+run, a far jump in a big unindexed order does not wait for it: one OFFSET over the sort and row
+keys finds the window's keys (about one window's cost), and its first row becomes an anchor.
+OFFSET alone is used otherwise only for tables without a row key (and views).
 
 Server memory stays flat: at most MAX_VIEWS views per process, each with at most a few thousand
 anchors; rows are never kept.
