@@ -396,7 +396,7 @@ class WindowPlanner:
         """OFFSET over the sort and row keys only, then the window's whole rows by row key: the
         server sorts narrow (sort key, row key) pairs as for page 1, where sorting whole rows (TEXT
         columns and all) for a deep OFFSET took seconds to tens of seconds."""
-        table = _table(meta)
+        table, start, count = _table(meta), int(start), int(count)
         keys = ", ".join(quote_for_format(c) for c in meta.row_key)
         inner = f"SELECT {keys} FROM {table}{filt.clause()}{order_by_sql(order)} LIMIT {count} OFFSET {start}"
         cols = ", ".join("r." + quote_for_format(c) for c in meta.column_names)
