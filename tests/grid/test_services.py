@@ -306,3 +306,91 @@ def test_only_one_background_build_per_table_at_a_time(conn, monkeypatch):
     release.set()
     first.join(30)
     assert built == ["amount"]
+
+
+def _record(conn, monkeypatch) -> list[str]:
+    """Every statement the planner runs on `conn` (select and the narrow pass), in order."""
+    statements = []
+    real_select, real_sample = type(conn).select, type(conn).sample
+
+    def select(self, sql, params=None):
+        statements.append(sql)
+        return real_select(self, sql, params)
+
+    def sample(self, sql, params, every):
+        statements.append("PASS " + sql)
+        return real_sample(self, sql, params, every)
+
+    monkeypatch.setattr(type(conn), "select", select)
+    monkeypatch.setattr(type(conn), "sample", sample)
+    return statements
+
+
+@pytest.mark.parametrize(
+    "sort, order_sql, filter_spec, where",
+    [
+        ([{"column": "amount", "dir": "desc"}], "amount DESC, id", None, ""),
+        ([{"column": "grp", "dir": "desc"}, {"column": "amount"}], "grp DESC, amount, id", None, ""),
+        ([{"column": "grp"}, {"column": "amount", "dir": "desc"}], "grp, amount DESC, id", None, ""),
+        (
+            [{"column": "amount"}],
+            "amount, id",
+            {"conditions": [{"column": "id", "op": ">", "value": 7}]},
+            "WHERE id > 7",
+        ),
+        (
+            [{"column": "amount", "dir": "desc"}],
+            "amount DESC, id",
+            {"raw": "CAST(amount AS CHAR) NOT LIKE '%.5%'"},
+            "WHERE CAST(amount AS CHAR) NOT LIKE '%.5%'",
+        ),
+    ],
+)
+def test_cold_deep_jump_on_unindexed_sort_is_one_offset_query_not_the_anchor_pass(
+    conn, monkeypatch, sort, order_sql, filter_spec, where
+):
+    """The first far jump in a big view that no index orders is answered by one ORDER BY ... LIMIT
+    OFFSET (about one window's cost), not after the narrow pass over the whole view; its rows are
+    OFFSET's rows (ties, NULLs, DESC, filters), it teaches an anchor, asks for the anchors in the
+    background, and the next window near it is a keyset read from that anchor."""
+    monkeypatch.setattr(grid_service, "EXACT_COUNT_BELOW", 0)
+    monkeypatch.setattr(grid_service, "PREPARE_MIN", 1_000)
+    meta = load_table_meta(conn, GRID_DB, "big")
+    planner = WindowPlanner()
+    statements = _record(conn, monkeypatch)
+    jump = planner.window(conn, meta, "t", sort, filter_spec, 31_234, 20)
+    assert jump["plan"] == "offset" and jump["prepare"] is True
+    assert not [s for s in statements if s.startswith("PASS")], statements
+    assert "LIMIT 20 OFFSET 31234" in statements[-1]
+    assert ids(jump) == offset_ids(conn, order_sql, 31_234, 20, where)
+    near = planner.window(conn, meta, "t", sort, filter_spec, 31_260, 20)
+    assert near["plan"] == "keyset+offset 26"
+    assert ids(near) == offset_ids(conn, order_sql, 31_260, 20, where)
+    assert not [s for s in statements if s.startswith("PASS")]
+    planner.prepare(conn, meta, "t", sort, filter_spec)  # what the web layer starts on "prepare"
+    assert len([s for s in statements if s.startswith("PASS")]) == 1
+    later = planner.window(conn, meta, "t", sort, filter_spec, 12_345, 20)
+    assert later["plan"].startswith("keyset") and ids(later) == offset_ids(conn, order_sql, 12_345, 20, where)
+
+
+def test_cold_deep_jump_on_unindexed_sort_does_not_wait_for_a_running_build(conn, monkeypatch):
+    """While the background build holds the view's lock, a far jump is still answered at once."""
+    import threading
+
+    monkeypatch.setattr(grid_service, "EXACT_COUNT_BELOW", 0)
+    monkeypatch.setattr(grid_service, "PREPARE_MIN", 1_000)
+    meta = load_table_meta(conn, GRID_DB, "big")
+    planner = WindowPlanner()
+    sort = [{"column": "amount"}]
+    first = planner.window(conn, meta, "t", sort, None, 0, 20)
+    assert first["prepare"] is True
+    view = next(iter(planner.cache._views.values()))
+    answers = []
+    with view.lock:  # a build in progress
+        jumper = threading.Thread(
+            target=lambda: answers.append(planner.window(conn, meta, "t", sort, None, 40_000, 20))
+        )
+        jumper.start()
+        jumper.join(20)
+        assert not jumper.is_alive(), "the jump waited for the anchor build"
+    assert answers[0]["plan"] == "offset" and ids(answers[0]) == offset_ids(conn, "amount, id", 40_000, 20)

@@ -7,8 +7,10 @@ Anchors are learned from every window served, and, on the first deep jump, built
 view: a chain of cheap seeks (`... >= anchor ORDER BY k LIMIT 1 OFFSET S`, reading the order's
 index only) when an index serves the order, else one narrow pass of the sort and row keys, read
 off the wire with only every SORTED_ANCHOR_SPACING-th row decoded. That pass also yields the exact
-row count. Both run in the background right after page 1 of a big view. OFFSET alone is used only
-for tables without a row key (and views).
+row count. Both run in the background right after page 1 of a big view. Until that pass has
+run, a far jump in a big unindexed order does not wait for it: one OFFSET over the sort and row
+keys finds the window's keys (about one window's cost), and its first row becomes an anchor.
+OFFSET alone is used otherwise only for tables without a row key (and views).
 
 Server memory stays flat: at most MAX_VIEWS views per process, each with at most a few thousand
 anchors; rows are never kept.
@@ -342,7 +344,9 @@ class WindowPlanner:
             # The whole filtered/sorted view (no window), offered to Export; None when unfiltered and unsorted.
             "view_sql": view_sql(meta, sort_keys, order, filt),
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 2),
-            "prepare": keyset and not view.built and exact is False and PREPARE_MIN <= (total or 0) <= PREPARE_MAX,
+            "prepare": keyset
+            and not view.built
+            and (plan == "offset" or (exact is False and PREPARE_MIN <= (total or 0) <= PREPARE_MAX)),
         }
 
     def prepare(self, conn: Connection, meta: TableMeta, scope, sort=None, filter_spec=None) -> None:
@@ -371,8 +375,11 @@ class WindowPlanner:
         if keyset and start > 0:
             near = view.nearest(start)
             if (near is None or start - near[0] > DIRECT_REACH) and not view.built:
-                self.build_anchors(conn, meta, view, order, filt)
-                near = view.nearest(start)
+                if self._jump_by_offset(meta, view, order):
+                    return self._keys_first_offset(meta, order, filt, start, count)
+                else:
+                    self.build_anchors(conn, meta, view, order, filt)
+                    near = view.nearest(start)
             if near is not None:
                 position, key = near
                 cond, cond_params = after_condition(order, key, inclusive=True, nullable=_nullable(meta))
@@ -383,6 +390,29 @@ class WindowPlanner:
                 return f"{base}{where}{order_sql}{tail}", params, plan
         tail = f" LIMIT {count}" + (f" OFFSET {start}" if start else "")
         return f"{base}{filt.clause()}{order_sql}{tail}", list(filt.params), "offset" if start else "first"
+
+    @staticmethod
+    def _keys_first_offset(meta: TableMeta, order, filt, start: int, count: int) -> tuple[str, list, str]:
+        """OFFSET over the sort and row keys only, then the window's whole rows by row key: the
+        server sorts narrow (sort key, row key) pairs as for page 1, where sorting whole rows (TEXT
+        columns and all) for a deep OFFSET took seconds to tens of seconds."""
+        table, start, count = _table(meta), int(start), int(count)
+        keys = ", ".join(quote_for_format(c) for c in meta.row_key)
+        inner = f"SELECT {keys} FROM {table}{filt.clause()}{order_by_sql(order)} LIMIT {count} OFFSET {start}"
+        cols = ", ".join("r." + quote_for_format(c) for c in meta.column_names)
+        on = " AND ".join(f"r.{quote_for_format(c)} = w.{quote_for_format(c)}" for c in meta.row_key)
+        outer_order = ", ".join("r." + quote_for_format(k.column) + (" DESC" if k.desc else "") for k in order)
+        sql = f"SELECT {cols} FROM {table} AS r JOIN ({inner}) AS w ON {on} ORDER BY {outer_order}"
+        return sql, list(filt.params), "offset"
+
+    @staticmethod
+    def _jump_by_offset(meta: TableMeta, view: ViewIndex, order) -> bool:
+        """A far jump in a big view whose order no index serves, before its anchors are built: one
+        server sort of the narrow keys with LIMIT/OFFSET costs about one window, less than the narrow
+        pass (which may be running in the background already: the jump must not wait for it). The window's first
+        row becomes an anchor, and its answer asks for the anchors to be built in the background."""
+        estimate = view.estimate or 0
+        return max(PREPARE_MIN, EXACT_COUNT_BELOW) <= estimate <= PREPARE_MAX and not index_serves(meta, order)
 
     def build_anchors(self, conn: Connection, meta: TableMeta, view: ViewIndex, order, filt) -> None:
         """Anchors every ANCHOR_SPACING rows of the whole view, and its exact count."""
