@@ -1,6 +1,7 @@
 """Pending edits of a query result are not dropped without asking: re-running the query (or another
-statement) in that tab, closing the tab, or leaving the page asks first, in the words the workspace
-uses ("... has pending edits. ... and lose them?"); cancelling keeps the edits on screen."""
+statement) in that tab, closing the tab, switching to another query or result tab, or leaving the
+page asks first, in the words the workspace uses ("... has pending edits. ... and lose them?");
+cancelling keeps the edits on screen (and the tab shown)."""
 
 import re
 
@@ -108,3 +109,57 @@ def test_leaving_the_page_with_pending_edits_asks_as_the_table_page_does(editor,
     page.keyboard.press("Enter")
     expect(page.locator("#pending-count")).to_have_text("1 pending change")
     assert page.evaluate(leave) is True
+
+
+def still_pending(page):
+    expect(page.locator("#pending-count")).to_have_text("1 pending change")
+    expect(cell(page, 1, 1)).to_have_text("quince")
+    expect(cell(page, 1, 1)).to_have_class(re.compile(r"\bpending\b"))
+
+
+def test_showing_another_result_tab_with_pending_edits_asks_and_cancel_stays(editor, stock):  # noqa: F811
+    page = editor
+    edit_one(page)
+    asked = answer(page, accept=False)
+    page.locator("#result-tabs .rtab", has_text="Messages").click()
+    page.wait_for_timeout(300)
+    assert len(asked) == 1 and PROMPT.match(asked[0]), asked
+    expect(page.locator("#result-tabs .rtab.current")).to_contain_text("Result 1")
+    still_pending(page)
+    # Clicking the result tab already shown does not ask.
+    page.locator("#result-tabs .rtab.current").click()
+    page.wait_for_timeout(300)
+    assert len(asked) == 1, asked
+    still_pending(page)
+
+
+def test_switching_query_tabs_with_pending_edits_asks_and_cancel_stays(editor, stock):  # noqa: F811
+    page = editor
+    page.click("#new-tab")
+    expect(page.locator("#query-tabs .qtab[data-tab]")).to_have_count(2)
+    edit_one(page)
+    asked = answer(page, accept=False)
+    page.locator("#query-tabs .qtab[data-tab]").first.click()
+    page.wait_for_timeout(300)
+    assert len(asked) == 1 and PROMPT.match(asked[0]), asked
+    expect(page.locator("#query-tabs .qtab[data-tab]").nth(1)).to_have_class(re.compile(r"\bcurrent\b"))
+    still_pending(page)
+    # A new tab ("+") asks too, and Cancel adds none.
+    page.click("#new-tab")
+    page.wait_for_timeout(300)
+    assert len(asked) == 2, asked
+    expect(page.locator("#query-tabs .qtab[data-tab]")).to_have_count(2)
+    still_pending(page)
+
+
+def test_switching_result_tabs_once_accepted_drops_the_edits(editor, stock):  # noqa: F811
+    page = editor
+    edit_one(page)
+    asked = answer(page, accept=True)
+    page.locator("#result-tabs .rtab", has_text="Messages").click()
+    expect(page.locator("#result-tabs .rtab.current")).to_contain_text("Messages")
+    assert len(asked) == 1 and PROMPT.match(asked[0]), asked
+    page.locator("#result-tabs .rtab", has_text="Result 1").click()
+    expect(cell(page, 1, 1)).to_have_text("pear")
+    expect(page.locator("#pending-count")).to_have_text("")
+    assert len(asked) == 1, asked

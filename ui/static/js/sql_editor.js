@@ -209,7 +209,10 @@ function renderTabs() {
     el.dataset.tab = tab.id;
     el.textContent = tab.title;
     if (tab.job && tab.job.state === "running") el.classList.add("running");
-    el.addEventListener("click", () => switchTab(tab));
+    el.addEventListener("click", () => {
+      if (tab !== state.current && keepsEdits(state.current, "Switch tabs")) return;
+      switchTab(tab);
+    });
     el.addEventListener("dblclick", () => {
       const name = prompt("Tab name", tab.title);
       if (name) {
@@ -238,6 +241,7 @@ function renderTabs() {
   add.textContent = "+";
   add.title = "New query tab";
   add.addEventListener("click", () => {
+    if (keepsEdits(state.current, "Open a new tab")) return;
     switchTab(addTab());
     scheduleSave();
   });
@@ -260,7 +264,8 @@ function switchTab(tab) {
 }
 
 // Pending edits of the result shown (only the current tab's result is alive): running again,
-// showing the plan or closing the tab would drop them, so those ask first, as the workspace does.
+// showing the plan, closing the tab or switching to another query or result tab would drop them,
+// so those ask first, as the workspace does.
 function pendingEdits() {
   return state.grid && state.grid.edits ? state.grid.edits.count() : 0;
 }
@@ -451,6 +456,7 @@ function renderJob(tab) {
       b.textContent = `Result ${rowsResults.indexOf(r) + 1} (${r.row_count.toLocaleString()}${r.fetching ? "…" : ""})`;
     }
     b.addEventListener("click", () => {
+      if (choice !== tab.resultIndex && keepsEdits(tab, "Show another result")) return;
       tab.resultIndex = choice;
       tab.userPicked = true;
       tab.showPlan = false;
@@ -607,7 +613,9 @@ function formatSql() {
   }
 }
 
+// null when the user keeps the pending edits of the result shown (nothing is opened).
 function openInNewTab(text, database) {
+  if (keepsEdits(state.current, "Open a new tab")) return null;
   const tab = addTab({ sql: text, database: database || state.current.database });
   switchTab(tab);
   scheduleSave();
@@ -684,6 +692,7 @@ window.addEventListener("beforeunload", (e) => {
 // The workspace shell (tabs.js) keeps one editor and hands it "new query here" requests.
 window.addEventListener("message", (e) => {
   if (e.origin !== window.location.origin || !e.data || e.data.type !== "eddy:new-query") return;
+  if (keepsEdits(state.current, "Open a new tab")) return;
   const tab = addTab({ sql: String(e.data.text || ""), database: String(e.data.database || state.current?.database || "") });
   scheduleSave();
   switchTab(tab);

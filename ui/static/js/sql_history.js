@@ -36,8 +36,7 @@ export async function loadHistory({ openInNewTab, runQuery }) {
       [
         "Run",
         () => {
-          openInNewTab(h.sql, h.database);
-          runQuery("all");
+          if (openInNewTab(h.sql, h.database)) runQuery("all");
         },
       ],
     ]);
