@@ -63,25 +63,29 @@ def test_a_new_run_replaces_the_tabs_result_and_the_old_one_says_so(client):
     assert gone.status == 410 and "Replaced" in gone.json()["error"]
 
 
+def sleeps_left(mariadb, seconds: float = 10) -> int:
+    """How many `SELECT SLEEP(60)` still run on the server once they are gone or `seconds` passed."""
+    admin = Connection(mariadb.admin)
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            sleeping = admin.get(
+                "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(60)'"
+            ).n
+            if not sleeping or time.monotonic() >= deadline:
+                return sleeping
+            time.sleep(0.1)
+    finally:
+        admin.close()
+
+
 def test_log_out_stops_a_running_query(running_app, client, mariadb):
     started = client.post_json("/api/query", {"sql": "SELECT SLEEP(60)", "tab": "t1"}).json()
     assert started["state"] == "running"
     began = time.monotonic()
     assert client.post_form("/logout", {}).status == 302
     assert time.monotonic() - began < 10
-    admin = Connection(mariadb.admin)
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            sleeping = admin.get(
-                "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(60)'"
-            ).n
-            if not sleeping:
-                break
-            time.sleep(0.1)
-        assert sleeping == 0
-    finally:
-        admin.close()
+    assert sleeps_left(mariadb) == 0
     assert running_app.app.query_jobs.tab_connection_count() == 0
 
 
@@ -126,16 +130,4 @@ def test_a_query_sent_just_after_the_stop_is_still_stopped(running_app, client, 
     assert started["state"] == "running"
     assert client.post_form("/logout", {}).status == 302
     time.sleep(1.5)  # past the late send
-    admin = Connection(mariadb.admin)
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            sleeping = admin.get(
-                "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(60)'"
-            ).n
-            if not sleeping:
-                break
-            time.sleep(0.1)
-        assert sleeping == 0, "the statement sent after the stop ran on"
-    finally:
-        admin.close()
+    assert sleeps_left(mariadb) == 0, "the statement sent after the stop ran on"
