@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.harness import ROOT, ms, print_table, ratio, run_cli
@@ -68,8 +69,9 @@ def mb(n: int) -> str:
     return f"{n / 1e6:,.0f} MB"
 
 
-def time_until(cmd: list[str], marker: str, env: dict, timeout: float = 120) -> float:
-    """Seconds from process start until a stdout line starts with marker; then SIGTERM."""
+@contextmanager
+def launched(cmd: list[str], env: dict):
+    """(process, its start time) with a fresh data folder and stdout piped; SIGTERM on leaving."""
     with tempfile.TemporaryDirectory() as data:
         started = time.perf_counter()
         proc = subprocess.Popen(
@@ -80,55 +82,47 @@ def time_until(cmd: list[str], marker: str, env: dict, timeout: float = 120) -> 
             env={**os.environ, **env, "EDDY_DATA_DIR": data},
         )
         try:
-            deadline = started + timeout
-            while time.perf_counter() < deadline:
-                line = proc.stdout.readline()
-                if not line:
-                    raise RuntimeError(f"{cmd[0]} exited before {marker}")
-                if line.startswith(marker):
-                    elapsed = time.perf_counter() - started
-                    if marker == "EDDY_URL=":  # served means the login page answered too
-                        import http.cookiejar
-                        import urllib.request
-
-                        opener = urllib.request.build_opener(
-                            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-                        )
-                        with opener.open(line.strip().split("=", 1)[1], timeout=30) as response:
-                            response.read()
-                        elapsed = time.perf_counter() - started
-                    return elapsed
-            raise RuntimeError(f"{marker} not seen within {timeout} s")
+            yield proc, started
         finally:
             proc.terminate()
             proc.wait(60)
+
+
+def time_until(cmd: list[str], marker: str, env: dict, timeout: float = 120) -> float:
+    """Seconds from process start until a stdout line starts with marker; then SIGTERM."""
+    with launched(cmd, env) as (proc, started):
+        deadline = started + timeout
+        while time.perf_counter() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"{cmd[0]} exited before {marker}")
+            if line.startswith(marker):
+                elapsed = time.perf_counter() - started
+                if marker == "EDDY_URL=":  # served means the login page answered too
+                    import http.cookiejar
+                    import urllib.request
+
+                    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+                    with opener.open(line.strip().split("=", 1)[1], timeout=30) as response:
+                        response.read()
+                    elapsed = time.perf_counter() - started
+                return elapsed
+        raise RuntimeError(f"{marker} not seen within {timeout} s")
 
 
 def window_times(cmd: list[str], env: dict, timeout: float = 120) -> tuple[float, float]:
     """Seconds from process start to (the window shown, the app's page loaded in it); then SIGTERM."""
-    with tempfile.TemporaryDirectory() as data:
-        started = time.perf_counter()
-        proc = subprocess.Popen(
-            cmd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env={**os.environ, **env, "EDDY_DATA_DIR": data},
-        )
+    with launched(cmd, env) as (proc, started):
         shown = None
-        try:
-            while time.perf_counter() < started + timeout:
-                line = proc.stdout.readline()
-                if not line:
-                    raise RuntimeError(f"{cmd[0]} exited before its window loaded")
-                if line.startswith("EDDY_WINDOW_SHOWN") and shown is None:
-                    shown = time.perf_counter() - started
-                if line.startswith("EDDY_WINDOW_LOADED"):
-                    return shown if shown is not None else float("nan"), time.perf_counter() - started
-            raise RuntimeError(f"the window did not load within {timeout} s")
-        finally:
-            proc.terminate()
-            proc.wait(60)
+        while time.perf_counter() < started + timeout:
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"{cmd[0]} exited before its window loaded")
+            if line.startswith("EDDY_WINDOW_SHOWN") and shown is None:
+                shown = time.perf_counter() - started
+            if line.startswith("EDDY_WINDOW_LOADED"):
+                return shown if shown is not None else float("nan"), time.perf_counter() - started
+        raise RuntimeError(f"the window did not load within {timeout} s")
 
 
 def sandbox_first_start() -> tuple[float, float]:
