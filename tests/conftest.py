@@ -115,6 +115,17 @@ def sample_db(mariadb) -> str:
     conn.close()
 
 
+@pytest.fixture(scope="module")
+def big_db(mariadb):
+    """A database of large values (tests/grid/big_values.py), for the grid's and the editor's tests."""
+    from tests.grid.big_values import BIG_DB, big_packet, create_big_db, drop_big_db
+
+    with big_packet(mariadb.admin):
+        create_big_db(mariadb.admin)
+        yield BIG_DB
+        drop_big_db(mariadb.admin)
+
+
 @pytest.fixture
 def data_dir(tmp_path):
     path = tmp_path / "eddy-data"

@@ -8,17 +8,9 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.grid.big_values import BIG_DB, BIG_TEXT_CHARS, big_packet, create_big_db, drop_big_db
+from tests.grid.big_values import BIG_DB, BIG_TEXT_CHARS
 from tests.ui.test_e2e_browse import connect
 from tests.ui.tripwire import console_tripwire
-
-
-@pytest.fixture(scope="module")
-def big_db(mariadb):
-    with big_packet(mariadb.admin):
-        create_big_db(mariadb.admin)
-        yield BIG_DB
-        drop_big_db(mariadb.admin)
 
 
 @pytest.fixture
