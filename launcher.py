@@ -13,6 +13,9 @@ from core import __version__, config, redact
 
 log = logging.getLogger("eddy")
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+# After the window closed and everything was stopped, a worker still busy (a read on a connection
+# that never answers) must not keep an invisible process alive: it gets this long, then Eddy exits.
+EXIT_GRACE_SECONDS = 5.0
 
 
 def parse_args(argv=None):
@@ -348,5 +351,26 @@ def main_with_crash_dialog(argv=None) -> int:
         return 1
 
 
+def exit_when_done(code: int) -> None:
+    """Exit with code once the other non-daemon threads have ended, or after EXIT_GRACE_SECONDS
+    without them (named in the log): the interpreter would otherwise wait for them forever."""
+    import time
+
+    deadline = time.monotonic() + EXIT_GRACE_SECONDS
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    busy = [
+        t.name for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon and t.is_alive()
+    ]
+    if not busy:
+        sys.exit(code)
+    log.warning("Exiting with threads still busy after %.0f s: %s", EXIT_GRACE_SECONDS, ", ".join(busy))
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main_with_crash_dialog())
+    exit_when_done(main_with_crash_dialog())

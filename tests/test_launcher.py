@@ -170,3 +170,23 @@ def test_window_mode_announces_shown_before_the_server_url(tmp_path, xvfb):
     markers = [line.split("=")[0] for line in lines if line.startswith("EDDY_")]
     assert markers.index("EDDY_WINDOW_SHOWN") < markers.index("EDDY_URL") < markers.index("EDDY_WINDOW_LOADED")
     assert code == 0, out
+
+
+def test_a_stuck_worker_does_not_keep_the_process_alive_after_stop():
+    """After the window closed and everything was stopped, a worker thread still blocked (e.g. on a
+    connection that never answers) would keep an invisible process alive forever."""
+    script = (
+        "import threading, launcher\n"
+        "launcher.EXIT_GRACE_SECONDS = 0.5\n"
+        "threading.Thread(target=threading.Event().wait, name='stuck-worker').start()\n"
+        "launcher.exit_when_done(3)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 3
+    assert "stuck-worker" in done.stderr
+
+
+def test_a_clean_exit_keeps_its_code():
+    script = "import launcher\nlauncher.exit_when_done(0)\n"
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and done.stderr == ""
