@@ -9,6 +9,7 @@ row costs nothing extra.
 import codecs
 import csv
 import io
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -169,38 +170,102 @@ class RecordTooLarge(ValueError):
         self.column = column  # 0-based field index, when known
 
 
-class _LineTap:
-    """A line iterator that remembers the lines of the record being parsed, and refuses to hold
-    more than `limit` characters of one record (readline(limit) never reads further)."""
+BLOCK_CHARS = 8192  # text read at a time (TextIOWrapper decodes 8 KiB chunks: larger reads cost more)
+# str.splitlines also breaks at these; the csv module (and a file read with newline="") does not.
+OTHER_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
-    __slots__ = ("source", "lines", "limit", "held", "at_end")
+
+class _Lines:
+    """The file's lines for the csv reader, read a block at a time and split in C: the reader pulls
+    them through itertools.chain, so no Python code runs per line. Lines are numbered as the csv
+    module counts them; the blocks from the record being read on are kept, so a record's raw text can
+    be looked at again, and a record never holds more than `limit` characters: a line over it is
+    never handed to the reader (nor read further than just past the limit), and the text held since
+    the record's first line is checked each time the reader asks for more (RecordReader checks each
+    record of several lines)."""
+
+    __slots__ = ("source", "limit", "blocks", "start", "next_number", "pending", "cut_short", "at_end", "carry")
 
     def __init__(self, source, limit: int):
         self.source = source
-        self.lines: list[str] = []
         self.limit = limit
-        self.held = 0
+        self.blocks: list[tuple[int, list[str]]] = []  # (number of its first line, lines) handed over
+        self.start = 1  # the first line of the record being read (RecordReader keeps it current)
+        self.next_number = 1  # the number the next line handed to the reader gets
+        self.pending: list[str] = []  # lines read, not handed over: the first is over the limit
+        self.cut_short = False  # the last line read stopped at the limit, not at its end
         self.at_end = False
+        self.carry = ""  # a character read to see whether a block's last \r is half of \r\n
 
-    def __iter__(self):
-        return self
+    def lines(self):
+        return itertools.chain.from_iterable(self._stream())
 
-    def __next__(self) -> str:
-        line = self.source.readline(self.limit - self.held + 1)
-        if not line:
-            self.at_end = True
-            raise StopIteration
-        self.held += len(line)
-        self.lines.append(line)
-        if self.held > self.limit:
-            raise _Overflow
-        if not line.endswith("\n"):
-            self.at_end = True  # the last line of the file, without a line end
-        return line
+    def text(self, first: int, end: int) -> str:
+        """The raw text of lines first..end-1 (lines the reader has been given)."""
+        number, lines = self.blocks[-1]
+        if first >= number:
+            return lines[first - number] if end - first == 1 else "".join(lines[first - number : end - number])
+        return "".join("".join(lines[max(0, first - number) : max(0, end - number)]) for number, lines in self.blocks)
 
-    def reset(self) -> None:
-        self.lines.clear()
-        self.held = 0
+    def size(self, first: int, end: int) -> int:
+        """Characters in lines first..end-1."""
+        return sum(sum(map(len, lines[max(0, first - number) : max(0, end - number)])) for number, lines in self.blocks)
+
+    def held_text(self) -> str:
+        """The record being read as far as it was read: the lines handed over, and the next one."""
+        text = self.text(self.start, self.next_number) if self.blocks else ""
+        return text + (self.pending[0] if self.pending else "")
+
+    def _stream(self):
+        while True:
+            # The reader asks for more only while a record is open or to start the next one: that
+            # record holds everything handed over since its first line, and the next line.
+            if (self.pending and len(self.pending[0]) > self.limit) or self.size(
+                self.start, self.next_number
+            ) > self.limit:
+                raise _Overflow
+            lines, self.pending = (self.pending or self._read_lines()), []
+            if not lines:
+                self.at_end = True
+                return
+            if self.cut_short and len(lines[-1]) <= self.limit:  # the limit was raised since
+                lines[-1] += self._read_rest_of_line(self.limit + 1 - len(lines[-1]))
+            if max(map(len, lines)) > self.limit:
+                # Hand over the lines before it; whichever record reaches it is too large.
+                cut = next(i for i, line in enumerate(lines) if len(line) > self.limit)
+                lines, self.pending = lines[:cut], lines[cut:]
+                if not lines:
+                    continue
+            self.blocks = [b for b in self.blocks if b[0] + len(b[1]) > self.start]
+            self.blocks.append((self.next_number, lines))
+            self.next_number += len(lines)
+            yield lines
+
+    def _read_lines(self) -> list[str]:
+        block = self.carry + self.source.read(BLOCK_CHARS)
+        self.carry = ""
+        if block and block[-1] not in "\r\n":
+            # End on a line end; a line longer than the limit is read only to just past it.
+            block += self._read_rest_of_line(self.limit + 1)
+        elif block.endswith("\r"):
+            self.carry = self.source.read(1)
+            if self.carry == "\n":
+                block += self.carry
+                self.carry = ""
+        if any(ch in block for ch in OTHER_BREAKS):
+            return LINE_RE.findall(block)
+        return block.splitlines(True)
+
+    def _read_rest_of_line(self, most: int) -> str:
+        rest = self.source.readline(most)
+        self.cut_short = len(rest) == most and not rest.endswith(("\n", "\r"))
+        if rest.endswith("\r") and len(rest) == most:  # readline may have stopped inside \r\n
+            self.carry = self.source.read(1)
+            if self.carry == "\n":
+                rest += self.carry
+                self.carry = ""
+        return rest
 
 
 class _Overflow(Exception):
@@ -272,10 +337,14 @@ class RecordReader:
         self._binary = open(self.path, "rb")
         # surrogateescape: a bad byte becomes a lone surrogate, reported per row later, not a crash mid-file.
         self._text = io.TextIOWrapper(self._binary, encoding=dialect.encoding, errors="surrogateescape", newline="")
-        self._tap = _LineTap(self._text, limit or DEFAULT_RECORD_LIMIT)
+        self._tap = _Lines(self._text, limit or DEFAULT_RECORD_LIMIT)
         quoting = csv.QUOTE_NONE if (dialect.escapes or not dialect.quote) else csv.QUOTE_MINIMAL
         self._reader = csv.reader(
-            self._tap, delimiter=dialect.delimiter, quotechar=dialect.quote or None, quoting=quoting, strict=False
+            self._tap.lines(),
+            delimiter=dialect.delimiter,
+            quotechar=dialect.quote or None,
+            quoting=quoting,
+            strict=False,
         )
         self.header: list[str] | None = None
         self.line = 1
@@ -313,69 +382,68 @@ class RecordReader:
     def __iter__(self) -> Iterator[tuple[int, list]]:
         """(first line number, fields) per record; fields are str, or None for NULL."""
         reader, tap = self._reader, self._tap
-        lines = tap.lines
         d = self.dialect
         empty_is_null = self.empty == "null"
         marker = self.null_marker
         escapes = d.escapes
         quote, delim = d.quote, d.delimiter
+        csv_quote = None if (escapes or not quote) else quote
+        limit = tap.limit
         next_line = self.line
-        for row in self._records(reader, tap):
-            line = next_line
-            next_line = reader.line_num + 1
-            if escapes:
-                fields = [_unescape_tsv(v) for v in row]
-            elif ("" in row and empty_is_null) or (marker is not None and marker in row):
-                raw = lines[0] if len(lines) == 1 else "".join(lines)
-                # A quoted empty field is exactly two quotes: without them, every empty field was bare.
-                if quote and (
-                    (empty_is_null and "" in row and quote * 2 in raw)
-                    or (marker is not None and marker in row and quote in raw)
-                ):
-                    flags = quoted_flags(raw.rstrip("\r\n"), delim, quote)[: len(row)]
-                    fields = [
-                        None if (not q and ((v == "" and empty_is_null) or v == marker)) else v
-                        for v, q in zip(row, flags + [False] * (len(row) - len(flags)))
-                    ]
+        try:
+            for row in reader:
+                line = next_line
+                next_line = reader.line_num + 1
+                if next_line - line > 1 and tap.size(line, next_line) > limit:
+                    raise self._too_large(tap.text(line, next_line), csv_quote)
+                if tap.at_end and csv_quote:
+                    self._refuse_open_quote(tap.text(line, next_line), csv_quote)
+                if escapes:
+                    fields = [_unescape_tsv(v) for v in row]
+                elif ("" in row and empty_is_null) or (marker is not None and marker in row):
+                    raw = tap.text(line, next_line)
+                    # A quoted empty field is exactly two quotes: without them, every empty field was bare.
+                    if quote and (
+                        (empty_is_null and "" in row and quote * 2 in raw)
+                        or (marker is not None and marker in row and quote in raw)
+                    ):
+                        flags = quoted_flags(raw.rstrip("\r\n"), delim, quote)[: len(row)]
+                        fields = [
+                            None if (not q and ((v == "" and empty_is_null) or v == marker)) else v
+                            for v, q in zip(row, flags + [False] * (len(row) - len(flags)))
+                        ]
+                    else:
+                        fields = [None if (v == "" and empty_is_null) or v == marker else v for v in row]
                 else:
-                    fields = [None if (v == "" and empty_is_null) or v == marker else v for v in row]
-            else:
-                fields = row
-            tap.reset()
-            self.line = next_line
-            if not row:  # a blank line
-                continue
-            yield line, fields
+                    fields = row
+                tap.start = self.line = next_line
+                if not row:  # a blank line
+                    continue
+                yield line, fields
+        except _Overflow:
+            raise self._too_large(tap.held_text(), csv_quote) from None
 
-    def _records(self, reader, tap):
-        """The csv reader's records; a record over the limit, or a quote still open at the end of
-        the file, raises RecordTooLarge naming the record's first line and the field."""
-        d = self.dialect
-        quote = None if (d.escapes or not d.quote) else d.quote
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except _Overflow:
-                text = "".join(tap.lines)
-                tap.reset()
-                column, _open = _scan_fields(text, d.delimiter, quote or "")
-                raise RecordTooLarge(
-                    f"Line {self.line}: the record starting here passes {tap.limit:,} characters, more than "
-                    f"the server accepts (field {column + 1} was being read"
-                    + (", inside quotes: is a closing quote missing?)" if quote and quote in text else ")"),
-                    self.line,
-                    column,
-                ) from None
-            if tap.at_end and quote:
-                text = "".join(tap.lines)
-                column, still_open = _scan_fields(text, d.delimiter, quote) if quote in text else (0, False)
-                if still_open:
-                    raise RecordTooLarge(
-                        f"Line {self.line}: the quote that opens field {column + 1} is never closed "
-                        "(the file ends inside it)",
-                        self.line,
-                        column,
-                    )
-            yield row
+    def _too_large(self, text: str, quote: str | None) -> RecordTooLarge:
+        """A record over the limit, named by its first line and the field being read at the limit."""
+        limit = self._tap.limit
+        text = text[: limit + 1]
+        column, _open = _scan_fields(text, self.dialect.delimiter, quote or "")
+        return RecordTooLarge(
+            f"Line {self.line}: the record starting here passes {limit:,} characters, more than "
+            f"the server accepts (field {column + 1} was being read"
+            + (", inside quotes: is a closing quote missing?)" if quote and quote in text else ")"),
+            self.line,
+            column,
+        )
+
+    def _refuse_open_quote(self, text: str, quote: str) -> None:
+        """The file's last record: a quote still open there means the file ended inside a field."""
+        if quote not in text:
+            return
+        column, still_open = _scan_fields(text, self.dialect.delimiter, quote)
+        if still_open:
+            raise RecordTooLarge(
+                f"Line {self.line}: the quote that opens field {column + 1} is never closed (the file ends inside it)",
+                self.line,
+                column,
+            )
