@@ -22,6 +22,7 @@ from core.db.errors import ConnectionLost
 from core.db.flavour import DEFAULT_FLAVOUR, Flavour
 from core.db.sql import qualified, quote_identifier
 from core.services.errors import ServiceError, refuses_as_bad_options
+from core.services.gc_pause import fewer_collections
 from core.services.jobs import Cancelled, ProgressJob
 from core.services.transfer.batches import NULL_MARK, RAW_MARK, BatchBuilder
 from core.services.transfer.columns import kind_of_data_type
@@ -268,6 +269,10 @@ class CsvImporter:
 
     # -- main loop --------------------------------------------------------------------------
     def run(self) -> ImportResult:
+        with fewer_collections():
+            return self._run()
+
+    def _run(self) -> ImportResult:
         columns = table_columns(self.conn, self.database, self.table)
         by_name = {c["name"]: c for c in columns}
         conn = self.conn
