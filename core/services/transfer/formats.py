@@ -171,8 +171,6 @@ class RecordTooLarge(ValueError):
 
 
 BLOCK_CHARS = 8192  # text read at a time (TextIOWrapper decodes 8 KiB chunks: larger reads cost more)
-# str.splitlines also breaks at these; the csv module (and a file read with newline="") does not.
-OTHER_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
@@ -190,7 +188,7 @@ class _Lines:
     def __init__(self, source, limit: int):
         self.source = source
         self.limit = limit
-        self.blocks: list[tuple[int, list[str]]] = []  # (number of its first line, lines) handed over
+        self.blocks: list[tuple[int, list[str]]] = [(1, [])]  # (number of its first line, lines) handed over
         self.start = 1  # the first line of the record being read (RecordReader keeps it current)
         self.next_number = 1  # the number the next line handed to the reader gets
         self.pending: list[str] = []  # lines read, not handed over: the first is over the limit
@@ -210,11 +208,14 @@ class _Lines:
 
     def size(self, first: int, end: int) -> int:
         """Characters in lines first..end-1."""
+        number, lines = self.blocks[-1]
+        if first >= number:
+            return sum(map(len, lines[first - number : end - number]))
         return sum(sum(map(len, lines[max(0, first - number) : max(0, end - number)])) for number, lines in self.blocks)
 
     def held_text(self) -> str:
         """The record being read as far as it was read: the lines handed over, and the next one."""
-        text = self.text(self.start, self.next_number) if self.blocks else ""
+        text = self.text(self.start, self.next_number) if self.next_number > self.start else ""
         return text + (self.pending[0] if self.pending else "")
 
     def _stream(self):
@@ -253,9 +254,13 @@ class _Lines:
             if self.carry == "\n":
                 block += self.carry
                 self.carry = ""
-        if any(ch in block for ch in OTHER_BREAKS):
+        lines = block.splitlines(True)
+        # One line per \n, \r or \r\n (and one more for a last line without a line end), or else
+        # splitlines also broke at a character the csv module keeps inside a line.
+        breaks = block.count("\n") + block.count("\r") - block.count("\r\n")
+        if len(lines) != breaks + (block[-1:] not in ("\n", "\r")):
             return LINE_RE.findall(block)
-        return block.splitlines(True)
+        return lines
 
     def _read_rest_of_line(self, most: int) -> str:
         rest = self.source.readline(most)
