@@ -15,6 +15,7 @@ from tornado.ioloop import IOLoop
 
 from core.db import Connection
 from core.services.transfer import csv_import, export, preview, sql_import
+from core.services.transfer.files import discard_partial
 from core.services.transfer.formats import Dialect
 from core.services.transfer.new_table import import_creating_table
 from core.web.base import ApiHandler, UserError
@@ -87,8 +88,7 @@ class UploadHandler(TransferHandler):
             await IOLoop.current().run_in_executor(self.application.executor, self._file.write, chunk)
         except OSError as exc:  # a full disk: keep nothing, answer in words once the body is in
             self._failed = exc
-            self._file.close()
-            self._path.unlink(missing_ok=True)
+            await self.off_loop(discard_partial, self._file, self._path)
 
     async def post(self):
         if self._failed is not None:
@@ -102,18 +102,18 @@ class UploadHandler(TransferHandler):
         try:
             await self.off_loop(self._file.close)  # flushes the last bytes: may be where the disk turns out full
         except OSError as exc:
-            self._path.unlink(missing_ok=True)
+            await self.off_loop(discard_partial, self._file, self._path)
             self._failed = exc
             return await self.post()
-        entry = self.application.transfer_files.add(self._path, self._name, self.owner, temporary=True)
+        # add() deletes the uploads this one replaces (they may be GBs): not on the IOLoop.
+        entry = await self.off_loop(self.application.transfer_files.add, self._path, self._name, self.owner, True)
         size = (await self.off_loop(entry.path.stat)).st_size
         self.write_json({"file": entry.token, "name": entry.name, "size": size})
 
     def on_connection_close(self):
         f = getattr(self, "_file", None)
         if f is not None and not f.closed:
-            f.close()
-            self._path.unlink(missing_ok=True)
+            IOLoop.current().run_in_executor(self.application.executor, discard_partial, f, self._path)
 
 
 class DialogHandler(TransferHandler):
@@ -141,8 +141,8 @@ class DialogHandler(TransferHandler):
             source = await self.file_for(body["copy_from"], purpose="download")
             await IOLoop.current().run_in_executor(self.application.executor, shutil.copyfile, source.path, path)
             return self.write_json({"saved": str(path), "name": Path(path).name})
-        entry = self.application.transfer_files.add(
-            Path(path), Path(path).name, self.owner, temporary=False, purpose=purpose
+        entry = await self.off_loop(
+            self.application.transfer_files.add, Path(path), Path(path).name, self.owner, False, purpose
         )
         self.write_json({"file": entry.token, "name": entry.name, "path": str(path)})
 

@@ -2,10 +2,12 @@
 the native-dialog path with a fake dialog object (the real one cannot be clicked under Xvfb)."""
 
 import json
+import threading
 from urllib.parse import quote
 
 import pytest
 
+from core.services.transfer.files import KEEP_PER_OWNER
 from tests.transfer.conftest import DB
 from tests.web.client import ConnectedAppCase
 from tests.web.sql_editor import run_sql
@@ -198,6 +200,23 @@ class TestTransferApi(ConnectedAppCase):
         picked = self.json(self.post_json("/api/transfer/dialog", {"mode": "save", "filename": "x.csv"}))
         response = self.post_json("/api/transfer/preview", {"file": picked["file"], "database": DB})
         assert response.code == 404
+
+    def test_an_upload_deletes_the_uploads_it_replaces_off_the_ioloop(self):
+        # Each session keeps its last uploads; an older one (possibly GBs: unlinking takes long)
+        # was deleted inside the upload handler, on the IOLoop every other request waits for.
+        files = self.app.transfer_files
+        deleted_on = []
+        real_discard = files.discard
+        files.discard = lambda token: (deleted_on.append(threading.current_thread()), real_discard(token))
+        try:
+            first = self.upload(b"id\n1\n", "first.csv")
+            for i in range(KEEP_PER_OWNER):
+                self.upload(b"id\n1\n", f"next{i}.csv")
+        finally:
+            del files.discard
+        assert deleted_on and threading.current_thread() not in deleted_on  # the IOLoop runs here
+        response = self.post_json("/api/transfer/preview", {"file": first["file"], "database": DB})
+        assert response.code == 404  # the oldest upload is gone
 
     def test_upload_needs_xsrf(self):
         response = self.request("/api/transfer/upload?name=a.csv", "POST", b"id\n1\n")

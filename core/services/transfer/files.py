@@ -4,6 +4,7 @@ The browser never names a path on disk: an upload gets a token, and so does a pa
 picked in the native dialog. Tokens belong to the session that made them.
 """
 
+import contextlib
 import secrets
 import shutil
 import tempfile
@@ -72,3 +73,11 @@ class TransferFiles:
         with self._lock:
             self._files.clear()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def discard_partial(file, path: Path) -> None:
+    """Close and delete a half-written file (an upload that failed or was cancelled). Freeing GBs of
+    disk takes a while: callers on the IOLoop run this in a worker."""
+    with contextlib.suppress(OSError):  # a full disk refusing the last bytes: they are thrown away anyway
+        file.close()
+    path.unlink(missing_ok=True)
