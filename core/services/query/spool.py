@@ -10,6 +10,7 @@ index (first row and file offset every few dozen rows) is all that stays in memo
 
 import array
 import bisect
+import contextlib
 import datetime
 import decimal
 import json
@@ -213,10 +214,8 @@ def _free_later(file) -> None:
 def _free_files() -> None:
     while True:
         file = _to_free.get()
-        try:
+        with contextlib.suppress(OSError):  # the disk went away: nothing left to free
             file.close()
-        except OSError:  # the disk went away: nothing left to free
-            pass
 
 
 def spool_dir() -> str | None:

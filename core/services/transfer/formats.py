@@ -250,10 +250,7 @@ class _Lines:
             # End on a line end; a line longer than the limit is read only to just past it.
             block += self._read_rest_of_line(self.limit + 1)
         elif block.endswith("\r"):
-            self.carry = self.source.read(1)
-            if self.carry == "\n":
-                block += self.carry
-                self.carry = ""
+            block = self._with_lf_after_cr(block)
         lines = block.splitlines(True)
         # One line per \n, \r or \r\n (and one more for a last line without a line end), or else
         # splitlines also broke at a character the csv module keeps inside a line.
@@ -266,11 +263,17 @@ class _Lines:
         rest = self.source.readline(most)
         self.cut_short = len(rest) == most and not rest.endswith(("\n", "\r"))
         if rest.endswith("\r") and len(rest) == most:  # readline may have stopped inside \r\n
-            self.carry = self.source.read(1)
-            if self.carry == "\n":
-                rest += self.carry
-                self.carry = ""
+            rest = self._with_lf_after_cr(rest)
         return rest
+
+    def _with_lf_after_cr(self, text: str) -> str:
+        """text ends with \r: a \n after it belongs to the same line end; any other character is kept
+        for the next read."""
+        self.carry = self.source.read(1)
+        if self.carry != "\n":
+            return text
+        self.carry = ""
+        return text + "\n"
 
 
 class _Overflow(Exception):
